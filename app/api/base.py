@@ -1,0 +1,85 @@
+"""The base of every resource API: shared permissions, community scope, one transaction.
+
+FAB's generic add/edit/delete commit on their own and answer 422/500; here each write is one
+``unit_of_work``: the row is validated by the same service as the screens, bad input answers
+``400 {"message": {field: [why]}}``, a duplicate 409, and nothing is half-written.
+"""
+
+from flask import request
+from flask_appbuilder.api import ModelRestApi
+from flask_babel import gettext
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db, unit_of_work
+from app.security import API_METHODS, SCOPED
+from app.services.errors import DomainError
+from app.services.masterdata import validate
+
+
+def translated(messages):
+    """marshmallow's messages, translated where our catalogue knows them."""
+    if isinstance(messages, dict):
+        return {k: translated(v) for k, v in messages.items()}
+    if isinstance(messages, list):
+        return [translated(m) for m in messages]
+    return gettext(messages) if isinstance(messages, str) else messages
+
+
+class WuyeModelApi(ModelRestApi):
+    """A ``ModelRestApi`` scoped to the user's communities, validated by the domain services."""
+
+    method_permission_name = API_METHODS
+    base_filters = SCOPED
+    allow_browser_login = True
+    page_size = 50
+
+    def validate(self, item) -> None:
+        validate(db.session, item)
+
+    def _write(self, load, status: int):
+        if not request.is_json:
+            return self.response_400(message=gettext("The request body must be JSON."))
+        try:
+            with unit_of_work() as session:
+                item = load()
+                self.validate(item)
+                session.add(item)
+                session.flush()
+                body = {"id": self.datamodel.get_pk_value(item)}
+                body["result"] = self.add_model_schema.dump(item, many=False)
+                self.pre_get(body)
+        except ValidationError as err:
+            return self.response_400(message=translated(err.messages))
+        except DomainError as err:
+            return self.response(err.status, message=err.as_dict())
+        except IntegrityError:
+            return self.response(409, message={"_": [gettext("This record already exists.")]})
+        return self.response(status, **body)
+
+    def post_headless(self):
+        return self._write(lambda: self.add_model_schema.load(request.json), 201)
+
+    def put_headless(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+
+        def load():
+            data = self._merge_update_item(item, request.json)
+            return self.edit_model_schema.load(data, instance=item)
+
+        return self._write(load, 200)
+
+    def delete_headless(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        try:
+            with unit_of_work() as session:
+                session.delete(item)
+        except IntegrityError:
+            return self.response(
+                409, message={"_": [gettext("Other records still refer to this one.")]}
+            )
+        return self.response(200, message="OK")

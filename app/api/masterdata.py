@@ -1,0 +1,102 @@
+"""REST resources for master data: community, building, unit, owner, ownership, tariff."""
+
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.extensions import unit_of_work
+from app.models import Building, Community, Owner, Ownership, Tariff, Unit
+from app.security import can_view_personal_data, masked_values
+from app.services.audit import record
+
+from .base import WuyeModelApi
+
+
+class CommunityApi(WuyeModelApi):
+    resource_name = "community"
+    class_permission_name = "Community"
+    datamodel = SQLAInterface(Community)
+    _fields = ["code", "name", "address", "phone", "payee_name", "payee_bank", "payee_account",
+               "payment_instructions"]
+    list_columns = ["id", *_fields]
+    show_columns = list_columns
+    add_columns = edit_columns = _fields
+
+
+class BuildingApi(WuyeModelApi):
+    resource_name = "building"
+    class_permission_name = "Building"
+    datamodel = SQLAInterface(Building)
+    list_columns = ["id", "community.id", "community.code", "code", "name"]
+    show_columns = list_columns
+    add_columns = edit_columns = ["community", "code", "name"]
+
+
+class UnitApi(WuyeModelApi):
+    resource_name = "unit"
+    class_permission_name = "Unit"
+    datamodel = SQLAInterface(Unit)
+    list_columns = ["id", "building.id", "building.code", "code", "property_type", "area",
+                    "status"]
+    show_columns = list_columns
+    add_columns = edit_columns = ["building", "code", "property_type", "area", "status"]
+    search_columns = ["building", "code", "property_type", "status"]
+
+
+class OwnerApi(WuyeModelApi):
+    """Owners; phone and ID number masked unless the user may see personal data (then the
+    reveal is audited)."""
+
+    resource_name = "owner"
+    class_permission_name = "Owner"
+    datamodel = SQLAInterface(Owner)
+    _fields = ["name", "phone", "email", "id_number", "customer_type", "preferred_channel",
+               "e_notice_consent", "notes"]
+    list_columns = ["id", "community.id", "community.code", *_fields]
+    show_columns = list_columns
+    add_columns = edit_columns = ["community", *_fields]
+    search_columns = ["community", "name", "customer_type", "preferred_channel"]
+
+    def _guard(self, rows: list[dict]) -> None:
+        if can_view_personal_data():
+            with unit_of_work() as session:
+                ids = [row.get("id") for row in rows]
+                record(session, "reveal", "owner", details={"ids": ids, "fields": ["phone",
+                                                                               "id_number"]})
+            return
+        for row in rows:
+            row.update(masked_values({k: row[k] for k in Owner.PERSONAL_FIELDS if k in row}))
+
+    def pre_get(self, data):
+        result = data["result"]
+        result.setdefault("id", data.get("id"))
+        self._guard([result])
+
+    def pre_get_list(self, data):
+        for row, pk in zip(data["result"], data.get("ids", []), strict=False):
+            row.setdefault("id", pk)
+        self._guard(data["result"])
+
+
+class OwnershipApi(WuyeModelApi):
+    resource_name = "ownership"
+    class_permission_name = "Ownership"
+    datamodel = SQLAInterface(Ownership)
+    list_columns = ["id", "unit.id", "unit.code", "owner.id", "owner.name", "start_date",
+                    "end_date"]
+    show_columns = list_columns
+    add_columns = edit_columns = ["unit", "owner", "start_date", "end_date"]
+
+
+class TariffApi(WuyeModelApi):
+    resource_name = "tariff"
+    class_permission_name = "Tariff"
+    datamodel = SQLAInterface(Tariff)
+    _fields = ["code", "name", "fee_kind", "basis", "price", "cycle_months", "property_types",
+               "valid_from", "valid_to", "published_on", "due_days", "late_fee_daily_rate",
+               "late_fee_grace_days", "late_fee_cap_ratio"]
+    list_columns = ["id", "community.id", "community.code", *_fields]
+    show_columns = list_columns
+    add_columns = edit_columns = ["community", *_fields]
+    search_columns = ["community", "code", "fee_kind", "valid_from"]
+
+
+APIS = (CommunityApi, BuildingApi, UnitApi, OwnerApi, OwnershipApi, TariffApi)

@@ -1,0 +1,50 @@
+"""``flask --app app wuye …``: thin commands over the services, one transaction each."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import unit_of_work
+from app.models import Community, StaffAssignment
+from app.services.audit import acting_as
+from app.services.demo import seed_demo
+
+wuye = AppGroup("wuye", help="Wuye back-office commands.")
+
+
+@wuye.command("seed-demo")
+@click.option("--communities", default=2, show_default=True, help="How many communities.")
+@click.option("--units", default=150, show_default=True, help="Units per community.")
+def seed_demo_command(communities: int, units: int) -> None:
+    """Create idempotent demo data and one user per role; print the logins."""
+    with acting_as("seed-demo"), unit_of_work() as session:
+        result = seed_demo(session, current_app.appbuilder.sm, communities, units)
+    click.echo(f"communities: {result.communities}  units: {result.units}  "
+               f"owners: {result.owners}")
+    click.echo("logins (role  username  password):")
+    for role, username, password in result.users:
+        click.echo(f"  {role:<16}{username:<12}{password}")
+
+
+@wuye.command("assign-staff")
+@click.option("--username", required=True)
+@click.option("--community", "code", required=True, help="Community code.")
+def assign_staff_command(username: str, code: str) -> None:
+    """Give a staff member a community."""
+    user = current_app.appbuilder.sm.find_user(username=username)
+    if user is None:
+        raise click.BadParameter(f"no user {username!r}", param_hint="--username")
+    with acting_as("cli"), unit_of_work() as session:
+        community = session.scalar(select(Community).where(Community.code == code))
+        if community is None:
+            raise click.BadParameter(f"no community {code!r}", param_hint="--community")
+        exists = session.scalar(select(StaffAssignment.id).where(
+            StaffAssignment.user_id == user.id, StaffAssignment.community_id == community.id))
+        if exists is None:
+            session.add(StaffAssignment(user_id=user.id, community_id=community.id))
+    click.echo(f"{username} → {code}")
+
+
+def register_cli(app) -> None:
+    app.cli.add_command(wuye)

@@ -1,0 +1,26 @@
+"""Masking of personal data (信息保密) for roles that may not see it.
+
+``138****5678`` for phones, ``1101**********1234`` for ID numbers; short values are masked
+whole so that nothing useful leaks.
+"""
+
+
+def mask(value: str | None, keep_start: int, keep_end: int) -> str | None:
+    """Replace the middle of ``value`` by ``*``, keeping ``keep_start`` and ``keep_end`` chars."""
+    if not value:
+        return value
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    middle = len(value) - keep_start - keep_end
+    return value[:keep_start] + "*" * middle + value[len(value) - keep_end :]
+
+
+def mask_phone(phone: str | None) -> str | None:
+    return mask(phone, 3, 4)
+
+
+def mask_id_number(id_number: str | None) -> str | None:
+    return mask(id_number, 4, 4)
+
+
+MASKERS = {"phone": mask_phone, "id_number": mask_id_number}

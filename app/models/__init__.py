@@ -1,0 +1,20 @@
+"""All tables. Importing this package registers every model on ``flask_appbuilder.Model``."""
+
+from .audit import AuditLog
+from .owner import Owner, Ownership
+from .property import Building, Community, Unit
+from .setting import Setting
+from .staff import StaffAssignment
+from .tariff import Tariff
+
+__all__ = [
+    "AuditLog",
+    "Building",
+    "Community",
+    "Owner",
+    "Ownership",
+    "Setting",
+    "StaffAssignment",
+    "Tariff",
+    "Unit",
+]

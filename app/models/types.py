@@ -1,0 +1,132 @@
+"""Column types and enumerations shared by the models.
+
+Money is ``Numeric(14, 2)``; unit prices carry 4 places; areas 2. Instants are stored as UTC and
+always come back timezone-aware, whatever the database.
+"""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import DateTime, Numeric
+from sqlalchemy.types import TypeDecorator
+
+MONEY = Numeric(14, 2)
+PRICE = Numeric(14, 4)
+AREA = Numeric(12, 2)
+RATE = Numeric(10, 6)
+
+
+class UTCDateTime(TypeDecorator):
+    """A UTC instant: naive datetimes are refused, values are returned aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: instants must be timezone-aware")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class LabelledEnum(StrEnum):
+    """A string enum whose members carry a translatable label (``LABELS`` on the class)."""
+
+    @property
+    def label(self):
+        return self.LABELS()[self]
+
+    @classmethod
+    def choices(cls):
+        return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def LABELS(cls) -> dict:  # noqa: N802 - overridden per enum
+        raise NotImplementedError
+
+
+class PropertyType(LabelledEnum):
+    RESIDENTIAL = "residential"
+    COMMERCIAL = "commercial"
+    PARKING = "parking"
+    OTHER = "other"
+
+    @classmethod
+    def LABELS(cls):  # noqa: N802
+        return {
+            cls.RESIDENTIAL: _l("Residential"),
+            cls.COMMERCIAL: _l("Commercial"),
+            cls.PARKING: _l("Parking space"),
+            cls.OTHER: _l("Other"),
+        }
+
+
+class UnitStatus(LabelledEnum):
+    VACANT = "vacant"
+    OCCUPIED = "occupied"
+
+    @classmethod
+    def LABELS(cls):  # noqa: N802
+        return {cls.VACANT: _l("Vacant"), cls.OCCUPIED: _l("Occupied")}
+
+
+class CustomerType(LabelledEnum):
+    OWNER = "owner"
+    TENANT = "tenant"
+
+    @classmethod
+    def LABELS(cls):  # noqa: N802
+        return {cls.OWNER: _l("Owner"), cls.TENANT: _l("Tenant")}
+
+
+class Channel(LabelledEnum):
+    SMS = "sms"
+    PHONE = "phone"
+    EMAIL = "email"
+    LETTER = "letter"
+    APP = "app"
+
+    @classmethod
+    def LABELS(cls):  # noqa: N802
+        return {
+            cls.SMS: _l("SMS"),
+            cls.PHONE: _l("Phone"),
+            cls.EMAIL: _l("Email"),
+            cls.LETTER: _l("Letter"),
+            cls.APP: _l("App"),
+        }
+
+
+class FeeKind(LabelledEnum):
+    PROPERTY = "property"
+    PARKING = "parking"
+    UTILITY = "utility"
+    OTHER = "other"
+
+    @classmethod
+    def LABELS(cls):  # noqa: N802
+        return {
+            cls.PROPERTY: _l("Property service fee"),
+            cls.PARKING: _l("Parking fee"),
+            cls.UTILITY: _l("Shared utilities"),
+            cls.OTHER: _l("Other"),
+        }
+
+
+class Basis(LabelledEnum):
+    AREA = "area"
+    FIXED = "fixed"
+
+    @classmethod
+    def LABELS(cls):  # noqa: N802
+        return {cls.AREA: _l("Per m² per month"), cls.FIXED: _l("Fixed per month")}
+
+
+CYCLE_MONTHS = (1, 3, 6, 12)

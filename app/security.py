@@ -1,0 +1,195 @@
+"""Roles, permissions, community scoping and personal-data masking.
+
+The six roles are declared here, in code, as Flask-AppBuilder *builtin roles* (``FAB_ROLES``):
+each role is a list of (view-menu, permission) patterns, checked without any permission rows in
+the database. A screen and the API for the same resource share one permission name
+(``class_permission_name``) and the verbs ``can_read`` / ``can_write`` / ``can_delete``.
+"""
+
+import re
+
+from flask import current_app, g, has_request_context
+from flask_appbuilder.exceptions import PasswordComplexityValidationError
+from flask_appbuilder.models.filters import BaseFilter
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.domain.masking import MASKERS
+
+ADMIN, MANAGER, FINANCE, CUSTOMER_SERVICE, COLLECTOR, AUDITOR = (
+    "Admin",
+    "Manager",
+    "Finance",
+    "CustomerService",
+    "Collector",
+    "Auditor",
+)
+ROLES = (ADMIN, MANAGER, FINANCE, CUSTOMER_SERVICE, COLLECTOR, AUDITOR)
+
+READ, WRITE, DELETE, EXPORT = "can_read", "can_write", "can_delete", "can_export"
+PERSONAL_DATA, VIEW_PERSONAL_DATA = "PersonalData", "can_view_personal_data"
+ALL_COMMUNITIES, SEE_ALL = "AllCommunities", "can_see_all"
+
+# Screen methods and API methods mapped onto the shared verbs (FAB prefixes them with "can_").
+VIEW_METHODS = {
+    "list": READ,
+    "show": READ,
+    "download": READ,
+    "add": WRITE,
+    "edit": WRITE,
+    "delete": DELETE,
+    "muldelete": DELETE,
+    "action": READ,
+    "action_post": READ,
+    "api": READ,
+    "api_read": READ,
+    "api_get": READ,
+    "api_column_add": WRITE,
+    "api_column_edit": WRITE,
+    "api_readvalues": READ,
+}
+API_METHODS = {
+    "get": READ,
+    "get_list": READ,
+    "info": READ,
+    "related": READ,
+    "distinct": READ,
+    "post": WRITE,
+    "put": WRITE,
+    "delete": DELETE,
+    "bulk_delete": DELETE,
+}
+VIEW_METHODS = {method: perm.removeprefix("can_") for method, perm in VIEW_METHODS.items()}
+API_METHODS = {method: perm.removeprefix("can_") for method, perm in API_METHODS.items()}
+
+# Resource -> the menu category its screen lives in.
+MENU_CATEGORY = {
+    "Community": "MasterData",
+    "Building": "MasterData",
+    "Unit": "MasterData",
+    "Owner": "MasterData",
+    "Ownership": "MasterData",
+    "Tariff": "Tariffs",
+    "StaffAssignment": "Administration",
+    "Setting": "Administration",
+    "AuditLog": "Administration",
+}
+
+MASTER_DATA = ("Community", "Building", "Unit", "Owner", "Ownership", "Tariff")
+
+GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
+    MANAGER: {r: (READ,) for r in MASTER_DATA},
+    FINANCE: {r: (READ,) for r in MASTER_DATA},
+    CUSTOMER_SERVICE: {
+        "Community": (READ,),
+        "Building": (READ,),
+        "Unit": (READ, WRITE),
+        "Owner": (READ, WRITE),
+        "Ownership": (READ, WRITE),
+        "Tariff": (READ,),
+        PERSONAL_DATA: (VIEW_PERSONAL_DATA,),
+    },
+    COLLECTOR: {r: (READ,) for r in ("Community", "Building", "Unit", "Owner", "Ownership")},
+    AUDITOR: {
+        **{r: (READ, EXPORT) for r in (*MASTER_DATA, "StaffAssignment", "AuditLog")},
+        ALL_COMMUNITIES: (SEE_ALL,),
+    },
+}
+
+
+def _role_patterns(grants: dict[str, tuple[str, ...]]) -> list[list[str]]:
+    """FAB builtin-role patterns for ``grants``, with the menus of every readable resource."""
+    patterns = [[f"^{re.escape(view)}$", f"^({'|'.join(perms)})$"] for view, perms in grants.items()]
+    menus = sorted(
+        {v for v, p in grants.items() if READ in p and v in MENU_CATEGORY}
+        | {MENU_CATEGORY[v] for v, p in grants.items() if READ in p and v in MENU_CATEGORY}
+    )
+    if menus:
+        patterns.append([f"^({'|'.join(menus)})$", "^menu_access$"])
+    return patterns
+
+
+FAB_ROLES = {ADMIN: [[".*", ".*"]]} | {role: _role_patterns(g) for role, g in GRANTS.items()}
+
+
+def password_strength(password: str) -> None:
+    """At least 10 characters mixing three of: lower case, upper case, digits, symbols."""
+    classes = sum(
+        bool(re.search(p, password or "")) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^a-zA-Z\d]")
+    )
+    if len(password or "") < 10 or classes < 3:
+        raise PasswordComplexityValidationError(
+            _l(
+                "The password needs at least 10 characters and three of: lower case, "
+                "upper case, digits, symbols."
+            )
+        )
+
+
+def current_user():
+    """The signed-in user of this request, or None outside requests and for anonymous users."""
+    if not has_request_context():
+        return None
+    user = getattr(g, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def has_permission(permission: str, view: str) -> bool:
+    """Whether the current user holds ``permission`` on ``view`` (False outside requests)."""
+    if current_user() is None:
+        return False
+    return current_app.appbuilder.sm.has_access(permission, view)
+
+
+def can_view_personal_data() -> bool:
+    return has_permission(VIEW_PERSONAL_DATA, PERSONAL_DATA)
+
+
+def visible_community_ids() -> set[int] | None:
+    """The communities the current user may see, or None for "all of them".
+
+    Outside a request (CLI, jobs) everything is visible: those edges act as the system.
+    """
+    from app.extensions import db
+    from app.models import StaffAssignment
+
+    user = current_user()
+    if user is None and not has_request_context():
+        return None
+    if user is None:
+        return set()
+    if has_permission(SEE_ALL, ALL_COMMUNITIES):
+        return None
+    return set(
+        db.session.scalars(
+            select(StaffAssignment.community_id).where(StaffAssignment.user_id == user.id)
+        )
+    )
+
+
+def in_scope(item) -> bool:
+    """Whether ``item`` (a scoped model instance) lies in the current user's communities."""
+    ids = visible_community_ids()
+    return ids is None or item.scope_community_id in ids
+
+
+class CommunityScope(BaseFilter):
+    """Base filter restricting a query to the current user's communities."""
+
+    name = _l("In my communities")
+
+    def apply(self, query, value):
+        ids = visible_community_ids()
+        if ids is None:
+            return query
+        return query.filter(self.model.in_communities(ids))
+
+
+SCOPED = [["id", CommunityScope, None]]
+
+
+def masked_values(values: dict) -> dict:
+    """``values`` with personal fields masked unless the current user may see them."""
+    if can_view_personal_data():
+        return values
+    return {k: MASKERS[k](v) if k in MASKERS else v for k, v in values.items()}

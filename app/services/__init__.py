@@ -1,0 +1,1 @@
+"""Use cases: each takes a session, checks, changes rows and flushes; the caller commits."""

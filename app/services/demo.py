@@ -1,0 +1,139 @@
+"""Demo data: communities with buildings, units, owners, tariffs and one user per role.
+
+Idempotent: rows are found by their codes and usernames, so a second run adds nothing. Names,
+phones and ID numbers are generated (deterministically) and valid in form only.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.domain.checks import id_check_char
+from app.models import Building, Community, Owner, Ownership, StaffAssignment, Tariff, Unit
+from app.security import ROLES
+
+DEMO_PASSWORD = "Wuye-Demo-2026"
+USERNAMES = {
+    "Admin": "admin",
+    "Manager": "manager",
+    "Finance": "finance",
+    "CustomerService": "service",
+    "Collector": "collector",
+    "Auditor": "auditor",
+}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英"
+COMMUNITIES = [
+    ("HY", "和园小区", "上海市浦东新区和园路 88 号"),
+    ("JD", "锦东花园", "上海市闵行区锦东路 166 弄"),
+    ("BS", "碧水湾", "上海市徐汇区碧水路 9 号"),
+]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    communities: int
+    units: int
+    owners: int
+    users: list[tuple[str, str, str]]  # (role, username, password)
+
+
+def _resident_id(rng: random.Random) -> str:
+    body = f"310115{rng.randint(1950, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    body += f"{rng.randint(0, 999):03d}"
+    return body + id_check_char(body)
+
+
+def _community(session: Session, code: str, name: str, address: str) -> Community:
+    community = session.scalar(select(Community).where(Community.code == code))
+    if community is None:
+        community = Community(
+            code=code,
+            name=name,
+            address=address,
+            phone=f"021-5888{len(name) * 1234:04d}",
+            payee_name=f"{name}物业服务中心",
+            payee_bank="中国工商银行上海分行",
+            payee_account=f"1001 2345 6789 {ord(code[0]) * 37:04d}",
+            payment_instructions="银行转账请在附言中注明房号；也可在物业服务中心前台刷卡或扫码缴费。",
+        )
+        session.add(community)
+        for code_, name_, kind, basis, price, cycle, types in (
+            ("WYF-ZZ", "住宅物业服务费", "property", "area", "2.5000", 1, "residential"),
+            ("WYF-SY", "商业物业服务费", "property", "area", "4.8000", 1, "commercial"),
+            ("TCF", "车位停车费", "parking", "fixed", "150.0000", 3, "parking"),
+        ):
+            session.add(
+                Tariff(community=community, code=code_, name=name_, fee_kind=kind, basis=basis,
+                       price=Decimal(price), cycle_months=cycle, property_types=types,
+                       valid_from=date(2026, 1, 1), published_on=date(2025, 11, 15),
+                       due_days=30, late_fee_daily_rate=Decimal("0.0005"),
+                       late_fee_grace_days=0, late_fee_cap_ratio=Decimal("1.0"))
+            )
+    return community
+
+
+def _units(session: Session, community: Community, count: int, rng: random.Random) -> None:
+    """Fill ``community`` up to ``count`` units in 6-floor buildings of 2 entrances."""
+    existing = session.scalar(
+        select(func.count(Unit.id)).join(Building).where(Building.community_id == community.id)
+    ) if community.id else 0
+    per_building = 2 * 6 * 2
+    for n in range(existing, count):
+        b, rest = divmod(n, per_building)
+        entrance, rest = divmod(rest, 12)
+        floor, room = divmod(rest, 2)
+        building_code = str(b + 1)
+        building = session.scalar(
+            select(Building).where(Building.community == community, Building.code == building_code)
+        ) or Building(community=community, code=building_code, name=f"{b + 1}号楼")
+        session.add(building)
+        kind = "parking" if n % 10 == 9 else "commercial" if n % 25 == 0 else "residential"
+        area = Decimal(rng.randint(1200, 16000)) / 100 if kind != "parking" else Decimal("12.50")
+        unit = Unit(building=building, code=f"{b + 1}-{entrance + 1}-{floor + 1}0{room + 1}",
+                    property_type=kind, area=area, status="occupied" if n % 17 else "vacant")
+        name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2)))
+        owner = Owner(community=community, name=name,
+                      phone=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
+                      email=f"owner{n + 1}@example.com" if n % 3 == 0 else "",
+                      id_number=_resident_id(rng), customer_type="owner",
+                      preferred_channel=rng.choice(["sms", "phone", "app", "email"]),
+                      e_notice_consent=n % 3 == 0)
+        session.add_all([unit, owner, Ownership(unit=unit, owner=owner,
+                                                start_date=date(2020 + n % 5, 1 + n % 12, 1))])
+        session.flush()
+
+
+def seed_demo(session: Session, security_manager, communities: int = 2, units: int = 150):
+    """Create (or complete) the demo data set; returns what exists afterwards."""
+    rng = random.Random(2026)
+    made = []
+    for code, name, address in COMMUNITIES[:communities]:
+        community = _community(session, code, name, address)
+        session.flush()
+        _units(session, community, units, rng)
+        made.append(community)
+    for role_name in ROLES:
+        role = security_manager.find_role(role_name) or security_manager.add_role(role_name)
+        username = USERNAMES[role_name]
+        user = security_manager.find_user(username=username)
+        if user is None:
+            user = security_manager.add_user(username, role_name, "演示", f"{username}@example.com",
+                                             role, password=DEMO_PASSWORD)
+        if role_name not in ("Admin", "Auditor"):
+            for community in made:
+                if not session.scalar(select(StaffAssignment).where(
+                        StaffAssignment.user_id == user.id,
+                        StaffAssignment.community_id == community.id)):
+                    session.add(StaffAssignment(user_id=user.id, community_id=community.id))
+    session.flush()
+    return DemoResult(
+        communities=len(made),
+        units=session.scalar(select(func.count(Unit.id))),
+        owners=session.scalar(select(func.count(Owner.id))),
+        users=[(r, USERNAMES[r], DEMO_PASSWORD) for r in ROLES],
+    )

@@ -1,0 +1,61 @@
+"""Errors raised by services, carrying field-level, translatable messages.
+
+The edges map them: a flash message in screens, ``400 {"message": {field: [why]}}`` in the API
+(409 for a conflict, 404 for what the user may not see), a log line in jobs.
+"""
+
+from collections.abc import Mapping
+
+
+class DomainError(Exception):
+    """Bad input for a business operation; ``messages`` maps a field name to its reasons."""
+
+    status = 400
+
+    def __init__(self, messages: Mapping[str, list] | None = None, **fields):
+        merged = {k: list(v) for k, v in (messages or {}).items()}
+        for field, why in fields.items():
+            merged.setdefault(field, []).append(why)
+        self.messages = merged
+        super().__init__(self.as_text())
+
+    def as_dict(self) -> dict[str, list[str]]:
+        """The messages, rendered in the current language."""
+        return {field: [str(m) for m in msgs] for field, msgs in self.messages.items()}
+
+    def as_text(self) -> str:
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in self.as_dict().items())
+
+    def __str__(self) -> str:  # rendered lazily, in the language of whoever reads it
+        return self.as_text()
+
+
+class ConflictError(DomainError):
+    """The operation would duplicate something that must be unique."""
+
+    status = 409
+
+
+class NotFoundError(DomainError):
+    """A referenced row does not exist or is outside what the user may see."""
+
+    status = 404
+
+
+class Problems:
+    """Collects field messages so that one error reports every bad field at once."""
+
+    def __init__(self):
+        self.messages: dict[str, list] = {}
+
+    def add(self, field: str, why) -> None:
+        self.messages.setdefault(field, []).append(why)
+
+    def check(self, ok: bool, field: str, why) -> bool:
+        if not ok:
+            self.add(field, why)
+        return ok
+
+    def raise_if_any(self, error: type[DomainError] = DomainError) -> None:
+        if self.messages:
+            raise error(self.messages)

@@ -1,0 +1,24 @@
+"""Administrator settings: the *default* numbers of the domain rules, overridable per install."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Setting
+
+DEFAULTS = {
+    "notice_days": "30",  # tariff change: days between publication and valid-from
+    "due_days": "30",
+    "late_fee_daily_rate": "0.0005",
+    "late_fee_grace_days": "0",
+    "late_fee_cap_ratio": "1.0",
+}
+
+
+def get_setting(session: Session, key: str) -> str:
+    """The stored value of ``key``, or its default."""
+    stored = session.scalar(select(Setting.value).where(Setting.key == key))
+    return stored if stored is not None else DEFAULTS[key]
+
+
+def get_int(session: Session, key: str) -> int:
+    return int(get_setting(session, key))

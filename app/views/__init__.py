@@ -1,0 +1,49 @@
+"""Screens and the menu: ``register_views`` is the one list of what appears where."""
+
+from flask_babel import lazy_gettext as _l
+
+from app.security import MENU_CATEGORY
+
+from .admin import AuditLogView, SettingView, StaffAssignmentView
+from .masterdata import (
+    BuildingView,
+    CommunityView,
+    OwnershipView,
+    OwnerView,
+    TariffView,
+    UnitView,
+)
+
+CATEGORIES = {
+    "MasterData": (_l("Master data"), "fa-building"),
+    "Tariffs": (_l("Tariffs"), "fa-yen-sign"),
+    "Administration": (_l("Administration"), "fa-cogs"),
+}
+
+# (view, resource/menu name, label, icon), in menu order.
+MENU = (
+    (CommunityView, "Community", _l("Communities"), "fa-city"),
+    (BuildingView, "Building", _l("Buildings"), "fa-building"),
+    (UnitView, "Unit", _l("Units"), "fa-door-closed"),
+    (OwnerView, "Owner", _l("Owners and residents"), "fa-user"),
+    (OwnershipView, "Ownership", _l("Paying owners (history)"), "fa-history"),
+    (TariffView, "Tariff", _l("Tariffs"), "fa-list"),
+    (StaffAssignmentView, "StaffAssignment", _l("Staff assignments"), "fa-user-tag"),
+    (SettingView, "Setting", _l("Settings"), "fa-sliders-h"),
+    (AuditLogView, "AuditLog", _l("Audit log"), "fa-clipboard-list"),
+)
+
+
+def register_views(appbuilder) -> None:
+    for view, name, label, icon in MENU:
+        category = MENU_CATEGORY[name]
+        category_label, category_icon = CATEGORIES[category]
+        appbuilder.add_view(
+            view,
+            name,
+            label=label,
+            icon=icon,
+            category=category,
+            category_label=category_label,
+            category_icon=category_icon,
+        )

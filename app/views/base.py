@@ -1,0 +1,86 @@
+"""The base of every screen: shared permissions, community scope, labels, validation.
+
+Adds and edits are validated by the same service as the API before FAB saves them; a refusal
+rolls the session back and shows every bad field, by its label, in the user's language.
+"""
+
+from flask_appbuilder import ModelView
+from wtforms import SelectField, SelectMultipleField
+from wtforms.validators import InputRequired
+
+from app.extensions import db
+from app.labels import LABELS
+from app.security import SCOPED, VIEW_METHODS
+from app.services.errors import DomainError
+from app.services.masterdata import validate
+
+
+class ScreenError(Exception):
+    """A refusal shown to the user as a flash message."""
+
+
+def enum_select(label, enum) -> SelectField:
+    """A drop-down of ``enum``'s members with their translated labels."""
+    return SelectField(label, choices=enum.choices, validators=[InputRequired()])
+
+
+class CommaSeparatedSelect(SelectMultipleField):
+    """A multi-select stored as a comma-separated string (e.g. tariff property types)."""
+
+    def process_data(self, value):
+        self.data = [v for v in (value or "").split(",") if v] if isinstance(value, str) else value
+
+    def populate_obj(self, obj, name):
+        setattr(obj, name, ",".join(self.data or []))
+
+
+def enum_label(enum):
+    """A list/show formatter printing a member's translated label."""
+
+    def fmt(value):
+        try:
+            return enum(value).label
+        except ValueError:
+            return value
+
+    return fmt
+
+
+class WuyeModelView(ModelView):
+    """A ``ModelView`` scoped to the user's communities and validated by the domain services."""
+
+    method_permission_name = VIEW_METHODS
+    base_filters = SCOPED
+    label_columns = LABELS
+    page_size = 25
+    enums: dict = {}
+
+    def __init__(self, **kwargs):
+        selects = {col: enum_select(LABELS.get(col, col), e) for col, e in self.enums.items()}
+        self.add_form_extra_fields = {**selects, **(self.add_form_extra_fields or {})}
+        self.edit_form_extra_fields = {**selects, **(self.edit_form_extra_fields or {})}
+        self.formatters_columns = {
+            **{col: enum_label(enum) for col, enum in self.enums.items()},
+            **(self.formatters_columns or {}),
+        }
+        super().__init__(**kwargs)
+
+    def validate(self, item) -> None:
+        validate(db.session, item)
+
+    def _checked(self, item) -> None:
+        try:
+            self.validate(item)
+        except DomainError as err:
+            db.session.rollback()
+            text = "; ".join(
+                f"{LABELS.get(field, field)}: {' '.join(msgs)}"
+                for field, msgs in err.as_dict().items()
+            )
+            raise ScreenError(text) from err
+
+    def pre_add(self, item):
+        self._checked(item)
+
+    def pre_update(self, item):
+        self._checked(item)

@@ -1,0 +1,141 @@
+"""Screens for master data: communities, buildings, units, owners, ownerships, tariffs."""
+
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from app.domain.masking import MASKERS
+from app.extensions import unit_of_work
+from app.labels import LABELS
+from app.models import Building, Community, Owner, Ownership, Tariff, Unit
+from app.models.types import Basis, Channel, CustomerType, FeeKind, PropertyType, UnitStatus
+from app.security import SCOPED, can_view_personal_data
+from app.services.audit import record
+
+from .base import CommaSeparatedSelect, WuyeModelView
+
+
+class CommunityView(WuyeModelView):
+    datamodel = SQLAInterface(Community)
+    class_permission_name = "Community"
+    list_title = show_title = _l("Communities")
+    add_title, edit_title = _l("Add community"), _l("Edit community")
+    list_columns = ["code", "name", "address", "phone"]
+    search_columns = ["code", "name", "address"]
+    show_fieldsets = add_fieldsets = edit_fieldsets = [
+        (_l("Community"), {"fields": ["code", "name", "address", "phone"]}),
+        (_l("How owners pay"), {"fields": ["payee_name", "payee_bank", "payee_account",
+                                           "payment_instructions"]}),
+    ]
+
+
+class BuildingView(WuyeModelView):
+    datamodel = SQLAInterface(Building)
+    class_permission_name = "Building"
+    list_title = show_title = _l("Buildings")
+    add_title, edit_title = _l("Add building"), _l("Edit building")
+    list_columns = ["community", "code", "name"]
+    search_columns = ["community", "code", "name"]
+    add_columns = edit_columns = show_columns = ["community", "code", "name"]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"community": SCOPED}
+    search_form_query_rel_fields = {"community": SCOPED}
+    base_order = ("code", "asc")
+
+
+class UnitView(WuyeModelView):
+    datamodel = SQLAInterface(Unit)
+    class_permission_name = "Unit"
+    list_title = show_title = _l("Units")
+    add_title, edit_title = _l("Add unit"), _l("Edit unit")
+    enums = {"property_type": PropertyType, "status": UnitStatus}
+    list_columns = ["building", "code", "property_type", "area", "status"]
+    search_columns = ["code", "property_type", "status", "area"]
+    add_columns = edit_columns = show_columns = [
+        "building", "code", "property_type", "area", "status"
+    ]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"building": SCOPED}
+    base_order = ("code", "asc")
+
+
+def _masked(field: str):
+    def fmt(value):
+        return value if can_view_personal_data() else MASKERS[field](value)
+
+    return fmt
+
+
+class OwnerView(WuyeModelView):
+    """Owners; phone and ID number are masked unless the user may see them, and every screen
+    that shows them unmasked is recorded in the audit log."""
+
+    datamodel = SQLAInterface(Owner)
+    class_permission_name = "Owner"
+    list_title = show_title = _l("Owners and residents")
+    add_title, edit_title = _l("Add owner or resident"), _l("Edit owner or resident")
+    enums = {"customer_type": CustomerType, "preferred_channel": Channel}
+    list_columns = ["name", "community", "phone", "customer_type", "preferred_channel"]
+    search_columns = ["name", "customer_type", "preferred_channel", "email"]
+    _fields = ["community", "name", "phone", "email", "id_number", "customer_type",
+               "preferred_channel", "e_notice_consent", "notes"]
+    add_columns = edit_columns = show_columns = _fields
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"community": SCOPED}
+    formatters_columns = {field: _masked(field) for field in Owner.PERSONAL_FIELDS}
+
+    def _reveal(self, ids) -> None:
+        if can_view_personal_data() and ids:
+            with unit_of_work() as session:
+                record(session, "reveal", "owner", details={"ids": list(ids),
+                                                            "fields": ["phone", "id_number"]})
+
+    def _list(self, **kwargs):
+        widgets = super()._list(**kwargs)
+        self._reveal(widgets["list"].template_args.get("pks", []))
+        return widgets
+
+    def _show(self, pk):
+        widgets = super()._show(pk)
+        self._reveal([pk])
+        return widgets
+
+
+class OwnershipView(WuyeModelView):
+    datamodel = SQLAInterface(Ownership)
+    class_permission_name = "Ownership"
+    list_title = show_title = _l("Paying owners (history)")
+    add_title, edit_title = _l("Add ownership"), _l("Edit ownership")
+    list_columns = ["unit", "owner", "start_date", "end_date"]
+    search_columns = ["start_date", "end_date"]
+    add_columns = edit_columns = show_columns = ["unit", "owner", "start_date", "end_date"]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"unit": SCOPED, "owner": SCOPED}
+    base_order = ("start_date", "desc")
+
+
+class TariffView(WuyeModelView):
+    datamodel = SQLAInterface(Tariff)
+    class_permission_name = "Tariff"
+    list_title = show_title = _l("Tariffs")
+    add_title, edit_title = _l("Add tariff version"), _l("Edit tariff version")
+    enums = {"fee_kind": FeeKind, "basis": Basis}
+    list_columns = ["community", "code", "name", "fee_kind", "basis", "price", "cycle_months",
+                    "valid_from", "valid_to", "published_on"]
+    search_columns = ["code", "name", "fee_kind", "valid_from", "valid_to"]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"community": SCOPED}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "property_types": CommaSeparatedSelect(LABELS["property_types"],
+                                               choices=PropertyType.choices),
+    }
+    formatters_columns = {
+        "property_types": lambda v: "、".join(
+            str(PropertyType(t).label) for t in (v or "").split(",") if t
+        ),
+    }
+    _fields = ["community", "code", "name", "fee_kind", "basis", "price", "cycle_months",
+               "property_types", "valid_from", "valid_to", "published_on", "due_days",
+               "late_fee_daily_rate", "late_fee_grace_days", "late_fee_cap_ratio"]
+    add_columns = edit_columns = show_columns = _fields
+    description_columns = {
+        "published_on": _l("A new version must start at least the notice period (30 days by "
+                           "default) after it is published."),
+        "due_days": _l("Empty: the administrator's default."),
+    }
+    base_order = ("valid_from", "desc")
+

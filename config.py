@@ -1,0 +1,67 @@
+"""Configuration: embedded defaults, overridden by the ``WUYE_*`` environment variables.
+
+``load(instance_path)`` returns a plain dict for ``app.config``; nothing secret lives here.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+ROOT = Path(__file__).resolve().parent
+
+LANGUAGES = {
+    "zh": {"flag": "cn", "name": "简体中文"},
+    "en": {"flag": "gb", "name": "English"},
+}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Return ``WUYE_SECRET_KEY`` or a key generated once and kept in the instance folder."""
+    if os.environ.get("WUYE_SECRET_KEY"):
+        return os.environ["WUYE_SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load(instance_path: str) -> dict:
+    """Build the configuration for an app whose instance folder is ``instance_path``."""
+    instance = Path(instance_path)
+    env = os.environ.get
+    return {
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": env("WUYE_DATABASE_URL", f"sqlite:///{instance / 'wuye.db'}"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "WUYE_REDIS_URL": env("WUYE_REDIS_URL") or None,
+        "WUYE_FILES_DIR": env("WUYE_FILES_DIR", str(instance / "files")),
+        "WUYE_TIMEZONE": env("WUYE_TIMEZONE", "Asia/Shanghai"),
+        "WUYE_LOCALE": env("WUYE_LOCALE", "zh"),
+        # Flask-AppBuilder
+        "APP_NAME": "物业 Wuye",
+        "AUTH_TYPE": AUTH_DB,
+        "AUTH_ROLE_ADMIN": "Admin",
+        "AUTH_ROLE_PUBLIC": "Public",
+        # Alembic owns the schema; roles are declared in code (app.security), not synced.
+        "FAB_CREATE_DB": False,
+        "FAB_UPDATE_PERMS": False,
+        "FAB_ADD_SECURITY_API": False,
+        "FAB_API_SWAGGER_UI": True,
+        "FAB_PASSWORD_COMPLEXITY_ENABLED": True,
+        "AUTH_RATE_LIMITED": True,
+        "AUTH_RATE_LIMIT": "10 per minute",
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": env("WUYE_REDIS_URL") or "memory://",
+        "WTF_CSRF_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "BABEL_DEFAULT_LOCALE": env("WUYE_LOCALE", "zh"),
+        "BABEL_DEFAULT_TIMEZONE": env("WUYE_TIMEZONE", "Asia/Shanghai"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "LANGUAGES": LANGUAGES,
+        "FAB_API_MAX_PAGE_SIZE": 500,
+    }
