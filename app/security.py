@@ -145,6 +145,12 @@ def can_view_personal_data() -> bool:
     return has_permission(VIEW_PERSONAL_DATA, PERSONAL_DATA)
 
 
+def acting_as_system() -> bool:
+    """True outside dispatched requests (CLI, jobs, direct service calls): FAB sets ``g.user``
+    on every request it dispatches, signed in or not."""
+    return not has_request_context() or not hasattr(g, "user")
+
+
 def visible_community_ids() -> set[int] | None:
     """The communities the current user may see, or None for "all of them".
 
@@ -153,9 +159,9 @@ def visible_community_ids() -> set[int] | None:
     from app.extensions import db
     from app.models import StaffAssignment
 
-    user = current_user()
-    if user is None and not has_request_context():
+    if acting_as_system():
         return None
+    user = current_user()
     if user is None:
         return set()
     if has_permission(SEE_ALL, ALL_COMMUNITIES):

@@ -1,0 +1,133 @@
+"""Test fixtures: one migrated app per run, a fresh database for every test.
+
+The schema is built once by the real Alembic migration into a template SQLite file; before each
+test that uses the app, the template is copied over the working file, so tests never see each
+other's rows. The template holds two communities (A and B) with a few units and owners, and one
+user per role; staff other than Admin and Auditor work for community A only.
+"""
+
+import shutil
+
+import flask_migrate
+import pytest
+from flask import g
+
+from app import create_app
+from app.extensions import db, unit_of_work
+from app.models import StaffAssignment
+from app.security import ROLES
+from app.services.audit import acting_as
+from tests.factories import (
+    make_building,
+    make_community,
+    make_owner,
+    make_ownership,
+    make_tariff,
+    make_unit,
+)
+
+PASSWORD = "Test-Pass-2026"
+USERNAMES = {role: role.lower() for role in ROLES}
+
+
+def _build_world(app) -> None:
+    sm = app.appbuilder.sm
+    with acting_as("fixtures"), unit_of_work() as session:
+        for code, name in (("A", "安居小区"), ("B", "碧园小区")):
+            community = make_community(session, code, name)
+            building = make_building(session, community, "1")
+            for n, (unit_code, owner_name, phone) in enumerate(
+                (("1-1-101", f"{code}业主甲", "13812345678"),
+                 ("1-1-102", f"{code}业主乙", "13912345679")), start=1):
+                unit = make_unit(session, building, unit_code, area=f"{80 + n}.50")
+                owner = make_owner(session, community, owner_name, phone=phone)
+                make_ownership(session, unit, owner)
+            make_tariff(session, community)
+    for role in ROLES:
+        user = sm.add_user(USERNAMES[role], role, "测试", f"{role.lower()}@example.com",
+                           sm.find_role(role), password=PASSWORD)
+        if role not in ("Admin", "Auditor"):
+            with unit_of_work() as session:
+                session.add(StaffAssignment(user_id=user.id, community_id=1))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("wuye")
+    db_file = folder / "wuye.db"
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SECRET_KEY": "tests-only",
+        "WUYE_FILES_DIR": str(folder / "files"),
+    })
+    with app.app_context():
+        flask_migrate.upgrade()
+        _build_world(app)
+        db.session.remove()
+        db.engine.dispose()
+    shutil.copy(db_file, folder / "template.db")
+    app.config["TEST_DB_FILE"] = db_file
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _fresh_database(request):
+    """Restore the template database before every test that uses the app."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    db_file = app.config["TEST_DB_FILE"]
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    shutil.copy(db_file.with_name("template.db"), db_file)
+    yield
+    with app.app_context():
+        db.session.remove()
+
+
+@pytest.fixture
+def session(app):
+    """The app's session, outside any request: services act as the system."""
+    with app.app_context():
+        g.pop("user", None)
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture(scope="session")
+def _tokens():
+    return {}
+
+
+@pytest.fixture
+def api(app, client, _tokens):
+    """``api(role)`` -> headers with a bearer token of that role's test user."""
+
+    def headers(role: str) -> dict:
+        if role not in _tokens:
+            response = client.post("/api/v1/security/login", json={
+                "username": USERNAMES[role], "password": PASSWORD, "provider": "db"})
+            assert response.status_code == 200, response.json
+            _tokens[role] = {"Authorization": f"Bearer {response.json['access_token']}"}
+        return _tokens[role]
+
+    return headers
+
+
+@pytest.fixture
+def login(client):
+    """``login(role)`` signs the test client in through the login form."""
+
+    def sign_in(role: str):
+        client.get("/logout/")
+        response = client.post("/login/", data={"username": USERNAMES[role],
+                                                "password": PASSWORD})
+        assert response.status_code == 302, "login failed"
+        return client
+
+    return sign_in
