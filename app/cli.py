@@ -20,8 +20,7 @@ def seed_demo_command(communities: int, units: int) -> None:
     """Create idempotent demo data and one user per role; print the logins."""
     with acting_as("seed-demo"), unit_of_work() as session:
         result = seed_demo(session, current_app.appbuilder.sm, communities, units)
-    click.echo(f"communities: {result.communities}  units: {result.units}  "
-               f"owners: {result.owners}")
+    click.echo(f"communities: {result.communities}  units: {result.units}  owners: {result.owners}")
     click.echo("logins (role  username  password):")
     for role, username, password in result.users:
         click.echo(f"  {role:<16}{username:<12}{password}")
@@ -39,8 +38,11 @@ def assign_staff_command(username: str, code: str) -> None:
         community = session.scalar(select(Community).where(Community.code == code))
         if community is None:
             raise click.BadParameter(f"no community {code!r}", param_hint="--community")
-        exists = session.scalar(select(StaffAssignment.id).where(
-            StaffAssignment.user_id == user.id, StaffAssignment.community_id == community.id))
+        exists = session.scalar(
+            select(StaffAssignment.id).where(
+                StaffAssignment.user_id == user.id, StaffAssignment.community_id == community.id
+            )
+        )
         if exists is None:
             session.add(StaffAssignment(user_id=user.id, community_id=community.id))
     click.echo(f"{username} → {code}")

@@ -99,7 +99,9 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
 
 def _role_patterns(grants: dict[str, tuple[str, ...]]) -> list[list[str]]:
     """FAB builtin-role patterns for ``grants``, with the menus of every readable resource."""
-    patterns = [[f"^{re.escape(view)}$", f"^({'|'.join(perms)})$"] for view, perms in grants.items()]
+    patterns = [
+        [f"^{re.escape(view)}$", f"^({'|'.join(perms)})$"] for view, perms in grants.items()
+    ]
     menus = sorted(
         {v for v, p in grants.items() if READ in p and v in MENU_CATEGORY}
         | {MENU_CATEGORY[v] for v, p in grants.items() if READ in p and v in MENU_CATEGORY}

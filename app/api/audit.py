@@ -21,8 +21,7 @@ class AuditLogApi(WuyeModelApi):
     datamodel = SQLAInterface(AuditLog)
     base_filters = []  # the trail is company-wide; only Admin and Auditor may read it
     include_route_methods = {"get", "get_list", "info"}
-    list_columns = ["id", "at", "user_id", "username", "action", "table_name", "row_id",
-                    "changes"]
+    list_columns = ["id", "at", "user_id", "username", "action", "table_name", "row_id", "changes"]
     show_columns = list_columns
     search_columns = ["at", "username", "action", "table_name", "row_id"]
     base_order = ("id", "desc")

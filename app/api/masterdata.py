@@ -14,8 +14,16 @@ class CommunityApi(WuyeModelApi):
     resource_name = "community"
     class_permission_name = "Community"
     datamodel = SQLAInterface(Community)
-    _fields = ["code", "name", "address", "phone", "payee_name", "payee_bank", "payee_account",
-               "payment_instructions"]
+    _fields = [
+        "code",
+        "name",
+        "address",
+        "phone",
+        "payee_name",
+        "payee_bank",
+        "payee_account",
+        "payment_instructions",
+    ]
     list_columns = ["id", *_fields]
     show_columns = list_columns
     add_columns = edit_columns = _fields
@@ -34,8 +42,7 @@ class UnitApi(WuyeModelApi):
     resource_name = "unit"
     class_permission_name = "Unit"
     datamodel = SQLAInterface(Unit)
-    list_columns = ["id", "building.id", "building.code", "code", "property_type", "area",
-                    "status"]
+    list_columns = ["id", "building.id", "building.code", "code", "property_type", "area", "status"]
     show_columns = list_columns
     add_columns = edit_columns = ["building", "code", "property_type", "area", "status"]
     search_columns = ["building", "code", "property_type", "status"]
@@ -48,8 +55,16 @@ class OwnerApi(WuyeModelApi):
     resource_name = "owner"
     class_permission_name = "Owner"
     datamodel = SQLAInterface(Owner)
-    _fields = ["name", "phone", "email", "id_number", "customer_type", "preferred_channel",
-               "e_notice_consent", "notes"]
+    _fields = [
+        "name",
+        "phone",
+        "email",
+        "id_number",
+        "customer_type",
+        "preferred_channel",
+        "e_notice_consent",
+        "notes",
+    ]
     list_columns = ["id", "community.id", "community.code", *_fields]
     show_columns = list_columns
     add_columns = edit_columns = ["community", *_fields]
@@ -59,8 +74,12 @@ class OwnerApi(WuyeModelApi):
         if can_view_personal_data():
             with unit_of_work() as session:
                 ids = [row.get("id") for row in rows]
-                record(session, "reveal", "owner", details={"ids": ids, "fields": ["phone",
-                                                                               "id_number"]})
+                record(
+                    session,
+                    "reveal",
+                    "owner",
+                    details={"ids": ids, "fields": ["phone", "id_number"]},
+                )
             return
         for row in rows:
             row.update(masked_values({k: row[k] for k in Owner.PERSONAL_FIELDS if k in row}))
@@ -80,8 +99,15 @@ class OwnershipApi(WuyeModelApi):
     resource_name = "ownership"
     class_permission_name = "Ownership"
     datamodel = SQLAInterface(Ownership)
-    list_columns = ["id", "unit.id", "unit.code", "owner.id", "owner.name", "start_date",
-                    "end_date"]
+    list_columns = [
+        "id",
+        "unit.id",
+        "unit.code",
+        "owner.id",
+        "owner.name",
+        "start_date",
+        "end_date",
+    ]
     show_columns = list_columns
     add_columns = edit_columns = ["unit", "owner", "start_date", "end_date"]
 
@@ -90,9 +116,22 @@ class TariffApi(WuyeModelApi):
     resource_name = "tariff"
     class_permission_name = "Tariff"
     datamodel = SQLAInterface(Tariff)
-    _fields = ["code", "name", "fee_kind", "basis", "price", "cycle_months", "property_types",
-               "valid_from", "valid_to", "published_on", "due_days", "late_fee_daily_rate",
-               "late_fee_grace_days", "late_fee_cap_ratio"]
+    _fields = [
+        "code",
+        "name",
+        "fee_kind",
+        "basis",
+        "price",
+        "cycle_months",
+        "property_types",
+        "valid_from",
+        "valid_to",
+        "published_on",
+        "due_days",
+        "late_fee_daily_rate",
+        "late_fee_grace_days",
+        "late_fee_cap_ratio",
+    ]
     list_columns = ["id", "community.id", "community.code", *_fields]
     show_columns = list_columns
     add_columns = edit_columns = ["community", *_fields]

@@ -1,9 +1,10 @@
 """Owners and residents (业主/住户) and who pays for which unit when (ownership history).
 
 An owner record belongs to one community's files; an owner entered by a user who sees every
-community may stay unattached until the first ownership attaches it. A unit has at most one paying owner on any
-day: ownership periods ``[start_date, end_date]`` of one unit never overlap (``end_date`` empty
-means "still current"). Phone and ID number are personal data, masked for most roles.
+community may stay unattached until the first ownership attaches it. A unit has at most one
+paying owner on any day: ownership periods ``[start_date, end_date]`` of one unit never overlap
+(``end_date`` empty means "still current"). Phone and ID number are personal data, masked for
+most roles.
 """
 
 from datetime import date
@@ -50,9 +51,7 @@ class Owner(Model):
 class Ownership(Model):
     __tablename__ = "ownership"
     __table_args__ = (
-        CheckConstraint(
-            "end_date IS NULL OR end_date >= start_date", name="ck_ownership_dates"
-        ),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ck_ownership_dates"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -68,20 +68,35 @@ def _community(session: Session, code: str, name: str, address: str) -> Communit
             ("TCF", "车位停车费", "parking", "fixed", "150.0000", 3, "parking"),
         ):
             session.add(
-                Tariff(community=community, code=code_, name=name_, fee_kind=kind, basis=basis,
-                       price=Decimal(price), cycle_months=cycle, property_types=types,
-                       valid_from=date(2026, 1, 1), published_on=date(2025, 11, 15),
-                       due_days=30, late_fee_daily_rate=Decimal("0.0005"),
-                       late_fee_grace_days=0, late_fee_cap_ratio=Decimal("1.0"))
+                Tariff(
+                    community=community,
+                    code=code_,
+                    name=name_,
+                    fee_kind=kind,
+                    basis=basis,
+                    price=Decimal(price),
+                    cycle_months=cycle,
+                    property_types=types,
+                    valid_from=date(2026, 1, 1),
+                    published_on=date(2025, 11, 15),
+                    due_days=30,
+                    late_fee_daily_rate=Decimal("0.0005"),
+                    late_fee_grace_days=0,
+                    late_fee_cap_ratio=Decimal("1.0"),
+                )
             )
     return community
 
 
 def _units(session: Session, community: Community, count: int, rng: random.Random) -> None:
     """Fill ``community`` up to ``count`` units in 6-floor buildings of 2 entrances."""
-    existing = session.scalar(
-        select(func.count(Unit.id)).join(Building).where(Building.community_id == community.id)
-    ) if community.id else 0
+    existing = (
+        session.scalar(
+            select(func.count(Unit.id)).join(Building).where(Building.community_id == community.id)
+        )
+        if community.id
+        else 0
+    )
     per_building = 2 * 6 * 2
     for n in range(existing, count):
         b, rest = divmod(n, per_building)
@@ -94,17 +109,31 @@ def _units(session: Session, community: Community, count: int, rng: random.Rando
         session.add(building)
         kind = "parking" if n % 10 == 9 else "commercial" if n % 25 == 0 else "residential"
         area = Decimal(rng.randint(1200, 16000)) / 100 if kind != "parking" else Decimal("12.50")
-        unit = Unit(building=building, code=f"{b + 1}-{entrance + 1}-{floor + 1}0{room + 1}",
-                    property_type=kind, area=area, status="occupied" if n % 17 else "vacant")
+        unit = Unit(
+            building=building,
+            code=f"{b + 1}-{entrance + 1}-{floor + 1}0{room + 1}",
+            property_type=kind,
+            area=area,
+            status="occupied" if n % 17 else "vacant",
+        )
         name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2)))
-        owner = Owner(community=community, name=name,
-                      phone=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
-                      email=f"owner{n + 1}@example.com" if n % 3 == 0 else "",
-                      id_number=_resident_id(rng), customer_type="owner",
-                      preferred_channel=rng.choice(["sms", "phone", "app", "email"]),
-                      e_notice_consent=n % 3 == 0)
-        session.add_all([unit, owner, Ownership(unit=unit, owner=owner,
-                                                start_date=date(2020 + n % 5, 1 + n % 12, 1))])
+        owner = Owner(
+            community=community,
+            name=name,
+            phone=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
+            email=f"owner{n + 1}@example.com" if n % 3 == 0 else "",
+            id_number=_resident_id(rng),
+            customer_type="owner",
+            preferred_channel=rng.choice(["sms", "phone", "app", "email"]),
+            e_notice_consent=n % 3 == 0,
+        )
+        session.add_all(
+            [
+                unit,
+                owner,
+                Ownership(unit=unit, owner=owner, start_date=date(2020 + n % 5, 1 + n % 12, 1)),
+            ]
+        )
         session.flush()
 
 
@@ -122,13 +151,17 @@ def seed_demo(session: Session, security_manager, communities: int = 2, units: i
         username = USERNAMES[role_name]
         user = security_manager.find_user(username=username)
         if user is None:
-            user = security_manager.add_user(username, role_name, "演示", f"{username}@example.com",
-                                             role, password=DEMO_PASSWORD)
+            user = security_manager.add_user(
+                username, role_name, "演示", f"{username}@example.com", role, password=DEMO_PASSWORD
+            )
         if role_name not in ("Admin", "Auditor"):
             for community in made:
-                if not session.scalar(select(StaffAssignment).where(
+                if not session.scalar(
+                    select(StaffAssignment).where(
                         StaffAssignment.user_id == user.id,
-                        StaffAssignment.community_id == community.id)):
+                        StaffAssignment.community_id == community.id,
+                    )
+                ):
                     session.add(StaffAssignment(user_id=user.id, community_id=community.id))
     session.flush()
     return DemoResult(

@@ -115,7 +115,9 @@ def validate_building(session: Session, item: Building, problems: Problems) -> N
 def validate_unit(session: Session, item: Unit, problems: Problems) -> None:
     building_ok = _related(problems, "building", item.building, _l("Unknown building."))
     if problems.check(
-        checks.is_unit_code(item.code), "code", _l("Use a code such as 3-2-101 (letters, digits, -).")
+        checks.is_unit_code(item.code),
+        "code",
+        _l("Use a code such as 3-2-101 (letters, digits, -)."),
     ):
         if building_ok:
             problems.check(
@@ -230,8 +232,10 @@ def validate_tariff(session: Session, item: Tariff, problems: Problems) -> None:
     problems.check(
         bool(types) and all(t in {m.value for m in PropertyType} for t in types),
         "property_types",
-        _l("List property types separated by commas: %(values)s.",
-           values=", ".join(m.value for m in PropertyType)),
+        _l(
+            "List property types separated by commas: %(values)s.",
+            values=", ".join(m.value for m in PropertyType),
+        ),
     )
     problems.check(
         item.due_days is not None and 0 <= item.due_days <= 365,
@@ -297,9 +301,12 @@ def _check_version(session: Session, item: Tariff, problems: Problems) -> None:
             Tariff.id != (item.id or 0),
         )
     )
-    if problems.check(
-        later is None, "valid_from", _l("A later version exists: add versions in date order.")
-    ) and not problems.messages:
+    if (
+        problems.check(
+            later is None, "valid_from", _l("A later version exists: add versions in date order.")
+        )
+        and not problems.messages
+    ):
         if previous.valid_to is None or previous.valid_to >= item.valid_from:
             previous.valid_to = item.valid_from - timedelta(days=1)
 

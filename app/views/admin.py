@@ -54,5 +54,3 @@ class AuditLogView(WuyeModelView):
     formatters_columns = {
         "changes": lambda c: json.dumps(masked_changes(c), ensure_ascii=False, indent=1),
     }
-
-

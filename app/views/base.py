@@ -5,6 +5,7 @@ rolls the session back and shows every bad field, by its label, in the user's la
 """
 
 from flask_appbuilder import ModelView
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField
 from wtforms.validators import InputRequired
 
@@ -44,6 +45,10 @@ def enum_label(enum):
             return value
 
     return fmt
+
+
+def yes_no(value) -> str:
+    return str(_l("Yes") if value else _l("No"))
 
 
 class WuyeModelView(ModelView):

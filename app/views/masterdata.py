@@ -11,7 +11,7 @@ from app.models.types import Basis, Channel, CustomerType, FeeKind, PropertyType
 from app.security import SCOPED, can_view_personal_data
 from app.services.audit import record
 
-from .base import CommaSeparatedSelect, WuyeModelView
+from .base import CommaSeparatedSelect, WuyeModelView, yes_no
 
 
 class CommunityView(WuyeModelView):
@@ -23,8 +23,10 @@ class CommunityView(WuyeModelView):
     search_columns = ["code", "name", "address"]
     show_fieldsets = add_fieldsets = edit_fieldsets = [
         (_l("Community"), {"fields": ["code", "name", "address", "phone"]}),
-        (_l("How owners pay"), {"fields": ["payee_name", "payee_bank", "payee_account",
-                                           "payment_instructions"]}),
+        (
+            _l("How owners pay"),
+            {"fields": ["payee_name", "payee_bank", "payee_account", "payment_instructions"]},
+        ),
     ]
 
 
@@ -50,7 +52,11 @@ class UnitView(WuyeModelView):
     list_columns = ["building", "code", "property_type", "area", "status"]
     search_columns = ["code", "property_type", "status", "area"]
     add_columns = edit_columns = show_columns = [
-        "building", "code", "property_type", "area", "status"
+        "building",
+        "code",
+        "property_type",
+        "area",
+        "status",
     ]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"building": SCOPED}
     base_order = ("code", "asc")
@@ -74,17 +80,32 @@ class OwnerView(WuyeModelView):
     enums = {"customer_type": CustomerType, "preferred_channel": Channel}
     list_columns = ["name", "community", "phone", "customer_type", "preferred_channel"]
     search_columns = ["name", "customer_type", "preferred_channel", "email"]
-    _fields = ["community", "name", "phone", "email", "id_number", "customer_type",
-               "preferred_channel", "e_notice_consent", "notes"]
+    _fields = [
+        "community",
+        "name",
+        "phone",
+        "email",
+        "id_number",
+        "customer_type",
+        "preferred_channel",
+        "e_notice_consent",
+        "notes",
+    ]
     add_columns = edit_columns = show_columns = _fields
     add_form_query_rel_fields = edit_form_query_rel_fields = {"community": SCOPED}
-    formatters_columns = {field: _masked(field) for field in Owner.PERSONAL_FIELDS}
+    formatters_columns = {field: _masked(field) for field in Owner.PERSONAL_FIELDS} | {
+        "e_notice_consent": yes_no,
+    }
 
     def _reveal(self, ids) -> None:
         if can_view_personal_data() and ids:
             with unit_of_work() as session:
-                record(session, "reveal", "owner", details={"ids": list(ids),
-                                                            "fields": ["phone", "id_number"]})
+                record(
+                    session,
+                    "reveal",
+                    "owner",
+                    details={"ids": list(ids), "fields": ["phone", "id_number"]},
+                )
 
     def _list(self, **kwargs):
         widgets = super()._list(**kwargs)
@@ -115,27 +136,60 @@ class TariffView(WuyeModelView):
     list_title = show_title = _l("Tariffs")
     add_title, edit_title = _l("Add tariff version"), _l("Edit tariff version")
     enums = {"fee_kind": FeeKind, "basis": Basis}
-    list_columns = ["community", "code", "name", "fee_kind", "basis", "price", "cycle_months",
-                    "valid_from", "valid_to", "published_on"]
+    list_columns = [
+        "community",
+        "code",
+        "name",
+        "fee_kind",
+        "basis",
+        "price",
+        "cycle_months",
+        "valid_from",
+        "valid_to",
+        "published_on",
+    ]
     search_columns = ["code", "name", "fee_kind", "valid_from", "valid_to"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"community": SCOPED}
     add_form_extra_fields = edit_form_extra_fields = {
-        "property_types": CommaSeparatedSelect(LABELS["property_types"],
-                                               choices=PropertyType.choices),
+        "property_types": CommaSeparatedSelect(
+            LABELS["property_types"], choices=PropertyType.choices
+        ),
     }
     formatters_columns = {
         "property_types": lambda v: "、".join(
             str(PropertyType(t).label) for t in (v or "").split(",") if t
         ),
     }
-    _fields = ["community", "code", "name", "fee_kind", "basis", "price", "cycle_months",
-               "property_types", "valid_from", "valid_to", "published_on", "due_days",
-               "late_fee_daily_rate", "late_fee_grace_days", "late_fee_cap_ratio"]
+    _fields = [
+        "community",
+        "code",
+        "name",
+        "fee_kind",
+        "basis",
+        "price",
+        "cycle_months",
+        "property_types",
+        "valid_from",
+        "valid_to",
+        "published_on",
+        "due_days",
+        "late_fee_daily_rate",
+        "late_fee_grace_days",
+        "late_fee_cap_ratio",
+    ]
     add_columns = edit_columns = show_columns = _fields
     description_columns = {
-        "published_on": _l("A new version must start at least the notice period (30 days by "
-                           "default) after it is published."),
+        "published_on": _l(
+            "A new version must start at least the notice period (30 days by "
+            "default) after it is published."
+        ),
         "due_days": _l("Empty: the administrator's default."),
     }
     base_order = ("valid_from", "desc")
 
+
+# Show pages list the rows that hang off a record (a community's buildings, a unit's owners…).
+CommunityView.related_views = [BuildingView, TariffView]
+BuildingView.related_views = [UnitView]
+UnitView.related_views = [OwnershipView]
+OwnerView.related_views = [OwnershipView]
