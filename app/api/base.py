@@ -5,15 +5,19 @@ FAB's generic add/edit/delete commit on their own and answer 422/500; here each 
 ``400 {"message": {field: [why]}}``, a duplicate 409, and nothing is half-written.
 """
 
+from decimal import Decimal, InvalidOperation
+
 from flask import request
 from flask_appbuilder.api import ModelRestApi
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from app.domain.checks import decimal_places
 from app.extensions import db, unit_of_work
 from app.security import API_METHODS, SCOPED
-from app.services.errors import DomainError
+from app.services.errors import DomainError, Problems
 from app.services.masterdata import validate
 
 
@@ -34,14 +38,43 @@ class WuyeModelApi(ModelRestApi):
     allow_browser_login = True
     page_size = 50
 
+    #: Columns the client may leave out although the table requires them (the service fills
+    #: them in, e.g. from the administrator's settings).
+    optional_columns: tuple[str, ...] = ()
+
+    def _init_model_schemas(self) -> None:
+        super()._init_model_schemas()
+        for name in self.optional_columns:
+            for schema in (self.add_model_schema, self.edit_model_schema):
+                if name in schema.fields:
+                    schema.fields[name].required = False
+                    schema.fields[name].allow_none = True
+
     def validate(self, item) -> None:
         validate(db.session, item)
+
+    def _check_decimals(self, body) -> None:
+        """Refuse more decimals than a Numeric column keeps: marshmallow would round them."""
+        problems = Problems()
+        columns = self.datamodel.obj.__table__.columns
+        for name, value in body.items() if isinstance(body, dict) else ():
+            column = columns.get(name)
+            scale = getattr(column.type, "scale", None) if column is not None else None
+            if scale is None or isinstance(value, bool) or not isinstance(value, str | int | float):
+                continue
+            try:
+                places = decimal_places(Decimal(str(value)))
+            except InvalidOperation:
+                continue  # not a number: the schema says so
+            problems.check(places <= scale, name, _l("At most %(n)d decimal places.", n=scale))
+        problems.raise_if_any()
 
     def _write(self, load, status: int):
         if not request.is_json:
             return self.response_400(message=gettext("The request body must be JSON."))
         try:
             with unit_of_work() as session:
+                self._check_decimals(request.json)
                 item = load()
                 self.validate(item)
                 session.add(item)

@@ -6,6 +6,7 @@ from app.extensions import unit_of_work
 from app.models import Building, Community, Owner, Ownership, Tariff, Unit
 from app.security import can_view_personal_data, masked_values
 from app.services.audit import record
+from app.services.masterdata import TARIFF_SETTINGS
 
 from .base import WuyeModelApi
 
@@ -136,6 +137,7 @@ class TariffApi(WuyeModelApi):
     show_columns = list_columns
     add_columns = edit_columns = ["community", *_fields]
     search_columns = ["community", "code", "fee_kind", "valid_from"]
+    optional_columns = TARIFF_SETTINGS
 
 
 APIS = (CommunityApi, BuildingApi, UnitApi, OwnerApi, OwnershipApi, TariffApi)

@@ -47,6 +47,7 @@ class Problems:
 
     def __init__(self):
         self.messages: dict[str, list] = {}
+        self.conflicts: set[str] = set()
 
     def add(self, field: str, why) -> None:
         self.messages.setdefault(field, []).append(why)
@@ -56,6 +57,14 @@ class Problems:
             self.add(field, why)
         return ok
 
-    def raise_if_any(self, error: type[DomainError] = DomainError) -> None:
+    def conflict(self, duplicate: bool, field: str, why) -> None:
+        """Record ``why`` when ``duplicate``: a value that must be unique is already taken."""
+        if duplicate:
+            self.add(field, why)
+            self.conflicts.add(field)
+
+    def raise_if_any(self) -> None:
+        """Raise ``ConflictError`` (409) if only duplicates are wrong, else ``DomainError``."""
         if self.messages:
-            raise error(self.messages)
+            only_duplicates = set(self.messages) <= self.conflicts
+            raise (ConflictError if only_duplicates else DomainError)(self.messages)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from app.domain import checks
@@ -24,7 +24,7 @@ from app.models.types import (
     UnitStatus,
 )
 from app.security import in_scope, visible_community_ids
-from app.services.errors import DomainError, Problems
+from app.services.errors import Problems
 from app.services.settings import get_int, get_setting
 
 MAX_AREA = Decimal("100000")
@@ -72,7 +72,9 @@ def _related(problems: Problems, field: str, item, message=UNKNOWN_COMMUNITY) ->
     if item is None:
         problems.add(field, REQUIRED)
         return False
-    return problems.check(in_scope(item), field, message)
+    # A transient object stands for an id that matched no row (marshmallow-sqlalchemy's
+    # Related field makes one up rather than failing).
+    return problems.check(not inspect(item).transient and in_scope(item), field, message)
 
 
 def _duplicate(session: Session, item, *conditions) -> bool:
@@ -86,8 +88,8 @@ def _duplicate(session: Session, item, *conditions) -> bool:
 
 def validate_community(session: Session, item: Community, problems: Problems) -> None:
     if problems.check(checks.is_code(item.code), "code", _l("1–16 letters, digits, - or _.")):
-        problems.check(
-            not _duplicate(session, item, Community.code == item.code),
+        problems.conflict(
+            _duplicate(session, item, Community.code == item.code),
             "code",
             _l("This code is already used."),
         )
@@ -100,8 +102,8 @@ def validate_building(session: Session, item: Building, problems: Problems) -> N
     community_ok = _related(problems, "community", item.community)
     if problems.check(checks.is_code(item.code), "code", _l("1–16 letters, digits, - or _.")):
         if community_ok:
-            problems.check(
-                not _duplicate(
+            problems.conflict(
+                _duplicate(
                     session,
                     item,
                     Building.community_id == item.community.id,
@@ -120,8 +122,8 @@ def validate_unit(session: Session, item: Unit, problems: Problems) -> None:
         _l("Use a code such as 3-2-101 (letters, digits, -)."),
     ):
         if building_ok:
-            problems.check(
-                not _duplicate(
+            problems.conflict(
+                _duplicate(
                     session, item, Unit.building_id == item.building.id, Unit.code == item.code
                 ),
                 "code",
@@ -271,6 +273,17 @@ def validate_tariff(session: Session, item: Tariff, problems: Problems) -> None:
 
 def _check_version(session: Session, item: Tariff, problems: Problems) -> None:
     """The notice rule of domain §2, then end the previous version the day before."""
+    problems.conflict(
+        _duplicate(
+            session,
+            item,
+            Tariff.community_id == item.community.id,
+            Tariff.code == item.code,
+            Tariff.valid_from == item.valid_from,
+        ),
+        "valid_from",
+        _l("A version of this tariff already starts on this date."),
+    )
     previous = _previous_version(session, item)
     if previous is None:
         return
@@ -327,4 +340,4 @@ def validate(session: Session, item) -> None:
     apply_defaults(item)
     with session.no_autoflush:  # the row is not complete yet: do not let queries flush it
         VALIDATORS[type(item)](session, item, problems)
-    problems.raise_if_any(DomainError)
+    problems.raise_if_any()

@@ -2,6 +2,8 @@
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField, IntegerField
+from wtforms.validators import Optional
 
 from app.domain.masking import MASKERS
 from app.extensions import unit_of_work
@@ -153,6 +155,15 @@ class TariffView(WuyeModelView):
     add_form_extra_fields = edit_form_extra_fields = {
         "property_types": CommaSeparatedSelect(
             LABELS["property_types"], choices=PropertyType.choices
+        ),
+        # Left empty, these take the administrator's defaults.
+        "due_days": IntegerField(LABELS["due_days"], validators=[Optional()]),
+        "late_fee_grace_days": IntegerField(LABELS["late_fee_grace_days"], validators=[Optional()]),
+        "late_fee_daily_rate": DecimalField(
+            LABELS["late_fee_daily_rate"], places=None, validators=[Optional()]
+        ),
+        "late_fee_cap_ratio": DecimalField(
+            LABELS["late_fee_cap_ratio"], places=None, validators=[Optional()]
         ),
     }
     formatters_columns = {
