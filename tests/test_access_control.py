@@ -1,0 +1,72 @@
+"""Login protection: rate limits, password strength, the secret key kept out of the repo."""
+
+import pytest
+from flask_appbuilder.exceptions import PasswordComplexityValidationError
+from sqlalchemy import select
+
+import config
+from app import create_app
+from app.security import password_strength
+
+
+@pytest.fixture
+def limited_client(app):
+    """A second app on the same database, with the production rate limits switched on."""
+    limited = create_app({
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    return limited.test_client()
+
+
+@pytest.mark.parametrize(
+    ("path", "payload"),
+    [("/login/", "form"), ("/api/v1/security/login", "json")],
+)
+def test_login_is_rate_limited(limited_client, path, payload):
+    body = {"username": "admin", "password": "wrong-password", "provider": "db"}
+    statuses = [
+        (limited_client.post(path, json=body) if payload == "json"
+         else limited_client.post(path, data=body)).status_code
+        for _ in range(11)
+    ]
+    assert 429 not in statuses[:10]
+    assert statuses[10] == 429
+
+
+@pytest.mark.parametrize("weak", ["short1A!", "alllowercaseletters", "ALLUPPER12345", ""])
+def test_weak_passwords_are_refused(weak):
+    with pytest.raises(PasswordComplexityValidationError):
+        password_strength(weak)
+
+
+@pytest.mark.parametrize("strong", ["Wuye-Demo-2026", "correct horse Battery", "ABCdef123456"])
+def test_strong_passwords_pass(strong):
+    password_strength(strong)
+
+
+@pytest.mark.parametrize(("password", "created"), [("abc", False), ("Strong-Pass-2026", True)])
+def test_the_user_form_enforces_password_strength(login, session, password, created):
+    from flask_appbuilder.security.sqla.models import User
+
+    client = login("Admin")
+    client.post("/users/add", data={
+        "first_name": "新", "last_name": "员工", "username": "newbie",
+        "email": "newbie@example.com", "active": "y", "roles": ["2"],
+        "password": password, "conf_password": password,
+    }, follow_redirects=True)
+    session.rollback()
+    assert (session.scalar(select(User).where(User.username == "newbie")) is not None) is created
+
+
+def test_the_secret_key_is_generated_once_outside_the_repository(tmp_path, monkeypatch):
+    monkeypatch.delenv("WUYE_SECRET_KEY", raising=False)
+    first = config.load(str(tmp_path))["SECRET_KEY"]
+    assert len(first) >= 32
+    assert config.load(str(tmp_path))["SECRET_KEY"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    monkeypatch.setenv("WUYE_SECRET_KEY", "from-the-environment")
+    assert config.load(str(tmp_path))["SECRET_KEY"] == "from-the-environment"
