@@ -14,8 +14,6 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.domain.masking import MASKERS
-
 ADMIN, MANAGER, FINANCE, CUSTOMER_SERVICE, COLLECTOR, AUDITOR = (
     "Admin",
     "Manager",
@@ -58,6 +56,7 @@ API_METHODS = {
     "put": WRITE,
     "delete": DELETE,
     "bulk_delete": DELETE,
+    "export": EXPORT,
 }
 VIEW_METHODS = {method: perm.removeprefix("can_") for method, perm in VIEW_METHODS.items()}
 API_METHODS = {method: perm.removeprefix("can_") for method, perm in API_METHODS.items()}
@@ -194,10 +193,3 @@ class CommunityScope(BaseFilter):
 
 
 SCOPED = [["id", CommunityScope, None]]
-
-
-def masked_values(values: dict) -> dict:
-    """``values`` with personal fields masked unless the current user may see them."""
-    if can_view_personal_data():
-        return values
-    return {k: MASKERS[k](v) if k in MASKERS else v for k, v in values.items()}

@@ -1,18 +1,19 @@
 """The ``audit_log`` resource: read-only, with personal data masked inside the changes."""
 
+import json
+
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from app.domain.masking import mask_changes
 from app.models import AuditLog
-from app.security import masked_values
+from app.security import can_view_personal_data
 
 from .base import WuyeModelApi
 
 
 def masked_changes(changes: dict | None) -> dict | None:
-    """``changes`` ({"before": {...}, "after": {...}}) with personal fields masked as needed."""
-    if not changes:
-        return changes
-    return {side: masked_values(v) if isinstance(v, dict) else v for side, v in changes.items()}
+    """``changes`` with personal fields masked unless the current user may see them."""
+    return changes if can_view_personal_data() else mask_changes(changes)
 
 
 class AuditLogApi(WuyeModelApi):
@@ -20,11 +21,17 @@ class AuditLogApi(WuyeModelApi):
     class_permission_name = "AuditLog"
     datamodel = SQLAInterface(AuditLog)
     base_filters = []  # the trail is company-wide; only Admin and Auditor may read it
-    include_route_methods = {"get", "get_list", "info"}
+    include_route_methods = {"get", "get_list", "info", "export"}
     list_columns = ["id", "at", "user_id", "username", "action", "table_name", "row_id", "changes"]
     show_columns = list_columns
     search_columns = ["at", "username", "action", "table_name", "row_id"]
     base_order = ("id", "desc")
+
+    def export_value(self, item, column, masked):
+        if column == "changes":
+            changes = mask_changes(item.changes) if masked else item.changes
+            return json.dumps(changes, ensure_ascii=False)
+        return super().export_value(item, column, masked)
 
     def pre_get(self, data):
         data["result"]["changes"] = masked_changes(data["result"].get("changes"))

@@ -2,9 +2,10 @@
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from app.domain.masking import mask_fields
 from app.extensions import unit_of_work
 from app.models import Building, Community, Owner, Ownership, Tariff, Unit
-from app.security import can_view_personal_data, masked_values
+from app.security import can_view_personal_data
 from app.services.audit import record
 from app.services.masterdata import TARIFF_SETTINGS
 
@@ -83,7 +84,7 @@ class OwnerApi(WuyeModelApi):
                 )
             return
         for row in rows:
-            row.update(masked_values({k: row[k] for k in Owner.PERSONAL_FIELDS if k in row}))
+            row.update(mask_fields({k: row[k] for k in Owner.PERSONAL_FIELDS if k in row}))
 
     def pre_get(self, data):
         result = data["result"]

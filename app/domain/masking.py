@@ -24,3 +24,15 @@ def mask_id_number(id_number: str | None) -> str | None:
 
 
 MASKERS = {"phone": mask_phone, "id_number": mask_id_number}
+
+
+def mask_fields(values: dict) -> dict:
+    """``values`` with every personal field (phone, ID number) masked."""
+    return {k: MASKERS[k](v) if k in MASKERS else v for k, v in values.items()}
+
+
+def mask_changes(changes: dict | None) -> dict | None:
+    """An audit entry's ``{"before": {...}, "after": {...}}`` with personal fields masked."""
+    if not changes:
+        return changes
+    return {side: mask_fields(v) if isinstance(v, dict) else v for side, v in changes.items()}

@@ -56,11 +56,11 @@ class WuyeModelView(ModelView):
 
     method_permission_name = VIEW_METHODS
     base_filters = SCOPED
-    label_columns = LABELS
     page_size = 25
     enums: dict = {}
 
     def __init__(self, **kwargs):
+        self.label_columns = dict(LABELS)  # FAB adds to it: keep the shared table intact
         selects = {col: enum_select(LABELS.get(col, col), e) for col, e in self.enums.items()}
         self.add_form_extra_fields = {**selects, **(self.add_form_extra_fields or {})}
         self.edit_form_extra_fields = {**selects, **(self.edit_form_extra_fields or {})}

@@ -116,7 +116,7 @@ class OwnerView(WuyeModelView):
 
     def _show(self, pk):
         widgets = super()._show(pk)
-        self._reveal([pk])
+        self._reveal([int(pk)])  # the URL gives the key as text; the API records ints
         return widgets
 
 

@@ -1,0 +1,23 @@
+"""``GET /api/v1/export/<resource>``: the contract's export path for every resource.
+
+Each resource API carries its own ``export`` endpoint (``/api/v1/<resource>/export/``),
+protected by that resource's ``can_export``; this path hands the request to it.
+"""
+
+from flask import current_app
+from flask_appbuilder.api import BaseApi, expose
+
+from .base import WuyeModelApi
+
+
+class ExportApi(BaseApi):
+    resource_name = "export"
+    openapi_spec_tag = "Export"
+
+    @expose("/<resource>", methods=["GET"])
+    def export(self, resource: str):
+        """Export a resource's filtered rows (see ``/api/v1/<resource>/export/``)."""
+        for view in current_app.appbuilder.baseviews:
+            if isinstance(view, WuyeModelApi) and view.resource_name == resource:
+                return view.export()
+        return self.response_404()
