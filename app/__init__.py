@@ -14,6 +14,7 @@ from app.extensions import db, migrate
 from app.security import FAB_ROLES, password_strength
 from app.services import audit  # noqa: F401  (install the audit listener)
 from app.views import register_views
+from app.views.home import HomeView
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     with app.app_context():
         _sqlite_foreign_keys(db.engine)
-        appbuilder = AppBuilder()
+        appbuilder = AppBuilder(indexview=HomeView)
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
         register_apis(appbuilder)

@@ -17,6 +17,14 @@ from app.models import Building, Community, Owner, Ownership, StaffAssignment, T
 from app.security import ROLES
 
 DEMO_PASSWORD = "Wuye-Demo-2026"
+ROLE_NAMES_ZH = {
+    "Admin": "管理员",
+    "Manager": "经理",
+    "Finance": "财务",
+    "CustomerService": "客服",
+    "Collector": "催收员",
+    "Auditor": "审计",
+}
 USERNAMES = {
     "Admin": "admin",
     "Manager": "manager",
@@ -152,7 +160,12 @@ def seed_demo(session: Session, security_manager, communities: int = 2, units: i
         user = security_manager.find_user(username=username)
         if user is None:
             user = security_manager.add_user(
-                username, role_name, "演示", f"{username}@example.com", role, password=DEMO_PASSWORD
+                username,
+                ROLE_NAMES_ZH[role_name],
+                "演示",
+                f"{username}@example.com",
+                role,
+                password=DEMO_PASSWORD,
             )
         if role_name not in ("Admin", "Auditor"):
             for community in made:

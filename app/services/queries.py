@@ -1,0 +1,59 @@
+"""Read-only finders with domain names; they never change rows."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import Building, Community, Owner, Unit
+
+
+@dataclass(frozen=True)
+class CommunityOverview:
+    id: int
+    code: str
+    name: str
+    buildings: int
+    units: int
+    occupied: int
+    area: object  # Decimal: total building area in m²
+    owners: int
+
+
+def community_overview(session: Session, community_ids: set[int] | None) -> list[CommunityOverview]:
+    """One line per community (all when ``community_ids`` is None) with its headcounts."""
+    units = (
+        select(
+            Building.community_id.label("community_id"),
+            func.count(func.distinct(Building.id)).label("buildings"),
+            func.count(Unit.id).label("units"),
+            func.count(Unit.id).filter(Unit.status == "occupied").label("occupied"),
+            func.coalesce(func.sum(Unit.area), 0).label("area"),
+        )
+        .outerjoin(Unit, Unit.building_id == Building.id)
+        .group_by(Building.community_id)
+        .subquery()
+    )
+    owners = (
+        select(Owner.community_id, func.count(Owner.id).label("owners"))
+        .group_by(Owner.community_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Community.id,
+            Community.code,
+            Community.name,
+            func.coalesce(units.c.buildings, 0),
+            func.coalesce(units.c.units, 0),
+            func.coalesce(units.c.occupied, 0),
+            func.coalesce(units.c.area, 0),
+            func.coalesce(owners.c.owners, 0),
+        )
+        .outerjoin(units, units.c.community_id == Community.id)
+        .outerjoin(owners, owners.c.community_id == Community.id)
+        .order_by(Community.code)
+    )
+    if community_ids is not None:
+        query = query.where(Community.id.in_(community_ids))
+    return [CommunityOverview(*row) for row in session.execute(query)]

@@ -1,0 +1,20 @@
+"""The start page shows the user's own communities."""
+
+import re
+
+
+def community_links(page) -> list[str]:
+    return re.findall(r'/communityview/show/\d+">([^<]+)</a>', page.get_data(as_text=True))
+
+
+def test_staff_see_their_communities_only(login):
+    assert community_links(login("Manager").get("/")) == ["A 安居小区"]
+
+
+def test_an_auditor_sees_every_community(login):
+    assert community_links(login("Auditor").get("/")) == ["A 安居小区", "B 碧园小区"]
+
+
+def test_anonymous_visitors_are_asked_to_sign_in(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "/login/" in page and not community_links(client.get("/"))
