@@ -4,6 +4,8 @@ from pathlib import Path
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
+from flask_appbuilder.api import BaseApi
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 
 import config
@@ -52,5 +54,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder.sm.limiter.limit(app.config["AUTH_RATE_LIMIT"], methods=["POST"])(
             app.blueprints["SecurityApi"]
         )
+        # Forms carry CSRF tokens (and FAB then refuses state-changing GETs); the JSON API
+        # authenticates every call with a bearer token instead.
+        csrf = CSRFProtect(app)
+        for view in appbuilder.baseviews:
+            if isinstance(view, BaseApi):
+                csrf.exempt(app.blueprints[view.blueprint.name])
     register_cli(app)
     return app

@@ -1,5 +1,7 @@
 """Login protection: rate limits, password strength, the secret key kept out of the repo."""
 
+import re
+
 import pytest
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from sqlalchemy import select
@@ -7,19 +9,37 @@ from sqlalchemy import select
 import config
 from app import create_app
 from app.security import password_strength
+from tests.conftest import PASSWORD
+
+
+def production_like(app, **overrides):
+    """A second app on the same database with production protections switched on."""
+    return create_app({
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    } | overrides).test_client()
 
 
 @pytest.fixture
 def limited_client(app):
-    """A second app on the same database, with the production rate limits switched on."""
-    limited = create_app({
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
-    })
-    return limited.test_client()
+    return production_like(app, RATELIMIT_ENABLED=True)
+
+
+def test_forms_need_a_csrf_token_and_gets_never_delete(app, session):
+    from app.models import Community
+
+    client = production_like(app, WTF_CSRF_ENABLED=True)
+    login_page = client.get("/login/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    signed_in = client.post("/login/", data={"username": "admin", "password": PASSWORD,
+                                             "csrf_token": token})
+    assert signed_in.status_code == 302
+    assert client.post("/communityview/add", data={"code": "X", "name": "X"}).status_code == 400
+    client.get("/communityview/delete/2")
+    assert session.get(Community, 2) is not None
 
 
 @pytest.mark.parametrize(
