@@ -131,3 +131,40 @@ def login(client):
         return client
 
     return sign_in
+
+
+# --- PostgreSQL: a private server for the run (tests/postgres.py) -------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """URL of an empty PostgreSQL database: ``WUYE_TEST_POSTGRES_URL``, or a throw-away cluster
+    started for this run. Skips without PostgreSQL, except under CI=true, where it fails."""
+    import os
+
+    from tests import postgres
+
+    if os.environ.get(postgres.ENV_URL):
+        yield os.environ[postgres.ENV_URL]
+        return
+    bindir = postgres.find_bindir()
+    if bindir is None:
+        message = "no PostgreSQL: set WUYE_TEST_POSTGRES_URL or install postgresql"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    cluster = postgres.TempCluster(bindir)
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url):
+    """URL of a new, empty database on the test server, dropped after the test."""
+    from tests import postgres
+
+    url = postgres.create_database(postgres_url)
+    yield url
+    postgres.drop_database(url)
