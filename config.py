@@ -61,7 +61,7 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "BABEL_DEFAULT_LOCALE": env("WUYE_LOCALE", "zh"),
         "BABEL_DEFAULT_TIMEZONE": env("WUYE_TIMEZONE", "Asia/Shanghai"),
-        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "BABEL_TRANSLATION_DIRECTORIES": f"{ROOT / 'translations'};{ROOT / 'translations/extra'}",
         "LANGUAGES": LANGUAGES,
         "FAB_API_MAX_PAGE_SIZE": 500,
     }

@@ -11,6 +11,7 @@ import shutil
 import flask_migrate
 import pytest
 from flask import g
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db, unit_of_work
@@ -60,7 +61,7 @@ def app(tmp_path_factory):
         "TESTING": True,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
-        "SECRET_KEY": "tests-only",
+        "SECRET_KEY": "tests-only-secret-key-of-at-least-32-bytes",
         "WUYE_FILES_DIR": str(folder / "files"),
     })
     with app.app_context():
@@ -88,6 +89,26 @@ def _fresh_database(request):
     yield
     with app.app_context():
         db.session.remove()
+
+
+@pytest.fixture
+def _push_request_context():
+    """Replaces pytest-flask's autouse fixture, which keeps one request context (and so one
+    ``g``, with Flask-Login's user and Flask-Babel's locale) open across a whole test."""
+    yield
+
+
+@pytest.fixture
+def client(app):
+    """A test client whose every request runs in its own app context (own ``g``, own database
+    session), as in production, even while the ``session`` fixture holds one open."""
+
+    class Client(FlaskClient):
+        def open(self, *args, **kwargs):
+            with app.app_context():
+                return super().open(*args, **kwargs)
+
+    return Client(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

@@ -35,15 +35,6 @@ PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[h
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture
-def _push_request_context():
-    """Replace pytest-flask's autouse fixture of the same name for this module.
-
-    It pushes one request context for the whole test, so every client request reuses its app
-    context and ``g``, where Flask-Babel caches the locale of the first request (and Flask-Login
-    the first user). Without it each request gets a fresh ``g``, as in production.
-    """
-    yield
 
 
 def _load_po(path: Path):

@@ -14,10 +14,11 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .property import Community, Unit
+from .scoping import InCommunity
 from .types import Channel, CustomerType
 
 
-class Owner(Model):
+class Owner(InCommunity, Model):
     __tablename__ = "owner"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,14 +36,6 @@ class Owner(Model):
     ownerships: Mapped[list["Ownership"]] = relationship(back_populates="owner")
 
     PERSONAL_FIELDS = ("phone", "id_number")
-
-    @classmethod
-    def in_communities(cls, ids):
-        return cls.community_id.in_(ids)
-
-    @property
-    def scope_community_id(self):
-        return self.community.id if self.community else None
 
     def __str__(self):
         return self.name

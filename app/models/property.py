@@ -11,6 +11,7 @@ from flask_appbuilder import Model
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .scoping import InCommunity
 from .types import AREA, PropertyType, UnitStatus
 
 
@@ -41,7 +42,7 @@ class Community(Model):
         return f"{self.code} {self.name}"
 
 
-class Building(Model):
+class Building(InCommunity, Model):
     __tablename__ = "building"
     __table_args__ = (UniqueConstraint("community_id", "code"),)
 
@@ -52,14 +53,6 @@ class Building(Model):
 
     community: Mapped[Community] = relationship(back_populates="buildings")
     units: Mapped[list["Unit"]] = relationship(back_populates="building")
-
-    @classmethod
-    def in_communities(cls, ids):
-        return cls.community_id.in_(ids)
-
-    @property
-    def scope_community_id(self):
-        return self.community.id if self.community else None
 
     def __str__(self):
         return f"{self.community.code if self.community else ''} {self.name or self.code}".strip()

@@ -9,9 +9,10 @@ from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .property import Community
+from .scoping import InCommunity
 
 
-class StaffAssignment(Model):
+class StaffAssignment(InCommunity, Model):
     __tablename__ = "staff_assignment"
     __table_args__ = (UniqueConstraint("user_id", "community_id"),)
 
@@ -21,14 +22,6 @@ class StaffAssignment(Model):
 
     user: Mapped[User] = relationship()
     community: Mapped[Community] = relationship()
-
-    @classmethod
-    def in_communities(cls, ids):
-        return cls.community_id.in_(ids)
-
-    @property
-    def scope_community_id(self):
-        return self.community.id if self.community else None
 
     def __str__(self):
         return f"{self.user} → {self.community}"

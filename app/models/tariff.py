@@ -14,10 +14,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .property import Community
+from .scoping import InCommunity
 from .types import PRICE, RATE, Basis, FeeKind
 
 
-class Tariff(Model):
+class Tariff(InCommunity, Model):
     __tablename__ = "tariff"
     __table_args__ = (
         UniqueConstraint("community_id", "code", "valid_from"),
@@ -49,14 +50,6 @@ class Tariff(Model):
     @property
     def property_type_list(self) -> list[str]:
         return [t.strip() for t in (self.property_types or "").split(",") if t.strip()]
-
-    @classmethod
-    def in_communities(cls, ids):
-        return cls.community_id.in_(ids)
-
-    @property
-    def scope_community_id(self):
-        return self.community.id if self.community else None
 
     def __str__(self):
         return f"{self.code} {self.name} ({self.valid_from})"

@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 
 from app.api.audit import masked_changes
 from app.models import AuditLog, Setting, StaffAssignment
-from app.security import SCOPED
 from app.services.errors import DomainError
 from app.services.settings import DEFAULTS
 
@@ -21,7 +20,6 @@ class StaffAssignmentView(WuyeModelView):
     add_title, edit_title = _l("Assign staff to a community"), _l("Edit assignment")
     list_columns = add_columns = edit_columns = show_columns = ["user", "community"]
     search_columns = ["user", "community"]
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"community": SCOPED}
 
     def validate(self, item):
         if item.user is None or item.community is None:

@@ -68,7 +68,23 @@ class WuyeModelView(ModelView):
             **{col: enum_label(enum) for col, enum in self.enums.items()},
             **(self.formatters_columns or {}),
         }
+        self._scope_relation_fields()
         super().__init__(**kwargs)
+
+    def _scope_relation_fields(self) -> None:
+        """Drop-downs of scoped relations offer only rows of the user's communities."""
+        for attr, columns in (
+            ("add_form_query_rel_fields", self.add_columns),
+            ("edit_form_query_rel_fields", self.edit_columns),
+            ("search_form_query_rel_fields", self.search_columns),
+        ):
+            fields = dict(getattr(self, attr) or {})
+            for column in columns or ():
+                if self.datamodel.is_relation(column):
+                    related = self.datamodel.get_related_model(column)
+                    if hasattr(related, "in_communities"):
+                        fields.setdefault(column, SCOPED)
+            setattr(self, attr, fields)
 
     def validate(self, item) -> None:
         validate(db.session, item)

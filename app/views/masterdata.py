@@ -10,7 +10,7 @@ from app.extensions import unit_of_work
 from app.labels import LABELS
 from app.models import Building, Community, Owner, Ownership, Tariff, Unit
 from app.models.types import Basis, Channel, CustomerType, FeeKind, PropertyType, UnitStatus
-from app.security import SCOPED, can_view_personal_data
+from app.security import can_view_personal_data
 from app.services.audit import record
 
 from .base import CommaSeparatedSelect, WuyeModelView, yes_no
@@ -40,8 +40,6 @@ class BuildingView(WuyeModelView):
     list_columns = ["community", "code", "name"]
     search_columns = ["community", "code", "name"]
     add_columns = edit_columns = show_columns = ["community", "code", "name"]
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"community": SCOPED}
-    search_form_query_rel_fields = {"community": SCOPED}
     base_order = ("code", "asc")
 
 
@@ -60,7 +58,6 @@ class UnitView(WuyeModelView):
         "area",
         "status",
     ]
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"building": SCOPED}
     base_order = ("code", "asc")
 
 
@@ -94,7 +91,6 @@ class OwnerView(WuyeModelView):
         "notes",
     ]
     add_columns = edit_columns = show_columns = _fields
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"community": SCOPED}
     formatters_columns = {field: _masked(field) for field in Owner.PERSONAL_FIELDS} | {
         "e_notice_consent": yes_no,
     }
@@ -128,7 +124,6 @@ class OwnershipView(WuyeModelView):
     list_columns = ["unit", "owner", "start_date", "end_date"]
     search_columns = ["start_date", "end_date"]
     add_columns = edit_columns = show_columns = ["unit", "owner", "start_date", "end_date"]
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"unit": SCOPED, "owner": SCOPED}
     base_order = ("start_date", "desc")
 
 
@@ -151,7 +146,6 @@ class TariffView(WuyeModelView):
         "published_on",
     ]
     search_columns = ["code", "name", "fee_kind", "valid_from", "valid_to"]
-    add_form_query_rel_fields = edit_form_query_rel_fields = {"community": SCOPED}
     add_form_extra_fields = edit_form_extra_fields = {
         "property_types": CommaSeparatedSelect(
             LABELS["property_types"], choices=PropertyType.choices

@@ -5,17 +5,9 @@ Owner 1 (community A, visible to every role that reads owners) has the template'
 """
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.models import AuditLog
-
-pytestmark = [
-    # conftest signs tokens with a 10-byte key, which PyJWT warns about (warnings are errors).
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-    # FAB builds the audit log's search form ("at") with WTForms' deprecated DateTimeField.
-    pytest.mark.filterwarnings("ignore:'DateTimeField' renders:DeprecationWarning"),
-]
 
 PHONE, MASKED_PHONE = "13812345678", "138****5678"
 ID_NUMBER, MASKED_ID = "11010519491231002X", "1101**********002X"
@@ -25,18 +17,6 @@ ALL = [*(pytest.param(r, True, id=f"{r}-masked") for r in MASKED_FOR),
        *(pytest.param(r, False, id=f"{r}-unmasked") for r in UNMASKED_FOR)]
 
 
-@pytest.fixture
-def client(app):
-    """Each request in its own app context (own ``g``, own DB session), as in production:
-    pytest-flask and the ``session`` fixture would otherwise share one across the test, and
-    a user loaded by one request would leak into the next."""
-
-    class Client(FlaskClient):
-        def open(self, *args, **kwargs):
-            with app.app_context():
-                return super().open(*args, **kwargs)
-
-    return Client(app, app.response_class, use_cookies=True)
 
 
 def assert_shows(text: str, masked: bool, pairs) -> None:

@@ -8,7 +8,6 @@ route that does not exist 405, no credentials 401 (API) or a redirect to the log
 from datetime import date
 
 import pytest
-from flask.testing import FlaskClient
 
 from app.models import Building, Community, Owner, Unit
 from tests.factories import (
@@ -19,13 +18,6 @@ from tests.factories import (
     make_tariff,
     make_unit,
 )
-
-pytestmark = [
-    # conftest signs tokens with a 10-byte key, which PyJWT warns about (warnings are errors).
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-    # FAB builds the audit log's search form ("at") with WTForms' deprecated DateTimeField.
-    pytest.mark.filterwarnings("ignore:'DateTimeField' renders:DeprecationWarning"),
-]
 
 ROLES = ("Admin", "Manager", "Finance", "CustomerService", "Collector", "Auditor")
 
@@ -110,18 +102,6 @@ def deletable_row(session, resource: str) -> int:
     return row_id
 
 
-@pytest.fixture
-def client(app):
-    """Each request in its own app context (own ``g``, own DB session), as in production:
-    pytest-flask and the ``session`` fixture would otherwise share one across the test, and
-    a user loaded by one request would leak into the next."""
-
-    class Client(FlaskClient):
-        def open(self, *args, **kwargs):
-            with app.app_context():
-                return super().open(*args, **kwargs)
-
-    return Client(app, app.response_class, use_cookies=True)
 
 
 def call(client, session, resource: str, op: str, headers=None):

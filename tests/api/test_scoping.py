@@ -7,15 +7,9 @@ owners, two ownerships and one tariff; every staff member but Admin and Auditor 
 import re
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.models import Owner, Unit
-
-pytestmark = [
-    # conftest signs tokens with a 10-byte key, which PyJWT warns about (warnings are errors).
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
 
 # The ids of each community's rows in the template database.
 WORLD = {
@@ -33,18 +27,6 @@ def ids_of(resource: str, communities: str) -> list[int]:
     return sorted(i for c in communities for i in WORLD[resource][c])
 
 
-@pytest.fixture
-def client(app):
-    """Each request in its own app context (own ``g``, own DB session), as in production:
-    pytest-flask and the ``session`` fixture would otherwise share one across the test, and
-    a user loaded by one request would leak into the next."""
-
-    class Client(FlaskClient):
-        def open(self, *args, **kwargs):
-            with app.app_context():
-                return super().open(*args, **kwargs)
-
-    return Client(app, app.response_class, use_cookies=True)
 
 
 # --- API ----------------------------------------------------------------------------------------

@@ -107,6 +107,7 @@ class TestOwnershipHistory:
 
     def successor(self, session, unit, start, end=None):
         owner = Owner(community=session.get(Community, 1), name="赵六")
+        session.add(owner)
         return Ownership(unit=unit, owner=owner, start_date=start, end_date=end)
 
     def test_an_overlapping_period_is_refused(self, session, unit):
