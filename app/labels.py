@@ -49,3 +49,25 @@ LABELS = {
     "row_id": _l("Row"),
     "changes": _l("Changes"),
 }
+
+# Audit-log actions and tables, as staff read them.
+AUDIT_ACTIONS = {
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "delete": _l("Deleted"),
+    "reveal": _l("Viewed personal data"),
+    "export": _l("Exported"),
+}
+TABLES = {
+    "community": _l("Communities"),
+    "building": _l("Buildings"),
+    "unit": _l("Units"),
+    "owner": _l("Owners and residents"),
+    "ownership": _l("Paying owners (history)"),
+    "tariff": _l("Tariffs"),
+    "staff_assignment": _l("Staff assignments"),
+    "setting": _l("Settings"),
+    "ab_user": _l("Users"),
+    "ab_user_role": _l("Users"),
+    "ab_role": _l("Roles"),
+}

@@ -110,7 +110,15 @@ def _role_patterns(grants: dict[str, tuple[str, ...]]) -> list[list[str]]:
     return patterns
 
 
-FAB_ROLES = {ADMIN: [[".*", ".*"]]} | {role: _role_patterns(g) for role, g in GRANTS.items()}
+# Every staff member may read and edit their own profile and change their own password.
+OWN_PROFILE = [
+    ["^UserDBModelView$", "^can_(userinfo|userinfoedit|resetmypassword)$"],
+    ["^(UserInfoEditView|ResetMyPasswordView)$", "^can_this_form_(get|post)$"],
+]
+
+FAB_ROLES = {ADMIN: [[".*", ".*"]]} | {
+    role: _role_patterns(g) + OWN_PROFILE for role, g in GRANTS.items()
+}
 
 
 def password_strength(password: str) -> None:

@@ -90,3 +90,12 @@ def test_the_secret_key_is_generated_once_outside_the_repository(tmp_path, monke
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     monkeypatch.setenv("WUYE_SECRET_KEY", "from-the-environment")
     assert config.load(str(tmp_path))["SECRET_KEY"] == "from-the-environment"
+
+
+@pytest.mark.parametrize("role", ["Manager", "Finance", "CustomerService", "Collector",
+                                  "Auditor"])
+def test_staff_reach_their_own_profile_and_password_but_not_other_users(login, role):
+    client = login(role)
+    assert client.get("/users/userinfo/").status_code == 200
+    assert client.get("/resetmypassword/form").status_code == 200
+    assert client.get("/users/list/").status_code == 403

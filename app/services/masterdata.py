@@ -291,7 +291,7 @@ def _check_version(session: Session, item: Tariff, problems: Problems) -> None:
     if not problems.check(
         item.published_on is not None,
         "published_on",
-        _l("A new version of a tariff must be published (公示) before it applies."),
+        _l("A new version of a tariff must be published before it applies."),
     ):
         return
     earliest = item.published_on + timedelta(days=notice_days)

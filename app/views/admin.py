@@ -6,6 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.api.audit import masked_changes
+from app.labels import AUDIT_ACTIONS, TABLES
 from app.models import AuditLog, Setting, StaffAssignment
 from app.services.errors import DomainError
 from app.services.settings import DEFAULTS
@@ -51,4 +52,6 @@ class AuditLogView(WuyeModelView):
     base_order = ("id", "desc")
     formatters_columns = {
         "changes": lambda c: json.dumps(masked_changes(c), ensure_ascii=False, indent=1),
+        "action": lambda a: AUDIT_ACTIONS.get(a, a),
+        "table_name": lambda t: TABLES.get(t, t),
     }

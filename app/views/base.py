@@ -47,6 +47,11 @@ def enum_label(enum):
     return fmt
 
 
+def blank_if_none(value):
+    """Empty dates and numbers show as nothing rather than "None"."""
+    return "" if value is None else value
+
+
 def yes_no(value) -> str:
     return str(_l("Yes") if value else _l("No"))
 
@@ -64,7 +69,9 @@ class WuyeModelView(ModelView):
         selects = {col: enum_select(LABELS.get(col, col), e) for col, e in self.enums.items()}
         self.add_form_extra_fields = {**selects, **(self.add_form_extra_fields or {})}
         self.edit_form_extra_fields = {**selects, **(self.edit_form_extra_fields or {})}
+        nullable = {c.key for c in self.datamodel.obj.__table__.columns if c.nullable}
         self.formatters_columns = {
+            **{col: blank_if_none for col in nullable},
             **{col: enum_label(enum) for col, enum in self.enums.items()},
             **(self.formatters_columns or {}),
         }
