@@ -26,10 +26,9 @@ from .core import (
     Problem,
     StatementError,
     StatementRow,
-    decode,
     is_blank,
 )
-from .sheets import is_spreadsheet, load_grid
+from .reading import decode, is_spreadsheet, load_grid
 
 __all__ = [
     "BANK_MAPPINGS",

@@ -31,10 +31,9 @@ from .core import (
     StatementRow,
     is_blank,
     join_text,
-    parse_amount,
-    parse_paid_at,
     text_of,
 )
+from .values import parse_amount, parse_paid_at
 
 METHOD = "alipay"
 TRADE_NO, TYPE, FINISHED, CREATED = "支付宝交易号", "业务类型", "完成时间", "创建时间"

@@ -30,14 +30,11 @@ from .core import (
     References,
     StatementError,
     StatementRow,
-    amount_or_zero,
     is_blank,
     join_text,
-    parse_amount,
-    parse_paid_at,
-    parse_time,
     text_of,
 )
+from .values import amount_or_zero, parse_amount, parse_paid_at, parse_time
 
 FIELDS = (
     "date",

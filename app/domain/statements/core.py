@@ -1,4 +1,4 @@
-"""Statement rows, problems, and the cell readers every layout shares (domain §4).
+"""Statement rows, problems, cells, headers and references: what every layout shares (§4).
 
 Invariants: a row's ``amount`` is a positive ``Decimal`` with exactly 2 places and its ``kind``
 says which way the money went (a refund reduces, never adds); ``paid_at`` is aware, in China
@@ -7,18 +7,13 @@ the same references and a re-import finds its rows again. Problems name the row 
 numbers it (1-based; 0 for the file as a whole) and the column by its header.
 """
 
-import csv
 import hashlib
-import io
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
-
-from ..money import FEN
 
 CHINA = ZoneInfo("Asia/Shanghai")
 PAYMENT, REFUND = "payment", "refund"
@@ -98,6 +93,9 @@ class StatementError(Exception):
         more = len(self.problems) - 5
         super().__init__(shown + (f" (and {more} more)" if more > 0 else ""))
 
+    def __reduce__(self):  # pickles (for a job's result) with its problems, not its text
+        return (type(self), (self.problems,))
+
 
 @dataclass(frozen=True)
 class StatementRow:
@@ -130,82 +128,7 @@ Cell = str | datetime | date | time
 Grid = list[tuple[int, list[Cell]]]  # (row number, cells)
 
 
-# --- text and grids ---------------------------------------------------------------------------
-
-
-def _odd(text: str) -> bool:
-    """True when some character is unlike a Chinese statement's (ASCII, CJK, CJK and
-    full-width punctuation, general punctuation, ¥, ·)."""
-    return any(
-        not (
-            ch < "\x80"
-            or "\u4e00" <= ch <= "\u9fff"
-            or "\u3000" <= ch <= "\u303f"
-            or "\uff00" <= ch <= "\uffef"
-            or "\u2000" <= ch <= "\u206f"
-            or ch in "¥·\ufeff"
-        )
-        for ch in text
-    )
-
-
-def _common_gbk(text: str) -> bool:
-    """True when every non-ASCII character is a GB 2312 symbol or level-1 (common) hanzi."""
-    return all(
-        ch < "\x80"
-        or 0xA1 <= ch.encode("gb18030")[0] <= 0xA3
-        or 0xB0 <= ch.encode("gb18030")[0] <= 0xD7
-        for ch in text
-    )
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GBK (read as its superset GB 18030).
-
-    Short GBK text can also be valid UTF-8 (``业`` is D2 B5, which UTF-8 reads as ``ҵ``):
-    without a BOM, GBK wins over valid UTF-8 only when UTF-8 gives characters foreign to a
-    Chinese statement and GBK gives only common Chinese ones.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    elif data.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        text = None
-    if encoding == "utf-8" and (text is None or _odd(text)):
-        try:
-            gbk = data.decode("gb18030")
-            if text is None or _common_gbk(gbk):
-                text = gbk
-        except UnicodeDecodeError:
-            pass
-    if text is None:
-        raise StatementError([Problem(0, "", UNREADABLE_TEXT)])
-    return text
-
-
-def split_lines(text: str) -> list[str]:
-    """Physical lines, split only on CR/LF so that line numbers match an editor's."""
-    return re.split(r"\r\n|\r|\n", text)
-
-
-def read_csv(text: str) -> Grid:
-    """Rows of a comma- (or, with no comma in the first line, tab-) separated text."""
-    first = next((line for line in split_lines(text) if line.strip()), "")
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    grid, line = [], 0
-    try:
-        for cells in reader:
-            grid.append((line + 1, cells))
-            line = reader.line_num
-    except csv.Error:
-        raise StatementError([Problem(line + 1, "", UNREADABLE_CSV)]) from None
-    return grid
+# --- cells and headers ----------------------------------------------------------------------
 
 
 def is_blank(cells: list[Cell]) -> bool:
@@ -272,100 +195,6 @@ class Header:
 
 
 # --- values -----------------------------------------------------------------------------------
-
-_NUMBER = re.compile(
-    r"^(?P<sign>[+-]?)\s*[¥￥]?\s*"
-    r"(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d*)?|\.\d+)\s*元?$"
-)
-
-
-def parse_amount(cell: Cell) -> Decimal:
-    """A signed amount with at most 2 (non-zero) decimals, as ``Decimal`` with exactly 2.
-
-    Accepts thousands separators (``1,234.50``), a currency sign and a trailing ``元``;
-    ``12.340`` is 12.34 but ``12.345`` is refused, as is an empty cell.
-    """
-    text = text_of(cell)
-    if not text:
-        raise Invalid(REQUIRED)
-    match = _NUMBER.match(text)
-    if not match:
-        raise Invalid(NOT_A_NUMBER)
-    try:
-        value = Decimal(match["digits"].replace(",", ""))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-        raise Invalid(NOT_A_NUMBER) from None
-    if value != value.quantize(FEN):
-        raise Invalid(TOO_MANY_DECIMALS)
-    if value >= MAX_AMOUNT:
-        raise Invalid(TOO_LARGE)
-    value = value.quantize(FEN)
-    return -value if match["sign"] == "-" else value
-
-
-def amount_or_zero(cell: Cell) -> Decimal:
-    """Like ``parse_amount``, but an empty cell is zero."""
-    return parse_amount(cell) if text_of(cell) else Decimal("0.00")
-
-
-_DATE_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y/%m/%d",
-    "%Y%m%d %H:%M:%S",
-    "%Y%m%d%H%M%S",
-    "%Y%m%d",
-    "%Y年%m月%d日 %H:%M:%S",
-    "%Y年%m月%d日 %H:%M",
-    "%Y年%m月%d日",
-    "%Y.%m.%d %H:%M:%S",
-    "%Y.%m.%d",
-)
-
-
-def in_china(moment: datetime) -> datetime:
-    """Statement times are China time: a naive time is read as such, an aware one converted."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=CHINA)
-    return moment.astimezone(CHINA)
-
-
-def parse_paid_at(cell: Cell, date_format: str | None = None) -> datetime:
-    """A date or date-time (``date_format`` first, then the usual year-first forms)."""
-    if isinstance(cell, datetime):
-        return in_china(cell)
-    if isinstance(cell, date):
-        return datetime.combine(cell, time(), CHINA)
-    text = " ".join(text_of(cell).replace("：", ":").split())
-    if not text:
-        raise Invalid(REQUIRED)
-    for fmt in ((date_format,) if date_format else ()) + _DATE_FORMATS:
-        try:
-            return in_china(datetime.strptime(text, fmt))
-        except ValueError:
-            continue
-    try:
-        return in_china(datetime.fromisoformat(text))
-    except ValueError:
-        raise Invalid(BAD_DATE) from None
-
-
-def parse_time(cell: Cell) -> time:
-    if isinstance(cell, datetime):
-        return cell.time()
-    if isinstance(cell, time):
-        return cell
-    text = text_of(cell).replace("：", ":")
-    for fmt in ("%H:%M:%S", "%H%M%S", "%H:%M"):
-        try:
-            return datetime.strptime(text, fmt).time()
-        except ValueError:
-            continue
-    raise Invalid(BAD_TIME)
-
 
 def join_text(*parts: str) -> str:
     """Non-empty parts joined by a space, each once."""

@@ -23,9 +23,8 @@ from .core import (
     StatementError,
     StatementRow,
     is_blank,
-    parse_amount,
-    parse_paid_at,
 )
+from .values import parse_amount, parse_paid_at
 
 COLUMNS = ("date", "amount", "reference", "method", "payer_name", "payer_account", "remark")
 REQUIRED_COLUMNS = ("date", "amount", "method")

@@ -29,12 +29,11 @@ from .core import (
     References,
     StatementError,
     StatementRow,
-    amount_or_zero,
     join_text,
     norm,
-    parse_paid_at,
-    split_lines,
 )
+from .reading import split_lines
+from .values import amount_or_zero, parse_paid_at
 
 METHOD = "wechat"
 REQUIRED_COLUMNS = (
