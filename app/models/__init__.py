@@ -1,6 +1,7 @@
 """All tables. Importing this package registers every model on ``flask_appbuilder.Model``."""
 
 from .audit import AuditLog
+from .billing import Bill, BillingRun, BillLine
 from .owner import Owner, Ownership
 from .property import Building, Community, Unit
 from .setting import Setting
@@ -9,6 +10,9 @@ from .tariff import Tariff
 
 __all__ = [
     "AuditLog",
+    "Bill",
+    "BillLine",
+    "BillingRun",
     "Building",
     "Community",
     "Owner",

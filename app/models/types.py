@@ -129,4 +129,22 @@ class Basis(LabelledEnum):
         return {cls.AREA: _l("Per m² per month"), cls.FIXED: _l("Fixed per month")}
 
 
+class BillStatus(LabelledEnum):
+    OPEN = "open"
+    PARTIAL = "partial"
+    PAID = "paid"
+    WAIVED = "waived"
+    CANCELLED = "cancelled"
+
+    @classmethod
+    def LABELS(cls):  # noqa: N802
+        return {
+            cls.OPEN: _l("Open"),
+            cls.PARTIAL: _l("Partly paid"),
+            cls.PAID: _l("Paid"),
+            cls.WAIVED: _l("Waived"),
+            cls.CANCELLED: _l("Cancelled"),
+        }
+
+
 CYCLE_MONTHS = (1, 3, 6, 12)
