@@ -1,0 +1,361 @@
+"""Billing runs (domain §3): set-based, idempotent, with a preview that writes nothing.
+
+For each community the run looks up the tariffs whose cycle starts in the period's month, then
+works in a handful of SQL statements, whatever the number of units: one ``INSERT … SELECT`` for
+the missing bills, one per tariff for the missing lines, one ``UPDATE`` for the totals. The
+line formula of ``app.domain.money.line_amount`` is computed in integers (centi-m² × 1/10000
+yuan), so SQLite's floating point never rounds a fen differently from ``Decimal``.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    BigInteger,
+    Numeric,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from app.domain.money import line_amount
+from app.domain.periods import cycle_starts, due_date, month_start, period_end
+from app.models import Bill, BillingRun, BillLine, Building, Community, Ownership, Tariff, Unit
+from app.models.types import BillStatus
+from app.services.errors import DomainError
+
+MAX_LISTED_FAILURES = 500
+CENT = literal(Decimal("0.01"), Numeric(14, 2))
+
+
+@dataclass
+class RunResult:
+    """What a run did (or, for a preview, would do)."""
+
+    period_start: date
+    dry_run: bool
+    created: int = 0  # bill lines
+    bills: int = 0  # new bills
+    skipped: int = 0  # lines that already existed
+    failed: list[dict] = field(default_factory=list)
+    total: Decimal = Decimal("0.00")  # sum of the new lines
+    run_id: int | None = None
+
+
+def fen_of(amount_column):
+    """A money column as whole fen (exact on every database)."""
+    return cast(func.round(amount_column * 100), BigInteger)
+
+
+def line_fen(tariff: Tariff, area_column):
+    """SQL for ``line_amount`` in whole fen, rounded half up like the domain function."""
+    if tariff.basis == "area":
+        price_e4 = int(tariff.price * 10000)
+        micro = fen_of(area_column) * price_e4 * tariff.cycle_months  # 1/1,000,000 yuan
+        return (micro + 5000) // 10000
+    amount = line_amount(tariff.basis, tariff.price, Decimal(0), tariff.cycle_months)
+    return literal(int(amount * 100), BigInteger)
+
+
+def _covers(period: date):
+    return and_(
+        Ownership.unit_id == Unit.id,
+        Ownership.start_date <= period,
+        or_(Ownership.end_date.is_(None), Ownership.end_date >= period),
+    )
+
+
+def _live_bill(period: date, *conditions):
+    return exists().where(
+        Bill.unit_id == Unit.id,
+        Bill.period_start == period,
+        Bill.status != BillStatus.CANCELLED,
+        *conditions,
+    ).correlate(Unit)
+
+
+def _live_line(tariff: Tariff, period: date):
+    return exists().where(
+        BillLine.unit_id == Unit.id,
+        BillLine.tariff_id == tariff.id,
+        BillLine.period_start == period,
+        BillLine.cancelled == false(),
+    ).correlate(Unit)
+
+
+def _editable_bill():
+    """A bill still open, unpaid and never sent: lines may still be added to it."""
+    return and_(Bill.status == BillStatus.OPEN, Bill.paid == 0, Bill.noticed_at.is_(None))
+
+
+def applicable_tariffs(session: Session, community: Community, period: date) -> list[Tariff]:
+    """Tariffs of ``community`` valid on ``period`` whose billing cycle starts that month."""
+    tariffs = session.scalars(
+        select(Tariff).where(
+            Tariff.community_id == community.id,
+            Tariff.valid_from <= period_end(period, 1),
+            or_(Tariff.valid_to.is_(None), Tariff.valid_to >= period),
+        )
+    )
+    return [t for t in tariffs if cycle_starts(t.valid_from, t.cycle_months, period)]
+
+
+def _units(community: Community, types) -> list:
+    return [Building.community_id == community.id, Unit.property_type.in_(types)]
+
+
+def _bill_community(session, community, period, result: RunResult, run_id, now) -> None:
+    tariffs = applicable_tariffs(session, community, period)
+    types = sorted({t for tariff in tariffs for t in tariff.property_type_list})
+    if not tariffs:
+        return
+    in_community = _units(community, types)
+    locked = _live_bill(period, ~_editable_bill())
+    payer = exists().where(_covers(period)).correlate(Unit)
+
+    def units(*where):
+        return select(Unit.code).join(Building).where(*in_community, *where)
+
+    for code in session.scalars(units(~payer).order_by(Unit.code)):
+        result.failed.append(
+            {
+                "community": community.code,
+                "unit": code,
+                "reason": str(_l("No paying owner on the period start.")),
+            }
+        )
+    missing_any = or_(
+        *[
+            and_(Unit.property_type.in_(t.property_type_list), ~_live_line(t, period))
+            for t in tariffs
+        ]
+    )
+    for code in session.scalars(units(payer, locked, missing_any).order_by(Unit.code)):
+        result.failed.append(
+            {
+                "community": community.code,
+                "unit": code,
+                "reason": str(
+                    _l("Its bill is already paid or sent: cancel and re-issue it to add a fee.")
+                ),
+            }
+        )
+
+    candidates = {}
+    for tariff in tariffs:
+        where = [*_units(community, tariff.property_type_list), payer, ~locked]
+        result.skipped += session.scalar(
+            select(func.count())
+            .select_from(Unit)
+            .join(Building)
+            .where(*where, _live_line(tariff, period))
+        )
+        candidates[tariff] = [*where, ~_live_line(tariff, period)]
+        count, fen = session.execute(
+            select(func.count(), func.coalesce(func.sum(line_fen(tariff, Unit.area)), 0))
+            .select_from(Unit)
+            .join(Building)
+            .where(*candidates[tariff])
+        ).one()
+        result.created += count
+        result.total += Decimal(fen) / 100
+    if result.dry_run:
+        result.bills += session.scalar(
+            select(func.count())
+            .select_from(Unit)
+            .join(Building)
+            .where(*in_community, payer, missing_any, ~_live_bill(period))
+        )
+        return
+    _write(session, community, period, tariffs, candidates, missing_any, result, run_id, now)
+
+
+def _write(session, community, period, tariffs, candidates, missing_any, result, run_id, now):
+    """Insert the missing bills and lines, then refresh the totals of the bills touched."""
+    by_type = {}
+    for tariff in tariffs:
+        for kind in tariff.property_type_list:
+            due, end = by_type.get(kind, (date.max, date.min))
+            by_type[kind] = (
+                min(due, due_date(period, tariff.due_days)),
+                max(end, period_end(period, tariff.cycle_months)),
+            )
+    payer_id = (
+        select(Ownership.owner_id)
+        .where(_covers(period))
+        .order_by(Ownership.start_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    zero = literal(Decimal("0.00"), Numeric(14, 2))
+    new_bills = (
+        select(
+            literal(f"pending-{run_id}-") + cast(Unit.id, String),
+            literal(community.id),
+            Unit.id,
+            payer_id,
+            literal(run_id),
+            literal(period),
+            case({k: v[1] for k, v in by_type.items()}, value=Unit.property_type),
+            case({k: v[0] for k, v in by_type.items()}, value=Unit.property_type),
+            zero,
+            zero,
+            zero,
+            zero,
+            zero,
+            literal(BillStatus.OPEN.value),
+            literal(now, Bill.issued_at.type),
+        )
+        .select_from(Unit)
+        .join(Building)
+        .where(
+            *_units(community, list(by_type)),
+            exists().where(_covers(period)).correlate(Unit),
+            missing_any,
+            ~_live_bill(period),
+        )
+    )
+    inserted = session.execute(
+        insert(Bill).from_select(
+            [
+                "number",
+                "community_id",
+                "unit_id",
+                "owner_id",
+                "run_id",
+                "period_start",
+                "period_end",
+                "due_date",
+                "total",
+                "paid",
+                "waived",
+                "late_fee",
+                "balance",
+                "status",
+                "issued_at",
+            ],
+            new_bills,
+        )
+    )
+    result.bills += inserted.rowcount
+    session.execute(
+        update(Bill)
+        .where(Bill.run_id == run_id, Bill.number.like(f"pending-{run_id}-%"))
+        .values(number=literal(f"{community.code}-{period:%Y%m}-") + cast(Bill.id, String))
+    )
+    for tariff, where in candidates.items():
+        lines = (
+            select(
+                Bill.id,
+                literal(tariff.id),
+                Unit.id,
+                literal(period),
+                literal(period_end(period, tariff.cycle_months)),
+                literal(tariff.fee_kind),
+                literal(tariff.name),
+                literal(tariff.basis),
+                Unit.area if tariff.basis == "area" else literal(None, Numeric(12, 2)),
+                literal(tariff.price, Numeric(14, 4)),
+                literal(tariff.cycle_months),
+                line_fen(tariff, Unit.area) * CENT,
+                false(),
+            )
+            .select_from(Unit)
+            .join(Building)
+            .join(
+                Bill, and_(Bill.unit_id == Unit.id, Bill.period_start == period, _editable_bill())
+            )
+            .where(*where)
+        )
+        session.execute(
+            insert(BillLine).from_select(
+                [
+                    "bill_id",
+                    "tariff_id",
+                    "unit_id",
+                    "period_start",
+                    "period_end",
+                    "fee_kind",
+                    "name",
+                    "basis",
+                    "area",
+                    "price",
+                    "months",
+                    "amount",
+                    "cancelled",
+                ],
+                lines,
+            )
+        )
+    line_total = (
+        select(func.coalesce(func.sum(fen_of(BillLine.amount)), 0))
+        .where(BillLine.bill_id == Bill.id, BillLine.cancelled == false())
+        .scalar_subquery()
+    )
+    last_day = (
+        select(func.max(BillLine.period_end))
+        .where(BillLine.bill_id == Bill.id, BillLine.cancelled == false())
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Bill)
+        .where(Bill.community_id == community.id, Bill.period_start == period, _editable_bill())
+        .values(total=line_total * CENT, balance=line_total * CENT, period_end=last_day)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def run_billing(
+    session: Session,
+    period: date,
+    community_id: int | None = None,
+    *,
+    dry_run: bool = False,
+    actor: str = "system",
+) -> RunResult:
+    """Bill every billable unit for ``period``'s month; a re-run adds only what is missing.
+
+    :param dry_run: compute the same counts and totals, write nothing.
+    """
+    period = month_start(period)
+    query = select(Community).order_by(Community.code)
+    if community_id is not None:
+        query = query.where(Community.id == community_id)
+    communities = session.scalars(query).all()
+    if community_id is not None and not communities:
+        raise DomainError(community_id=_l("Unknown community."))
+    now = datetime.now(UTC)
+    result = RunResult(period_start=period, dry_run=dry_run)
+    run = None
+    if not dry_run:
+        run = BillingRun(
+            period_start=period,
+            community_id=community_id,
+            dry_run=False,
+            started_at=now,
+            started_by=actor,
+        )
+        session.add(run)
+        session.flush()
+        result.run_id = run.id
+    for community in communities:
+        _bill_community(session, community, period, result, result.run_id, now)
+    if run is not None:
+        run.created, run.bills, run.skipped = result.created, result.bills, result.skipped
+        run.failed, run.total = len(result.failed), result.total
+        run.failures = result.failed[:MAX_LISTED_FAILURES]
+        run.finished_at = datetime.now(UTC)
+        session.flush()
+    return result
