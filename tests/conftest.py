@@ -189,3 +189,42 @@ def fresh_postgres_url(postgres_url):
     url = postgres.create_database(postgres_url)
     yield url
     postgres.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def postgres_world(postgres_url, tmp_path_factory):
+    """Name of a migrated PostgreSQL database holding the same world as the SQLite template."""
+    from sqlalchemy.engine import make_url
+
+    from tests import postgres
+
+    url = postgres.create_database(postgres_url)
+    pg_app = create_app({
+        "SQLALCHEMY_DATABASE_URI": url,
+        "RATELIMIT_ENABLED": False,
+        "SECRET_KEY": "tests-only-secret-key-of-at-least-32-bytes",
+        "WUYE_FILES_DIR": str(tmp_path_factory.mktemp("pg-files")),
+    })
+    with pg_app.app_context():
+        flask_migrate.upgrade()
+        _build_world(pg_app)
+        db.session.remove()
+        db.engine.dispose()
+    return make_url(url).database
+
+
+@pytest.fixture
+def pg_session(postgres_url, postgres_world):
+    """A session on a fresh copy of the PostgreSQL world, for service tests on PostgreSQL."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from tests import postgres
+
+    url = postgres.create_database(postgres_url, template=postgres_world)
+    engine = create_engine(url)
+    with Session(engine) as pg:
+        yield pg
+        pg.rollback()
+    engine.dispose()
+    postgres.drop_database(url)

@@ -131,14 +131,15 @@ def _admin_engine(url: str):
     return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
 
-def create_database(url: str, name: str | None = None) -> str:
-    """Create an empty database ``name`` (default: a random one) on the server of ``url``;
-    returns the new database's URL. Needs CREATEDB on that server."""
+def create_database(url: str, name: str | None = None, template: str | None = None) -> str:
+    """Create a database ``name`` (default: a random one) on the server of ``url``, empty or a
+    copy of the database ``template``; returns the new database's URL. Needs CREATEDB."""
     name = name or f"wuye_{uuid.uuid4().hex[:12]}"
     engine = _admin_engine(url)
+    copy = f' TEMPLATE "{template}"' if template else ""
     try:
         with engine.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     finally:
         engine.dispose()
     return make_url(url).set(database=name).render_as_string(hide_password=False)

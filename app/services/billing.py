@@ -227,7 +227,7 @@ def _write(session, community, period, tariffs, candidates, missing_any, result,
             ~_live_bill(period),
         )
     )
-    inserted = session.execute(
+    session.execute(
         insert(Bill).from_select(
             [
                 "number",
@@ -249,7 +249,8 @@ def _write(session, community, period, tariffs, candidates, missing_any, result,
             new_bills,
         )
     )
-    result.bills += inserted.rowcount
+    result.bills += session.scalar(  # rowcount of INSERT … SELECT is not portable
+        select(func.count()).where(Bill.run_id == run_id, Bill.community_id == community.id))
     session.execute(
         update(Bill)
         .where(Bill.run_id == run_id, Bill.number.like(f"pending-{run_id}-%"))
