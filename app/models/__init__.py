@@ -3,12 +3,14 @@
 from .audit import AuditLog
 from .billing import Bill, BillingRun, BillLine
 from .owner import Owner, Ownership
+from .payments import Allocation, Payment, Receipt, ReceiptCounter
 from .property import Building, Community, Unit
 from .setting import Setting
 from .staff import StaffAssignment
 from .tariff import Tariff
 
 __all__ = [
+    "Allocation",
     "AuditLog",
     "Bill",
     "BillLine",
@@ -17,6 +19,9 @@ __all__ = [
     "Community",
     "Owner",
     "Ownership",
+    "Payment",
+    "Receipt",
+    "ReceiptCounter",
     "Setting",
     "StaffAssignment",
     "Tariff",
