@@ -32,9 +32,21 @@ from sqlalchemy.orm import Session
 
 from app.domain.money import line_amount
 from app.domain.periods import cycle_starts, due_date, month_start, period_end
-from app.models import Bill, BillingRun, BillLine, Building, Community, Ownership, Tariff, Unit
+from app.models import (
+    Allocation,
+    Bill,
+    BillingRun,
+    BillLine,
+    Building,
+    Community,
+    Ownership,
+    Payment,
+    Tariff,
+    Unit,
+)
 from app.models.types import BillStatus
 from app.services.errors import DomainError
+from app.services.payments import apply_credit
 
 MAX_LISTED_FAILURES = 500
 CENT = literal(Decimal("0.01"), Numeric(14, 2))
@@ -78,21 +90,29 @@ def _covers(period: date):
 
 
 def _live_bill(period: date, *conditions):
-    return exists().where(
-        Bill.unit_id == Unit.id,
-        Bill.period_start == period,
-        Bill.status != BillStatus.CANCELLED,
-        *conditions,
-    ).correlate(Unit)
+    return (
+        exists()
+        .where(
+            Bill.unit_id == Unit.id,
+            Bill.period_start == period,
+            Bill.status != BillStatus.CANCELLED,
+            *conditions,
+        )
+        .correlate(Unit)
+    )
 
 
 def _live_line(tariff: Tariff, period: date):
-    return exists().where(
-        BillLine.unit_id == Unit.id,
-        BillLine.tariff_id == tariff.id,
-        BillLine.period_start == period,
-        BillLine.cancelled == false(),
-    ).correlate(Unit)
+    return (
+        exists()
+        .where(
+            BillLine.unit_id == Unit.id,
+            BillLine.tariff_id == tariff.id,
+            BillLine.period_start == period,
+            BillLine.cancelled == false(),
+        )
+        .correlate(Unit)
+    )
 
 
 def _editable_bill():
@@ -180,6 +200,8 @@ def _bill_community(session, community, period, result: RunResult, run_id, now) 
         )
         return
     _write(session, community, period, tariffs, candidates, missing_any, result, run_id, now)
+    for unit_id in units_with_credit(session, community.id):
+        apply_credit(session, unit_id)
 
 
 def _write(session, community, period, tariffs, candidates, missing_any, result, run_id, now):
@@ -250,7 +272,8 @@ def _write(session, community, period, tariffs, candidates, missing_any, result,
         )
     )
     result.bills += session.scalar(  # rowcount of INSERT … SELECT is not portable
-        select(func.count()).where(Bill.run_id == run_id, Bill.community_id == community.id))
+        select(func.count()).where(Bill.run_id == run_id, Bill.community_id == community.id)
+    )
     session.execute(
         update(Bill)
         .where(Bill.run_id == run_id, Bill.number.like(f"pending-{run_id}-%"))
@@ -315,6 +338,33 @@ def _write(session, community, period, tariffs, candidates, missing_any, result,
         .where(Bill.community_id == community.id, Bill.period_start == period, _editable_bill())
         .values(total=line_total * CENT, balance=line_total * CENT, period_end=last_day)
         .execution_options(synchronize_session=False)
+    )
+
+
+def units_with_credit(session: Session, community_id: int) -> list[int]:
+    """Units of a community holding money not yet allocated to any bill."""
+    reversed_ids = select(Payment.reverses_id).where(Payment.reverses_id.is_not(None))
+    live = and_(
+        Payment.community_id == community_id,
+        Payment.kind == "payment",
+        Payment.id.not_in(reversed_ids),
+    )
+    allocated = (
+        select(
+            Allocation.payment_id,
+            func.sum(Allocation.principal + Allocation.late_fee).label("used"),
+        )
+        .group_by(Allocation.payment_id)
+        .subquery()
+    )
+    return list(
+        session.scalars(
+            select(Payment.unit_id)
+            .outerjoin(allocated, allocated.c.payment_id == Payment.id)
+            .where(live)
+            .group_by(Payment.unit_id)
+            .having(func.sum(Payment.amount - func.coalesce(allocated.c.used, 0)) > 0)
+        )
     )
 
 

@@ -1,5 +1,10 @@
 """Administrator settings: the *default* numbers of the domain rules, overridable per install."""
 
+import os
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,3 +27,15 @@ def get_setting(session: Session, key: str) -> str:
 
 def get_int(session: Session, key: str) -> int:
     return int(get_setting(session, key))
+
+
+def business_zone() -> ZoneInfo:
+    """The business time zone (``WUYE_TIMEZONE``): due dates and "today" are dates there."""
+    if has_app_context():
+        return ZoneInfo(current_app.config["WUYE_TIMEZONE"])
+    return ZoneInfo(os.environ.get("WUYE_TIMEZONE", "Asia/Shanghai"))
+
+
+def business_date(instant: datetime | None = None) -> date:
+    """The business date of ``instant`` (default: now)."""
+    return (instant or datetime.now(UTC)).astimezone(business_zone()).date()
