@@ -214,17 +214,23 @@ def postgres_world(postgres_url, tmp_path_factory):
 
 
 @pytest.fixture
-def pg_session(postgres_url, postgres_world):
+def pg_world_url(postgres_url, postgres_world):
+    """URL of a fresh copy of the PostgreSQL world, dropped after the test."""
+    from tests import postgres
+
+    url = postgres.create_database(postgres_url, template=postgres_world)
+    yield url
+    postgres.drop_database(url)
+
+
+@pytest.fixture
+def pg_session(pg_world_url):
     """A session on a fresh copy of the PostgreSQL world, for service tests on PostgreSQL."""
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from tests import postgres
-
-    url = postgres.create_database(postgres_url, template=postgres_world)
-    engine = create_engine(url)
+    engine = create_engine(pg_world_url)
     with Session(engine) as pg:
         yield pg
         pg.rollback()
     engine.dispose()
-    postgres.drop_database(url)
