@@ -5,10 +5,14 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.domain.money import to_fen
+from app.domain.periods import parse_month
 from app.extensions import unit_of_work
 from app.models import Community, StaffAssignment
 from app.services.audit import acting_as
+from app.services.billing import run_billing
 from app.services.demo import seed_demo
+from app.services.errors import DomainError
 
 wuye = AppGroup("wuye", help="Wuye back-office commands.")
 
@@ -46,6 +50,42 @@ def assign_staff_command(username: str, code: str) -> None:
         if exists is None:
             session.add(StaffAssignment(user_id=user.id, community_id=community.id))
     click.echo(f"{username} → {code}")
+
+
+LISTED_FAILURES = 20
+
+
+@wuye.command("bill-run")
+@click.option("--period", required=True, help="Month to bill, YYYY-MM.")
+@click.option("--community", "code", help="Community code (default: every community).")
+@click.option("--dry-run", is_flag=True, help="Preview: print the figures, write nothing.")
+def bill_run_command(period: str, code: str | None, dry_run: bool) -> None:
+    """Bill every billable unit for a month; a re-run adds only what is missing."""
+    start = parse_month(period)
+    if start is None:
+        raise click.BadParameter("expected YYYY-MM, e.g. 2026-03", param_hint="--period")
+    try:
+        with acting_as("cli"), unit_of_work() as session:
+            community_id = None
+            if code is not None:
+                community_id = session.scalar(select(Community.id).where(Community.code == code))
+                if community_id is None:
+                    raise click.BadParameter(f"no community {code!r}", param_hint="--community")
+            result = run_billing(session, start, community_id, dry_run=dry_run, actor="cli")
+    except DomainError as err:
+        raise click.ClickException(err.as_text()) from err
+    click.echo(f"period: {start:%Y-%m}" + ("  (preview: nothing written)" if dry_run else ""))
+    if result.run_id is not None:
+        click.echo(f"run: {result.run_id}")
+    click.echo(f"created: {result.created}")
+    click.echo(f"bills: {result.bills}")
+    click.echo(f"skipped: {result.skipped}")
+    click.echo(f"failed: {len(result.failed)}")
+    for failure in result.failed[:LISTED_FAILURES]:
+        click.echo(f"  {failure['community']} {failure['unit']} {failure['reason']}")
+    if len(result.failed) > LISTED_FAILURES:
+        click.echo(f"  … and {len(result.failed) - LISTED_FAILURES} more")
+    click.echo(f"total: {to_fen(result.total)}")
 
 
 def register_cli(app) -> None:

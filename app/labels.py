@@ -48,7 +48,39 @@ LABELS = {
     "table_name": _l("Table"),
     "row_id": _l("Row"),
     "changes": _l("Changes"),
+    # billing
+    "number": _l("Bill number"),
+    "period": _l("Billing month"),
+    "period_start": _l("Period from"),
+    "period_end": _l("Period to"),
+    "due_date": _l("Due date"),
+    "total": _l("Total (¥)"),
+    "paid": _l("Paid (¥)"),
+    "waived": _l("Waived (¥)"),
+    "late_fee": _l("Late fee (¥)"),
+    "balance": _l("Balance (¥)"),
+    "issued_at": _l("Issued at"),
+    "noticed_at": _l("Notice sent at"),
+    "cancelled_at": _l("Cancelled at"),
+    "cancel_reason": _l("Reason for cancelling"),
+    "bill": _l("Bill"),
+    "tariff": _l("Tariff"),
+    "months": _l("Months"),
+    "amount": _l("Amount (¥)"),
+    "cancelled": _l("Cancelled"),
+    "run": _l("Billing run"),
+    "started_at": _l("Started at"),
+    "finished_at": _l("Finished at"),
+    "started_by": _l("Started by"),
+    "created": _l("Lines created"),
+    "bills": _l("New bills"),
+    "skipped": _l("Lines already billed"),
+    "failed": _l("Units not billed"),
+    "failures": _l("Why units were not billed"),
 }
+
+# Shared by every edge that takes a billing month.
+PERIOD_FORMAT = _l("Give the month as YYYY-MM, e.g. 2026-03.")
 
 # Audit-log actions and tables, as staff read them.
 AUDIT_ACTIONS = {
@@ -67,6 +99,9 @@ TABLES = {
     "tariff": _l("Tariffs"),
     "staff_assignment": _l("Staff assignments"),
     "setting": _l("Settings"),
+    "billing_run": _l("Billing runs"),
+    "bill": _l("Bills"),
+    "bill_line": _l("Bill lines"),
     "ab_user": _l("Users"),
     "ab_user_role": _l("Users"),
     "ab_role": _l("Roles"),

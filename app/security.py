@@ -69,16 +69,30 @@ MENU_CATEGORY = {
     "Owner": "MasterData",
     "Ownership": "MasterData",
     "Tariff": "Tariffs",
+    "BillingRunForm": "Billing",
+    "BillingRun": "Billing",
+    "Bill": "Billing",
     "StaffAssignment": "Administration",
     "Setting": "Administration",
     "AuditLog": "Administration",
 }
 
+# Menu items that are no resource of their own (a form): shown to the roles holding
+# (resource, verb).
+MENU_ITEMS = {"BillingRunForm": ("BillingRun", WRITE)}
+
 MASTER_DATA = ("Community", "Building", "Unit", "Owner", "Ownership", "Tariff")
+BILLS = ("Bill", "BillLine")
 
 GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
-    MANAGER: {r: (READ,) for r in MASTER_DATA},
-    FINANCE: {r: (READ,) for r in MASTER_DATA},
+    MANAGER: {
+        **{r: (READ,) for r in (*MASTER_DATA, *BILLS)},
+        "BillingRun": (READ,),
+    },
+    FINANCE: {
+        **{r: (READ,) for r in (*MASTER_DATA, *BILLS)},
+        "BillingRun": (READ, WRITE),
+    },
     CUSTOMER_SERVICE: {
         "Community": (READ,),
         "Building": (READ,),
@@ -86,11 +100,15 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Owner": (READ, WRITE),
         "Ownership": (READ, WRITE),
         "Tariff": (READ,),
+        **{r: (READ,) for r in BILLS},
         PERSONAL_DATA: (VIEW_PERSONAL_DATA,),
     },
     COLLECTOR: {r: (READ,) for r in ("Community", "Building", "Unit", "Owner", "Ownership")},
     AUDITOR: {
-        **{r: (READ, EXPORT) for r in (*MASTER_DATA, "StaffAssignment", "AuditLog")},
+        **{
+            r: (READ, EXPORT)
+            for r in (*MASTER_DATA, *BILLS, "BillingRun", "StaffAssignment", "AuditLog")
+        },
         ALL_COMMUNITIES: (SEE_ALL,),
     },
 }
@@ -101,10 +119,9 @@ def _role_patterns(grants: dict[str, tuple[str, ...]]) -> list[list[str]]:
     patterns = [
         [f"^{re.escape(view)}$", f"^({'|'.join(perms)})$"] for view, perms in grants.items()
     ]
-    menus = sorted(
-        {v for v, p in grants.items() if READ in p and v in MENU_CATEGORY}
-        | {MENU_CATEGORY[v] for v, p in grants.items() if READ in p and v in MENU_CATEGORY}
-    )
+    items = {v for v, p in grants.items() if READ in p and v in MENU_CATEGORY}
+    items |= {item for item, (view, perm) in MENU_ITEMS.items() if perm in grants.get(view, ())}
+    menus = sorted(items | {MENU_CATEGORY[item] for item in items})
     if menus:
         patterns.append([f"^({'|'.join(menus)})$", "^menu_access$"])
     return patterns

@@ -1,10 +1,11 @@
 """REST API under ``/api/v1``: one ``ModelRestApi`` per resource of the public contract."""
 
 from .audit import AuditLogApi
+from .billing import APIS as BILLING_APIS
 from .exports import ExportApi
 from .masterdata import APIS as MASTER_DATA_APIS
 
-APIS = (*MASTER_DATA_APIS, AuditLogApi, ExportApi)
+APIS = (*MASTER_DATA_APIS, *BILLING_APIS, AuditLogApi, ExportApi)
 
 
 def register_apis(appbuilder) -> None:

@@ -1,12 +1,24 @@
 """Billing periods: which tariff cycles start in a month, and a period's end and due date."""
 
+import re
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
+
+
+def parse_month(text) -> date | None:
+    """The first day of the month written ``YYYY-MM`` (``"2026-03"``), or None if ``text`` is
+    not such a month."""
+    match = MONTH.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
+        return None
+    return date(int(match[1]), int(match[2]), 1)
 
 
 def months_between(start: date, end: date) -> int:

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, and_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .owner import Owner
@@ -45,6 +45,11 @@ class BillingRun(InCommunity, Model):
     failures: Mapped[list] = mapped_column(JSON, default=list)
 
     community: Mapped[Community | None] = relationship()
+
+    @classmethod
+    def in_communities(cls, ids):
+        """A run over every community (``community_id`` NULL) is for all-seeing roles only."""
+        return and_(cls.community_id.is_not(None), cls.community_id.in_(ids))
 
     def __str__(self):
         return f"{self.period_start:%Y-%m} #{self.id}"
@@ -90,6 +95,7 @@ class Bill(InCommunity, Model):
     community: Mapped[Community] = relationship()
     unit: Mapped[Unit] = relationship()
     owner: Mapped[Owner | None] = relationship()
+    run: Mapped[BillingRun | None] = relationship()
     lines: Mapped[list["BillLine"]] = relationship(back_populates="bill", order_by="BillLine.id")
 
     def __str__(self):
@@ -128,6 +134,15 @@ class BillLine(Model):
 
     bill: Mapped[Bill] = relationship(back_populates="lines")
     tariff: Mapped[Tariff] = relationship()
+
+    @classmethod
+    def in_communities(cls, ids):
+        """A line lies in its bill's community."""
+        return cls.bill.has(Bill.community_id.in_(ids))
+
+    @property
+    def scope_community_id(self):
+        return self.bill.community_id
 
     def __str__(self):
         return f"{self.name} {self.amount}"

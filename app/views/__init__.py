@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from app.security import MENU_CATEGORY
 
 from .admin import AuditLogView, SettingView, StaffAssignmentView
+from .billing import BillingRunFormView, BillingRunView, BillLineView, BillView
 from .masterdata import (
     BuildingView,
     CommunityView,
@@ -17,6 +18,7 @@ from .masterdata import (
 CATEGORIES = {
     "MasterData": (_l("Master data"), "fa-building"),
     "Tariffs": (_l("Tariffs"), "fa-yen-sign"),
+    "Billing": (_l("Billing"), "fa-file-invoice-dollar"),
     "Administration": (_l("Administration"), "fa-cogs"),
 }
 
@@ -28,10 +30,16 @@ MENU = (
     (OwnerView, "Owner", _l("Owners and residents"), "fa-user"),
     (OwnershipView, "Ownership", _l("Paying owners (history)"), "fa-history"),
     (TariffView, "Tariff", _l("Tariffs"), "fa-list"),
+    (BillingRunFormView, "BillingRunForm", _l("Start a billing run"), "fa-play"),
+    (BillingRunView, "BillingRun", _l("Billing runs"), "fa-tasks"),
+    (BillView, "Bill", _l("Bills"), "fa-file-invoice"),
     (StaffAssignmentView, "StaffAssignment", _l("Staff assignments"), "fa-user-tag"),
     (SettingView, "Setting", _l("Settings"), "fa-sliders-h"),
     (AuditLogView, "AuditLog", _l("Audit log"), "fa-clipboard-list"),
 )
+
+# Screens reached from others only (a bill's lines).
+WITHOUT_MENU = (BillLineView,)
 
 
 def register_views(appbuilder) -> None:
@@ -47,3 +55,5 @@ def register_views(appbuilder) -> None:
             category_label=category_label,
             category_icon=category_icon,
         )
+    for view in WITHOUT_MENU:
+        appbuilder.add_view_no_menu(view)

@@ -20,6 +20,14 @@ class ScreenError(Exception):
     """A refusal shown to the user as a flash message."""
 
 
+def refusal_text(err: DomainError) -> str:
+    """A service's refusal for a flash message: each bad field by its label."""
+    return "; ".join(
+        f"{LABELS.get(field, LABELS.get(field.removesuffix('_id'), field))}: {' '.join(msgs)}"
+        for field, msgs in err.as_dict().items()
+    )
+
+
 def enum_select(label, enum) -> SelectField:
     """A drop-down of ``enum``'s members with their translated labels."""
     return SelectField(label, choices=enum.choices, validators=[InputRequired()])
@@ -101,11 +109,7 @@ class WuyeModelView(ModelView):
             self.validate(item)
         except DomainError as err:
             db.session.rollback()
-            text = "; ".join(
-                f"{LABELS.get(field, field)}: {' '.join(msgs)}"
-                for field, msgs in err.as_dict().items()
-            )
-            raise ScreenError(text) from err
+            raise ScreenError(refusal_text(err)) from err
 
     def pre_add(self, item):
         self._checked(item)

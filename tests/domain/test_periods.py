@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from app.domain.periods import cycle_starts, due_date, period_end
+from app.domain.periods import cycle_starts, due_date, parse_month, period_end
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,24 @@ def test_period_end(start, months, end):
 def test_due_date_is_period_start_plus_due_days():
     assert due_date(date(2026, 2, 1), 30) == date(2026, 3, 3)
     assert due_date(date(2026, 2, 1), 0) == date(2026, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("2026-03", date(2026, 3, 1)),
+        (" 2026-12 ", date(2026, 12, 1)),
+        ("2026-13", None),
+        ("2026-00", None),
+        ("2026-3", None),
+        ("2026-03-01", None),
+        ("2026-03\n", date(2026, 3, 1)),
+        ("２０２６-03", None),
+        ("0000-01", None),
+        ("", None),
+        (None, None),
+        (202603, None),
+    ],
+)
+def test_parse_month(text, month):
+    assert parse_month(text) == month

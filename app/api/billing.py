@@ -1,0 +1,223 @@
+"""Billing: ``POST /api/v1/billing/run`` starts a run (or a preview); ``bill`` and
+``billing_run`` are read-only resources.
+
+The run endpoint only parses, checks the community against the caller's scope and calls
+``run_billing`` in one unit of work; the rules live in the service.
+"""
+
+from flask import request
+from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import protect
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields
+
+from app.domain.money import to_fen
+from app.domain.periods import parse_month
+from app.extensions import unit_of_work
+from app.labels import PERIOD_FORMAT
+from app.models import Bill, BillingRun
+from app.security import current_user, visible_community_ids
+from app.services.billing import run_billing
+from app.services.errors import DomainError, Problems
+
+from .base import WuyeModelApi, translated
+
+UNKNOWN_COMMUNITY = _l("Unknown community.")
+
+
+class RunRequestSchema(Schema):
+    period = fields.String(required=True, metadata={"description": "YYYY-MM", "example": "2026-03"})
+    community_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    dry_run = fields.Boolean(load_default=False)
+
+
+class RunResultSchema(Schema):
+    period = fields.String(metadata={"example": "2026-03"})
+    dry_run = fields.Boolean()
+    run_id = fields.Integer(allow_none=True)
+    created = fields.Integer(metadata={"description": "bill lines created"})
+    bills = fields.Integer(metadata={"description": "new bills"})
+    skipped = fields.Integer(metadata={"description": "lines that already existed"})
+    failed = fields.List(fields.Dict(), metadata={"description": "{community, unit, reason}"})
+    total = fields.String(metadata={"description": "sum of the new lines", "example": "820.00"})
+
+
+def scoped_community_id(requested: int | None) -> int | None:
+    """The community to bill for the current user: any for all-seeing roles; for staff one of
+    their own, by default their only one. Raises ``DomainError`` naming ``community_id``."""
+    ids = visible_community_ids()
+    if ids is None:
+        return requested
+    if requested is None:
+        if len(ids) == 1:
+            return next(iter(ids))
+        raise DomainError(community_id=_l("Choose one of your communities."))
+    if requested not in ids:
+        raise DomainError(community_id=UNKNOWN_COMMUNITY)  # out of scope looks like unknown
+    return requested
+
+
+def run_result(result) -> dict:
+    return {
+        "period": f"{result.period_start:%Y-%m}",
+        "dry_run": result.dry_run,
+        "run_id": result.run_id,
+        "created": result.created,
+        "bills": result.bills,
+        "skipped": result.skipped,
+        "failed": result.failed,
+        "total": str(to_fen(result.total)),
+    }
+
+
+class BillingApi(BaseApi):
+    """Billing operations (business actions, not CRUD)."""
+
+    resource_name = "billing"
+    class_permission_name = "BillingRun"
+    method_permission_name = {"run": "write"}
+    openapi_spec_tag = "Billing"
+    openapi_spec_component_schemas = (RunRequestSchema, RunResultSchema)
+    allow_browser_login = True
+
+    @expose("/run", methods=["POST"])
+    @protect()
+    @safe
+    def run(self):
+        """Bill every billable unit for a month, or preview what that would do.
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/RunRequestSchema'
+          responses:
+            201:
+              description: the run was written
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/RunResultSchema'
+            200:
+              description: a preview (dry_run); nothing was written
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/RunResultSchema'
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
+        """
+        if not request.is_json:
+            return self.response_400(message=gettext("The request body must be JSON."))
+        try:
+            args = RunRequestSchema().load(request.get_json(silent=True) or {})
+        except ValidationError as err:
+            return self.response_400(message=translated(err.messages))
+        period = parse_month(args["period"])
+        problems = Problems()
+        problems.check(period is not None, "period", PERIOD_FORMAT)
+        try:
+            problems.raise_if_any()
+            community_id = scoped_community_id(args["community_id"])
+            with unit_of_work() as session:
+                result = run_billing(
+                    session,
+                    period,
+                    community_id,
+                    dry_run=args["dry_run"],
+                    actor=current_user().username,
+                )
+        except DomainError as err:
+            return self.response(err.status, message=err.as_dict())
+        return self.response(200 if result.dry_run else 201, **run_result(result))
+
+
+class BillApi(WuyeModelApi):
+    """Bills, read-only: they are written by billing runs and changed by payments and waivers."""
+
+    resource_name = "bill"
+    class_permission_name = "Bill"
+    datamodel = SQLAInterface(Bill)
+    include_route_methods = {"get", "get_list", "info", "export"}
+    list_columns = [
+        "id",
+        "number",
+        "community.id",
+        "community.code",
+        "unit.id",
+        "unit.code",
+        "owner.id",
+        "owner.name",
+        "period_start",
+        "period_end",
+        "due_date",
+        "total",
+        "paid",
+        "waived",
+        "late_fee",
+        "balance",
+        "status",
+    ]
+    show_columns = [
+        *list_columns,
+        "issued_at",
+        "noticed_at",
+        "cancelled_at",
+        "cancel_reason",
+        "run.id",
+        *(
+            f"lines.{c}"
+            for c in (
+                "id",
+                "name",
+                "fee_kind",
+                "basis",
+                "area",
+                "price",
+                "months",
+                "period_start",
+                "period_end",
+                "amount",
+                "cancelled",
+            )
+        ),
+    ]
+    search_columns = ["number", "community", "unit", "period_start", "due_date", "status"]
+    base_order = ("id", "asc")
+
+
+class BillingRunApi(WuyeModelApi):
+    """Billing runs, read-only: ``POST /api/v1/billing/run`` starts one."""
+
+    resource_name = "billing_run"
+    class_permission_name = "BillingRun"
+    datamodel = SQLAInterface(BillingRun)
+    include_route_methods = {"get", "get_list", "info", "export"}
+    list_columns = [
+        "id",
+        "period_start",
+        "community.id",
+        "community.code",
+        "started_at",
+        "finished_at",
+        "started_by",
+        "created",
+        "bills",
+        "skipped",
+        "failed",
+        "total",
+    ]
+    show_columns = [*list_columns, "failures"]
+    search_columns = ["period_start", "community", "started_by"]
+    base_order = ("id", "desc")
+
+
+APIS = (BillingApi, BillApi, BillingRunApi)
