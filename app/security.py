@@ -72,6 +72,9 @@ MENU_CATEGORY = {
     "BillingRunForm": "Billing",
     "BillingRun": "Billing",
     "Bill": "Billing",
+    "RecordPaymentForm": "Payments",
+    "Payment": "Payments",
+    "Receipt": "Payments",
     "StaffAssignment": "Administration",
     "Setting": "Administration",
     "AuditLog": "Administration",
@@ -79,19 +82,24 @@ MENU_CATEGORY = {
 
 # Menu items that are no resource of their own (a form): shown to the roles holding
 # (resource, verb).
-MENU_ITEMS = {"BillingRunForm": ("BillingRun", WRITE)}
+MENU_ITEMS = {
+    "BillingRunForm": ("BillingRun", WRITE),
+    "RecordPaymentForm": ("Payment", WRITE),
+}
 
 MASTER_DATA = ("Community", "Building", "Unit", "Owner", "Ownership", "Tariff")
 BILLS = ("Bill", "BillLine")
+PAYMENTS = ("Payment", "Receipt")
 
 GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     MANAGER: {
-        **{r: (READ,) for r in (*MASTER_DATA, *BILLS)},
+        **{r: (READ,) for r in (*MASTER_DATA, *BILLS, *PAYMENTS)},
         "BillingRun": (READ,),
     },
     FINANCE: {
-        **{r: (READ,) for r in (*MASTER_DATA, *BILLS)},
+        **{r: (READ,) for r in (*MASTER_DATA, *BILLS, *PAYMENTS)},
         "BillingRun": (READ, WRITE),
+        "Payment": (READ, WRITE),
     },
     CUSTOMER_SERVICE: {
         "Community": (READ,),
@@ -100,14 +108,14 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Owner": (READ, WRITE),
         "Ownership": (READ, WRITE),
         "Tariff": (READ,),
-        **{r: (READ,) for r in BILLS},
+        **{r: (READ,) for r in (*BILLS, *PAYMENTS)},
         PERSONAL_DATA: (VIEW_PERSONAL_DATA,),
     },
     COLLECTOR: {r: (READ,) for r in ("Community", "Building", "Unit", "Owner", "Ownership")},
     AUDITOR: {
         **{
             r: (READ, EXPORT)
-            for r in (*MASTER_DATA, *BILLS, "BillingRun", "StaffAssignment", "AuditLog")
+            for r in (*MASTER_DATA, *BILLS, *PAYMENTS, "BillingRun", "StaffAssignment", "AuditLog")
         },
         ALL_COMMUNITIES: (SEE_ALL,),
     },

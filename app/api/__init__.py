@@ -4,8 +4,9 @@ from .audit import AuditLogApi
 from .billing import APIS as BILLING_APIS
 from .exports import ExportApi
 from .masterdata import APIS as MASTER_DATA_APIS
+from .payments import APIS as PAYMENT_APIS
 
-APIS = (*MASTER_DATA_APIS, *BILLING_APIS, AuditLogApi, ExportApi)
+APIS = (*MASTER_DATA_APIS, *BILLING_APIS, *PAYMENT_APIS, AuditLogApi, ExportApi)
 
 
 def register_apis(appbuilder) -> None:

@@ -71,6 +71,10 @@ def parse_amount(problems: Problems, field: str, value) -> Decimal | None:
     return None
 
 
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _locked_unit(session: Session, unit_id) -> Unit | None:
     """The unit, with its row locked for the rest of the transaction (PostgreSQL)."""
     return session.scalar(select(Unit).where(Unit.id == unit_id).with_for_update())
@@ -250,7 +254,7 @@ def record_payment(
     )
     if paid_at is not None and paid_at.tzinfo is None:
         problems.add("paid_at", _l("Give the time with its time zone."))
-    unit = session.get(Unit, unit_id) if isinstance(unit_id, int) else None
+    unit = session.get(Unit, unit_id) if _is_id(unit_id) else None
     problems.check(unit is not None and in_scope(unit), "unit_id", _l("Unknown unit."))
     problems.raise_if_any()
     reference = (reference or "").strip() or None
@@ -323,7 +327,7 @@ def reverse_payment(session: Session, payment_id, reason: str, actor: str = "sys
     """Undo a payment: a reversal entry, negative allocations, bills reopened, receipt void."""
     problems = Problems()
     problems.check(bool((reason or "").strip()), "reason", _l("Give the reason."))
-    original = session.get(Payment, payment_id) if isinstance(payment_id, int) else None
+    original = session.get(Payment, payment_id) if _is_id(payment_id) else None
     if original is None or not in_scope(original):
         raise NotFoundError(payment_id=_l("Unknown payment."))
     problems.raise_if_any()

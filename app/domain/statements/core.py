@@ -196,6 +196,7 @@ class Header:
 
 # --- values -----------------------------------------------------------------------------------
 
+
 def join_text(*parts: str) -> str:
     """Non-empty parts joined by a space, each once."""
     seen: list[str] = []

@@ -1,0 +1,250 @@
+"""Payments, receipts and account statements.
+
+``POST /api/v1/payment/`` records a payment (allocation, credit, receipt) and
+``POST /api/v1/payment/<id>/reverse`` reverses one; payments are never edited or deleted, so
+there is no PUT or DELETE. ``GET /api/v1/account/<unit_id>/statement`` is a unit's account.
+"""
+
+from datetime import date, datetime
+
+from flask import request
+from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name, protect
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from app.domain.money import to_fen
+from app.extensions import unit_of_work
+from app.models import Payment, Receipt
+from app.security import current_user
+from app.services.accounts import account_statement
+from app.services.errors import DomainError, Problems
+from app.services.payments import record_payment, reverse_payment
+from app.services.settings import business_date
+
+from .base import WuyeModelApi
+
+
+def _instant(problems: Problems, field: str, value) -> datetime | None:
+    """An ISO 8601 instant with its offset, e.g. ``2026-03-20T10:00:00+08:00``."""
+    if value in (None, ""):
+        return None
+    try:
+        instant = datetime.fromisoformat(str(value))
+    except ValueError:
+        instant = None
+    if instant is None or instant.tzinfo is None:
+        problems.add(
+            field,
+            _l("Give an ISO 8601 time with its offset, e.g. %(e)s.", e="2026-03-20T10:00:00+08:00"),
+        )
+        return None
+    return instant
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise DomainError(_=_l("The request body must be a JSON object."))
+    return body
+
+
+class PaymentApi(WuyeModelApi):
+    resource_name = "payment"
+    class_permission_name = "Payment"
+    method_permission_name = {**WuyeModelApi.method_permission_name, "reverse": "write"}
+    datamodel = SQLAInterface(Payment)
+    include_route_methods = {"get", "get_list", "info", "export", "post", "reverse"}
+    list_columns = [
+        "id",
+        "community.code",
+        "unit.id",
+        "unit.code",
+        "owner.name",
+        "kind",
+        "method",
+        "reference",
+        "amount",
+        "paid_at",
+        "recorded_at",
+        "recorded_by",
+        "reverses_id",
+        "reason",
+        "receipt.number",
+        "receipt.void",
+    ]
+    show_columns = [
+        *list_columns,
+        "allocations.bill_id",
+        "allocations.principal",
+        "allocations.late_fee",
+    ]
+    search_columns = ["community", "unit", "kind", "method", "reference", "paid_at", "recorded_by"]
+    base_order = ("id", "desc")
+
+    def post_headless(self):
+        problems = Problems()
+        try:
+            body = _body()
+            paid_at = _instant(problems, "paid_at", body.get("paid_at"))
+            problems.raise_if_any()
+            with unit_of_work() as session:
+                result = record_payment(
+                    session,
+                    body.get("unit_id"),
+                    body.get("amount"),
+                    body.get("method"),
+                    body.get("reference"),
+                    paid_at,
+                    actor=current_user().username,
+                )
+                payment_id = result.payment.id
+        except DomainError as err:
+            return self.response(err.status, message=err.as_dict())
+        return self.response(
+            201,
+            id=payment_id,
+            receipt_number=result.receipt_number,
+            allocations=[
+                {"bill_id": bill_id, "amount": str(amount)}
+                for bill_id, amount in result.allocations
+            ],
+            credit=str(to_fen(result.credit)),
+        )
+
+    @expose("/<int:pk>/reverse", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("reverse")
+    def reverse(self, pk: int):
+        """Reverse a payment: a reversal entry, bills reopened, the receipt void.
+        ---
+        post:
+          parameters:
+          - in: path
+            name: pk
+            schema:
+              type: integer
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    reason:
+                      type: string
+          responses:
+            201:
+              description: the reversal entry
+            400:
+              $ref: '#/components/responses/400'
+            404:
+              $ref: '#/components/responses/404'
+        """
+        try:
+            body = _body()
+            with unit_of_work() as session:
+                reversal = reverse_payment(
+                    session, pk, body.get("reason", ""), actor=current_user().username
+                )
+                response = {
+                    "id": reversal.id,
+                    "reverses_id": reversal.reverses_id,
+                    "amount": str(reversal.amount),
+                    "reason": reversal.reason,
+                }
+        except DomainError as err:
+            return self.response(err.status, message=err.as_dict())
+        return self.response(201, **response)
+
+
+class ReceiptApi(WuyeModelApi):
+    resource_name = "receipt"
+    class_permission_name = "Receipt"
+    datamodel = SQLAInterface(Receipt)
+    include_route_methods = {"get", "get_list", "info", "export"}
+    list_columns = [
+        "id",
+        "number",
+        "community.code",
+        "payment.id",
+        "payment.amount",
+        "payment.method",
+        "issued_at",
+        "void",
+        "void_reason",
+    ]
+    show_columns = list_columns
+    search_columns = ["number", "community", "issued_at", "void"]
+    base_order = ("id", "desc")
+
+
+class AccountApi(BaseApi):
+    """A unit's account as of a date (bills, late fees to date, credit, total due)."""
+
+    resource_name = "account"
+    class_permission_name = "Bill"
+    method_permission_name = {"statement": "read"}
+    openapi_spec_tag = "Account"
+    allow_browser_login = True
+
+    @expose("/<int:unit_id>/statement", methods=["GET"])
+    @protect()
+    @safe
+    def statement(self, unit_id: int):
+        """A unit's account statement.
+        ---
+        get:
+          parameters:
+          - in: path
+            name: unit_id
+            schema:
+              type: integer
+          - in: query
+            name: as_of
+            schema:
+              type: string
+              format: date
+          responses:
+            200:
+              description: bills with balances, late fees, credit and total due
+            400:
+              $ref: '#/components/responses/400'
+            404:
+              $ref: '#/components/responses/404'
+        """
+        try:
+            as_of = (
+                date.fromisoformat(request.args["as_of"])
+                if request.args.get("as_of")
+                else business_date()
+            )
+        except ValueError:
+            return self.response_400(message={"as_of": [gettext("Use the form YYYY-MM-DD.")]})
+        try:
+            with unit_of_work() as session:
+                statement = account_statement(session, unit_id, as_of)
+        except DomainError as err:
+            return self.response(err.status, message=err.as_dict())
+        money = ("total", "paid", "waived", "principal_due", "late_fee", "balance")
+        return self.response(
+            200,
+            unit_id=statement.unit_id,
+            unit=statement.unit_code,
+            as_of=statement.as_of.isoformat(),
+            bills=[
+                {
+                    **{k: str(v) if k in money else v for k, v in vars(line).items()},
+                    "period_start": line.period_start.isoformat(),
+                    "period_end": line.period_end.isoformat(),
+                    "due_date": line.due_date.isoformat(),
+                }
+                for line in statement.lines
+            ],
+            credit=str(statement.credit),
+            total_due=str(statement.total_due),
+        )
+
+
+APIS = (PaymentApi, ReceiptApi, AccountApi)
