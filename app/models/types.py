@@ -147,4 +147,26 @@ class BillStatus(LabelledEnum):
         }
 
 
+class PaymentMethod(LabelledEnum):
+    BANK_TRANSFER = "bank_transfer"
+    WECHAT = "wechat"
+    ALIPAY = "alipay"
+    CASH = "cash"
+    CARD = "card"
+    AUTO_DEBIT = "auto_debit"
+    OTHER = "other"
+
+    @classmethod
+    def LABELS(cls):  # noqa: N802
+        return {
+            cls.BANK_TRANSFER: _l("Bank transfer"),
+            cls.WECHAT: _l("WeChat Pay"),
+            cls.ALIPAY: _l("Alipay"),
+            cls.CASH: _l("Cash"),
+            cls.CARD: _l("Card"),
+            cls.AUTO_DEBIT: _l("Auto-debit"),
+            cls.OTHER: _l("Other"),
+        }
+
+
 CYCLE_MONTHS = (1, 3, 6, 12)

@@ -31,12 +31,12 @@ from app.models import (
     Tariff,
     Unit,
 )
-from app.models.types import BillStatus
+from app.models.types import BillStatus, PaymentMethod
 from app.security import in_scope
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
 from app.services.settings import business_date
 
-METHODS = ("bank_transfer", "wechat", "alipay", "cash", "card", "auto_debit", "other")
+METHODS = tuple(m.value for m in PaymentMethod)
 OPEN_STATUSES = (BillStatus.OPEN, BillStatus.PARTIAL)
 
 

@@ -14,11 +14,18 @@ from .masterdata import (
     TariffView,
     UnitView,
 )
+from .payments import (
+    PaymentView,
+    ReceiptView,
+    RecordPaymentFormView,
+    ReversePaymentFormView,
+)
 
 CATEGORIES = {
     "MasterData": (_l("Master data"), "fa-building"),
     "Tariffs": (_l("Tariffs"), "fa-yen-sign"),
     "Billing": (_l("Billing"), "fa-file-invoice-dollar"),
+    "Payments": (_l("Payments"), "fa-cash-register"),
     "Administration": (_l("Administration"), "fa-cogs"),
 }
 
@@ -33,13 +40,16 @@ MENU = (
     (BillingRunFormView, "BillingRunForm", _l("Start a billing run"), "fa-play"),
     (BillingRunView, "BillingRun", _l("Billing runs"), "fa-tasks"),
     (BillView, "Bill", _l("Bills"), "fa-file-invoice"),
+    (RecordPaymentFormView, "RecordPaymentForm", _l("Record a payment"), "fa-cash-register"),
+    (PaymentView, "Payment", _l("Payments"), "fa-money-bill"),
+    (ReceiptView, "Receipt", _l("Receipts"), "fa-receipt"),
     (StaffAssignmentView, "StaffAssignment", _l("Staff assignments"), "fa-user-tag"),
     (SettingView, "Setting", _l("Settings"), "fa-sliders-h"),
     (AuditLogView, "AuditLog", _l("Audit log"), "fa-clipboard-list"),
 )
 
 # Screens reached from others only (a bill's lines).
-WITHOUT_MENU = (BillLineView,)
+WITHOUT_MENU = (BillLineView, ReversePaymentFormView)
 
 
 def register_views(appbuilder) -> None:

@@ -14,10 +14,16 @@ from app.labels import LABELS
 from app.security import SCOPED, VIEW_METHODS
 from app.services.errors import DomainError
 from app.services.masterdata import validate
+from app.services.settings import business_zone
 
 
 class ScreenError(Exception):
     """A refusal shown to the user as a flash message."""
+
+
+def local_time(value) -> str:
+    """An instant as the business clock shows it."""
+    return value.astimezone(business_zone()).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def refusal_text(err: DomainError) -> str:

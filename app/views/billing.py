@@ -25,9 +25,9 @@ from app.models.types import Basis, BillStatus, FeeKind
 from app.security import current_user, visible_community_ids
 from app.services.billing import run_billing
 from app.services.errors import DomainError
-from app.services.settings import business_date, business_zone
+from app.services.settings import business_date
 
-from .base import WuyeModelView, enum_select, refusal_text, yes_no
+from .base import WuyeModelView, enum_select, local_time, refusal_text, yes_no
 
 READ_ONLY = {"list", "show"}  # runs write bills; payments and waivers change them
 SHOWN_FAILURES = 200  # a preview lists this many units that would not be billed
@@ -35,11 +35,6 @@ SHOWN_FAILURES = 200  # a preview lists this many units that would not be billed
 
 def month(value) -> str:
     return f"{value:%Y-%m}" if value else ""
-
-
-def local_time(value) -> str:
-    """An instant as the business clock shows it."""
-    return value.astimezone(business_zone()).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def community_or_all(value) -> str:

@@ -1,0 +1,207 @@
+"""Cashier screens: record a payment, reverse one, and the payment and receipt lists.
+
+Payments are never edited or deleted here: the forms call ``record_payment`` and
+``reverse_payment`` in one unit of work, like the API.
+"""
+
+from flask import flash, redirect, url_for
+from flask_appbuilder import BaseView, action, expose, has_access
+from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import DateTimeLocalField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
+
+from app.extensions import db, unit_of_work
+from app.labels import LABELS
+from app.models import Building, Community, Payment, Receipt, Unit
+from app.models.types import PaymentMethod
+from app.security import current_user, visible_community_ids
+from app.services.errors import DomainError
+from app.services.payments import record_payment, reverse_payment
+from app.services.settings import business_zone
+
+from .base import WuyeModelView, enum_label, enum_select, local_time, refusal_text, yes_no
+
+READ_ONLY = {"list", "show"}
+
+
+def my_communities() -> list[tuple[str, str]]:
+    ids = visible_community_ids()
+    query = select(Community).order_by(Community.code)
+    if ids is not None:
+        query = query.where(Community.id.in_(ids))
+    return [(str(c.id), f"{c.code} {c.name}") for c in db.session.scalars(query)]
+
+
+class RecordPaymentForm(DynamicForm):
+    community = SelectField(LABELS["community"], choices=[], validators=[InputRequired()])
+    unit_code = StringField(
+        LABELS["unit"],
+        validators=[InputRequired(), Length(max=32)],
+        description=_l("The unit code, e.g. 3-2-101."),
+    )
+    amount = StringField(
+        _l("Amount (¥)"), validators=[InputRequired()], render_kw={"inputmode": "decimal"}
+    )
+    method = enum_select(_l("Payment method"), PaymentMethod)
+    reference = StringField(
+        _l("Reference"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("The bank, WeChat or Alipay transaction number."),
+    )
+    paid_at = DateTimeLocalField(
+        _l("Paid at"),
+        validators=[Optional()],
+        format="%Y-%m-%dT%H:%M",
+        description=_l("Empty: now."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community.choices = my_communities()
+
+
+class RecordPaymentFormView(BaseView):
+    """The cashier's till: one payment, allocated and receipted at once."""
+
+    class_permission_name = "Payment"
+    method_permission_name = {"record": "write"}
+    default_view = "record"
+
+    @expose("/record", methods=["GET", "POST"])
+    @has_access
+    def record(self):
+        form = RecordPaymentForm()
+        if form.validate_on_submit():
+            unit_id = db.session.scalar(
+                select(Unit.id)
+                .join(Building)
+                .where(
+                    Building.community_id == int(form.community.data),
+                    Unit.code == form.unit_code.data.strip(),
+                )
+            )
+            paid_at = (
+                form.paid_at.data.replace(tzinfo=business_zone()) if form.paid_at.data else None
+            )
+            try:
+                with unit_of_work() as session:
+                    result = record_payment(
+                        session,
+                        unit_id if unit_id is not None else -1,
+                        form.amount.data,
+                        form.method.data,
+                        form.reference.data,
+                        paid_at,
+                        actor=current_user().username,
+                    )
+                    receipt_id = result.payment.receipt.id
+                    message = gettext(
+                        "Payment recorded: receipt %(number)s; credit now ¥%(credit)s.",
+                        number=result.receipt_number,
+                        credit=result.credit,
+                    )
+            except DomainError as err:
+                flash(refusal_text(err), "danger")
+            else:
+                flash(message, "success")
+                return redirect(url_for("ReceiptView.show", pk=receipt_id))
+        return self.render_template(
+            "form.html",
+            title=_l("Record a payment"),
+            form=form,
+            action=url_for("RecordPaymentFormView.record"),
+            submit=_l("Record and issue the receipt"),
+            back=url_for("PaymentView.list"),
+        )
+
+
+class ReversePaymentForm(DynamicForm):
+    reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=200)])
+
+
+class ReversePaymentFormView(BaseView):
+    class_permission_name = "Payment"
+    method_permission_name = {"reverse": "write"}
+    default_view = "reverse"
+
+    @expose("/reverse/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def reverse(self, pk: int):
+        form = ReversePaymentForm()
+        if form.validate_on_submit():
+            try:
+                with unit_of_work() as session:
+                    reverse_payment(session, pk, form.reason.data, actor=current_user().username)
+            except DomainError as err:
+                flash(refusal_text(err), "danger")
+            else:
+                flash(gettext("The payment is reversed and its receipt void."), "success")
+                return redirect(url_for("PaymentView.show", pk=pk))
+        return self.render_template(
+            "form.html",
+            title=_l("Reverse a payment"),
+            form=form,
+            intro=_l(
+                "A reversal undoes the payment's allocations and voids its receipt; "
+                "the payment itself stays on record."
+            ),
+            action=url_for("ReversePaymentFormView.reverse", pk=pk),
+            submit=_l("Reverse"),
+            back=url_for("PaymentView.show", pk=pk),
+        )
+
+
+class PaymentView(WuyeModelView):
+    datamodel = SQLAInterface(Payment)
+    class_permission_name = "Payment"
+    method_permission_name = {**WuyeModelView.method_permission_name, "reverse": "write"}
+    base_permissions = ["can_read", "can_write"]
+    include_route_methods = READ_ONLY | {"action", "action_post"}
+    list_title = show_title = _l("Payments")
+    enums = {"method": PaymentMethod}
+    list_columns = [
+        "paid_at",
+        "community",
+        "unit",
+        "owner",
+        "kind",
+        "method",
+        "reference",
+        "amount",
+        "recorded_by",
+        "receipt",
+    ]
+    show_columns = [*list_columns, "recorded_at", "reverses_id", "reason"]
+    search_columns = ["community", "unit", "kind", "method", "reference", "paid_at", "recorded_by"]
+    search_form_extra_fields = {"method": enum_select(LABELS["method"], PaymentMethod)}
+    formatters_columns = {
+        "paid_at": local_time,
+        "recorded_at": local_time,
+        "kind": lambda k: gettext("Reversal") if k == "reversal" else gettext("Payment"),
+    }
+    base_order = ("id", "desc")
+
+    @action("reverse", _l("Reverse"), "", "fa-undo", multiple=False)
+    def reverse(self, item):
+        return redirect(url_for("ReversePaymentFormView.reverse", pk=item.id))
+
+
+class ReceiptView(WuyeModelView):
+    datamodel = SQLAInterface(Receipt)
+    class_permission_name = "Receipt"
+    base_permissions = ["can_read"]
+    include_route_methods = READ_ONLY
+    list_title = show_title = _l("Receipts")
+    list_columns = ["number", "community", "payment", "issued_at", "void"]
+    show_columns = [*list_columns, "void_reason"]
+    search_columns = ["number", "community", "issued_at", "void"]
+    formatters_columns = {
+        "issued_at": local_time,
+        "void": yes_no,
+        "payment": lambda p: f"{p.unit} ¥{p.amount} {enum_label(PaymentMethod)(p.method)}",
+    }
+    base_order = ("id", "desc")
