@@ -7,11 +7,14 @@ from .payments import Allocation, Payment, Receipt, ReceiptCounter
 from .property import Building, Community, Unit
 from .setting import Setting
 from .staff import StaffAssignment
+from .statements import BankMappingRecord, PayerAccount, StatementEntry, StatementImport
 from .tariff import Tariff
+from .waivers import Waiver
 
 __all__ = [
     "Allocation",
     "AuditLog",
+    "BankMappingRecord",
     "Bill",
     "BillLine",
     "BillingRun",
@@ -19,11 +22,15 @@ __all__ = [
     "Community",
     "Owner",
     "Ownership",
+    "PayerAccount",
     "Payment",
     "Receipt",
     "ReceiptCounter",
     "Setting",
     "StaffAssignment",
+    "StatementEntry",
+    "StatementImport",
     "Tariff",
     "Unit",
+    "Waiver",
 ]

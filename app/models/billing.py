@@ -69,6 +69,7 @@ class Bill(InCommunity, Model):
         Index("ix_bill_community_period", "community_id", "period_start"),
         CheckConstraint("total >= 0", name="ck_bill_total"),
         CheckConstraint("paid >= 0 AND waived >= 0 AND late_fee >= 0", name="ck_bill_amounts"),
+        CheckConstraint("late_fee_waived >= 0", name="ck_bill_late_fee_waived"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +85,7 @@ class Bill(InCommunity, Model):
     paid: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     waived: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     late_fee: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    late_fee_waived: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     status: Mapped[str] = mapped_column(String(16), default=BillStatus.OPEN, index=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -76,7 +76,7 @@ def account_statement(session: Session, unit_id: int, as_of: date) -> Statement:
                 bill.waived,
                 principal_due,
                 fee,
-                principal_due + fee - Decimal(fee_paid),
+                principal_due + max(fee - Decimal(fee_paid) - bill.late_fee_waived, ZERO),
                 bill.status,
             )
         )
@@ -101,7 +101,7 @@ def verify_ledger(session: Session) -> list[tuple[int, str, Decimal, Decimal]]:
             Bill.paid,
             Bill.balance,
             Bill.total,
-            Bill.late_fee,
+            Bill.late_fee - Bill.late_fee_waived,
             Bill.waived,
             func.coalesce(allocated.c.paid, 0),
         ).outerjoin(allocated, allocated.c.bill_id == Bill.id)

@@ -128,7 +128,7 @@ def refresh_bill(session: Session, bill: Bill) -> None:
     if principal < principal_of(bill):
         bill.late_fee = max(fee, ZERO)  # unsettled principal: nothing beyond what was paid
     bill.paid = principal + fee
-    bill.balance = bill.total + bill.late_fee - bill.waived - bill.paid
+    bill.balance = bill.total + bill.late_fee - bill.waived - bill.late_fee_waived - bill.paid
     if bill.balance <= 0 and bill.paid > 0:
         bill.status = BillStatus.PAID
     elif bill.balance <= 0:
@@ -171,9 +171,12 @@ def _apply(
         if outstanding > 0:
             # never below what was already paid of it (payments may arrive back-dated)
             accrued[bill.id] = max(accrued_late_fee(session, bill, on), fee)
-            dues.append(OpenBill(bill.id, bill.due_date, outstanding, accrued[bill.id] - fee))
-        elif bill.late_fee - fee > 0:
-            dues.append(OpenBill(bill.id, bill.due_date, ZERO, bill.late_fee - fee))
+            fee_due = max(accrued[bill.id] - fee - bill.late_fee_waived, ZERO)
+            dues.append(OpenBill(bill.id, bill.due_date, outstanding, fee_due))
+        elif bill.late_fee - fee - bill.late_fee_waived > 0:
+            dues.append(
+                OpenBill(bill.id, bill.due_date, ZERO, bill.late_fee - fee - bill.late_fee_waived)
+            )
     if not dues:
         return []
     shares, _credit = allocate(amount, dues)
