@@ -169,4 +169,20 @@ class PaymentMethod(LabelledEnum):
         }
 
 
+class WaiverReason(LabelledEnum):
+    HARDSHIP = "hardship"
+    SERVICE_FAILURE = "service_failure"
+    CAMPAIGN = "campaign"
+    OTHER = "other"
+
+    @classmethod
+    def LABELS(cls):  # noqa: N802
+        return {
+            cls.HARDSHIP: _l("Financial hardship"),
+            cls.SERVICE_FAILURE: _l("Service failure"),
+            cls.CAMPAIGN: _l("Campaign"),
+            cls.OTHER: _l("Other"),
+        }
+
+
 CYCLE_MONTHS = (1, 3, 6, 12)

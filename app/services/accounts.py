@@ -14,7 +14,13 @@ from app.models import Allocation, Bill, Unit
 from app.models.types import BillStatus
 from app.security import in_scope
 from app.services.errors import NotFoundError
-from app.services.payments import OPEN_STATUSES, accrued_late_fee, principal_of, unit_credit
+from app.services.payments import (
+    OPEN_STATUSES,
+    accrued_late_fee,
+    allocated_to,
+    principal_of,
+    unit_credit,
+)
 
 
 @dataclass(frozen=True)
@@ -54,12 +60,7 @@ def account_statement(session: Session, unit_id: int, as_of: date) -> Statement:
     ).all()
     lines = []
     for bill in bills:
-        principal_paid, fee_paid = session.execute(
-            select(
-                func.coalesce(func.sum(Allocation.principal), 0),
-                func.coalesce(func.sum(Allocation.late_fee), 0),
-            ).where(Allocation.bill_id == bill.id)
-        ).one()
+        principal_paid, fee_paid = allocated_to(session, bill)
         principal_due = principal_of(bill) - Decimal(principal_paid)
         fee = bill.late_fee
         if principal_due > 0 and bill.status in OPEN_STATUSES:

@@ -96,7 +96,7 @@ def _terms(session: Session, bill: Bill) -> LateFeeTerms:
     )
 
 
-def _allocated(session: Session, bill: Bill) -> tuple[Decimal, Decimal]:
+def allocated_to(session: Session, bill: Bill) -> tuple[Decimal, Decimal]:
     """Principal and late fee allocated to ``bill`` so far (reversals included)."""
     principal, fee = session.execute(
         select(
@@ -124,7 +124,7 @@ def accrued_late_fee(session: Session, bill: Bill, on) -> Decimal:
 
 def refresh_bill(session: Session, bill: Bill) -> None:
     """Recompute a bill's cached paid/balance/status from its allocations."""
-    principal, fee = _allocated(session, bill)
+    principal, fee = allocated_to(session, bill)
     if principal < principal_of(bill):
         bill.late_fee = max(fee, ZERO)  # unsettled principal: nothing beyond what was paid
     bill.paid = principal + fee
@@ -166,7 +166,7 @@ def _apply(
     ).all()
     dues, accrued = [], {}
     for bill in bills:
-        principal, fee = _allocated(session, bill)
+        principal, fee = allocated_to(session, bill)
         outstanding = principal_of(bill) - principal
         if outstanding > 0:
             # never below what was already paid of it (payments may arrive back-dated)
