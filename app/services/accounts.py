@@ -101,17 +101,17 @@ def verify_ledger(session: Session) -> list[tuple[int, str, Decimal, Decimal]]:
             Bill.id,
             Bill.paid,
             Bill.balance,
-            Bill.total,
-            Bill.late_fee - Bill.late_fee_waived,
-            Bill.waived,
+            Bill.total + Bill.late_fee - Bill.late_fee_waived - Bill.waived,
+            Bill.status,
             func.coalesce(allocated.c.paid, 0),
         ).outerjoin(allocated, allocated.c.bill_id == Bill.id)
     )
     problems = []
-    for bill_id, paid, balance, total, fee, waived, really_paid in rows:
+    for bill_id, paid, balance, owed, status, really_paid in rows:
         really_paid = Decimal(really_paid).quantize(Decimal("0.01"))
+        expected = Decimal("0.00") if status == BillStatus.CANCELLED else owed - really_paid
         if paid != really_paid:
             problems.append((bill_id, "paid", paid, really_paid))
-        if balance != total + fee - waived - really_paid:
-            problems.append((bill_id, "balance", balance, total + fee - waived - really_paid))
+        if balance != expected:
+            problems.append((bill_id, "balance", balance, expected))
     return problems

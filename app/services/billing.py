@@ -132,16 +132,17 @@ def applicable_tariffs(session: Session, community: Community, period: date) -> 
     return [t for t in tariffs if cycle_starts(t.valid_from, t.cycle_months, period)]
 
 
-def _units(community: Community, types) -> list:
-    return [Building.community_id == community.id, Unit.property_type.in_(types)]
+def _units(community: Community, types, only=()) -> list:
+    """Conditions selecting the community's units of ``types`` (and ``only`` those)."""
+    return [Building.community_id == community.id, Unit.property_type.in_(types), *only]
 
 
-def _bill_community(session, community, period, result: RunResult, run_id, now) -> None:
+def _bill_community(session, community, period, result: RunResult, run_id, now, only=()):
     tariffs = applicable_tariffs(session, community, period)
     types = sorted({t for tariff in tariffs for t in tariff.property_type_list})
     if not tariffs:
         return
-    in_community = _units(community, types)
+    in_community = _units(community, types, only)
     locked = _live_bill(period, ~_editable_bill())
     payer = exists().where(_covers(period)).correlate(Unit)
 
@@ -175,7 +176,7 @@ def _bill_community(session, community, period, result: RunResult, run_id, now) 
 
     candidates = {}
     for tariff in tariffs:
-        where = [*_units(community, tariff.property_type_list), payer, ~locked]
+        where = [*_units(community, tariff.property_type_list, only), payer, ~locked]
         result.skipped += session.scalar(
             select(func.count())
             .select_from(Unit)
@@ -199,12 +200,12 @@ def _bill_community(session, community, period, result: RunResult, run_id, now) 
             .where(*in_community, payer, missing_any, ~_live_bill(period))
         )
         return
-    _write(session, community, period, tariffs, candidates, missing_any, result, run_id, now)
+    _write(session, community, period, tariffs, candidates, missing_any, result, run_id, now, only)
     for unit_id in units_with_credit(session, community.id):
         apply_credit(session, unit_id)
 
 
-def _write(session, community, period, tariffs, candidates, missing_any, result, run_id, now):
+def _write(session, community, period, tariffs, candidates, missing_any, result, run_id, now, only):
     """Insert the missing bills and lines, then refresh the totals of the bills touched."""
     by_type = {}
     for tariff in tariffs:
@@ -243,7 +244,7 @@ def _write(session, community, period, tariffs, candidates, missing_any, result,
         .select_from(Unit)
         .join(Building)
         .where(
-            *_units(community, list(by_type)),
+            *_units(community, list(by_type), only),
             exists().where(_covers(period)).correlate(Unit),
             missing_any,
             ~_live_bill(period),
@@ -375,13 +376,21 @@ def run_billing(
     *,
     dry_run: bool = False,
     actor: str = "system",
+    unit_id: int | None = None,
 ) -> RunResult:
     """Bill every billable unit for ``period``'s month; a re-run adds only what is missing.
 
     :param dry_run: compute the same counts and totals, write nothing.
+    :param unit_id: bill this unit only (re-issuing a cancelled bill).
     """
     period = month_start(period)
     query = select(Community).order_by(Community.code)
+    only = ()
+    if unit_id is not None:
+        community_id = session.scalar(
+            select(Building.community_id).join(Unit).where(Unit.id == unit_id)
+        )
+        only = (Unit.id == unit_id,)
     if community_id is not None:
         query = query.where(Community.id == community_id)
     communities = session.scalars(query).all()
@@ -402,7 +411,7 @@ def run_billing(
         session.flush()
         result.run_id = run.id
     for community in communities:
-        _bill_community(session, community, period, result, result.run_id, now)
+        _bill_community(session, community, period, result, result.run_id, now, only)
     if run is not None:
         run.created, run.bills, run.skipped = result.created, result.bills, result.skipped
         run.failed, run.total = len(result.failed), result.total

@@ -75,7 +75,7 @@ def _is_id(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _locked_unit(session: Session, unit_id) -> Unit | None:
+def lock_unit(session: Session, unit_id) -> Unit | None:
     """The unit, with its row locked for the rest of the transaction (PostgreSQL)."""
     return session.scalar(select(Unit).where(Unit.id == unit_id).with_for_update())
 
@@ -156,9 +156,13 @@ def unit_credit(session: Session, unit_id: int) -> Decimal:
 
 
 def _apply(
-    session: Session, payment: Payment, amount: Decimal, on, at: datetime
+    session: Session, payment: Payment, amount: Decimal, on, at: datetime, held_since=None
 ) -> list[Allocation]:
-    """Allocate ``amount`` of ``payment`` to the unit's open bills; post settled late fees."""
+    """Allocate ``amount`` of ``payment`` to the unit's open bills; post settled late fees.
+
+    Late fees are reckoned as of the business date ``on``; for credit held since a date, as of
+    the later of that date and each bill's period start (money already held is never late).
+    """
     bills = session.scalars(
         select(Bill)
         .where(Bill.unit_id == payment.unit_id, Bill.status.in_(OPEN_STATUSES))
@@ -170,7 +174,8 @@ def _apply(
         outstanding = principal_of(bill) - principal
         if outstanding > 0:
             # never below what was already paid of it (payments may arrive back-dated)
-            accrued[bill.id] = max(accrued_late_fee(session, bill, on), fee)
+            as_of = max(held_since, bill.period_start) if held_since else on
+            accrued[bill.id] = max(accrued_late_fee(session, bill, as_of), fee)
             fee_due = max(accrued[bill.id] - fee - bill.late_fee_waived, ZERO)
             dues.append(OpenBill(bill.id, bill.due_date, outstanding, fee_due))
         elif bill.late_fee - fee - bill.late_fee_waived > 0:
@@ -193,7 +198,7 @@ def _apply(
                 bill=bill,
                 principal=share.principal,
                 late_fee=share.late_fee,
-                applied_at=payment.recorded_at,
+                applied_at=at,
             )
         )
     session.add_all(rows)
@@ -261,7 +266,7 @@ def record_payment(
     problems.check(unit is not None and in_scope(unit), "unit_id", _l("Unknown unit."))
     problems.raise_if_any()
     reference = (reference or "").strip() or None
-    unit = _locked_unit(session, unit.id)
+    unit = lock_unit(session, unit.id)
     if reference and session.scalar(
         select(Payment.id).where(
             Payment.method == method, Payment.reference == reference, Payment.kind == "payment"
@@ -302,10 +307,9 @@ def record_payment(
     )
 
 
-def apply_credit(session: Session, unit_id: int, on=None) -> list[Allocation]:
+def apply_credit(session: Session, unit_id: int) -> list[Allocation]:
     """Apply the unit's credit (unallocated money of earlier payments) to its open bills."""
-    _locked_unit(session, unit_id)
-    on = on or business_date()
+    lock_unit(session, unit_id)
     now = datetime.now(UTC)
     reversed_ids = select(Payment.reverses_id).where(Payment.reverses_id.is_not(None))
     payments = session.scalars(
@@ -317,9 +321,15 @@ def apply_credit(session: Session, unit_id: int, on=None) -> list[Allocation]:
     ).all()
     rows = []
     for payment in payments:
-        left = payment.amount - sum((a.principal + a.late_fee for a in payment.allocations), ZERO)
+        used = session.scalar(
+            select(func.coalesce(func.sum(Allocation.principal + Allocation.late_fee), 0)).where(
+                Allocation.payment_id == payment.id
+            )
+        )
+        left = payment.amount - Decimal(used)
         if left > 0:
-            new = _apply(session, payment, left, on, now)
+            held_since = business_date(payment.paid_at)
+            new = _apply(session, payment, left, held_since, now, held_since=held_since)
             if not new:
                 break
             rows += new
@@ -334,7 +344,7 @@ def reverse_payment(session: Session, payment_id, reason: str, actor: str = "sys
     if original is None or not in_scope(original):
         raise NotFoundError(payment_id=_l("Unknown payment."))
     problems.raise_if_any()
-    _locked_unit(session, original.unit_id)
+    lock_unit(session, original.unit_id)
     if original.kind != "payment":
         raise DomainError(payment_id=_l("A reversal cannot be reversed."))
     if session.scalar(select(Payment.id).where(Payment.reverses_id == original.id)):
