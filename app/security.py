@@ -25,6 +25,7 @@ ADMIN, MANAGER, FINANCE, CUSTOMER_SERVICE, COLLECTOR, AUDITOR = (
 ROLES = (ADMIN, MANAGER, FINANCE, CUSTOMER_SERVICE, COLLECTOR, AUDITOR)
 
 READ, WRITE, DELETE, EXPORT = "can_read", "can_write", "can_delete", "can_export"
+APPROVE = "can_approve"
 PERSONAL_DATA, VIEW_PERSONAL_DATA = "PersonalData", "can_view_personal_data"
 ALL_COMMUNITIES, SEE_ALL = "AllCommunities", "can_see_all"
 
@@ -75,6 +76,7 @@ MENU_CATEGORY = {
     "RecordPaymentForm": "Payments",
     "Payment": "Payments",
     "Receipt": "Payments",
+    "Waiver": "Payments",
     "StaffAssignment": "Administration",
     "Setting": "Administration",
     "AuditLog": "Administration",
@@ -95,11 +97,14 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     MANAGER: {
         **{r: (READ,) for r in (*MASTER_DATA, *BILLS, *PAYMENTS)},
         "BillingRun": (READ,),
+        "Waiver": (READ, APPROVE),
     },
     FINANCE: {
         **{r: (READ,) for r in (*MASTER_DATA, *BILLS, *PAYMENTS)},
         "BillingRun": (READ, WRITE),
         "Payment": (READ, WRITE),
+        "Bill": (READ, WRITE),
+        "Waiver": (READ,),
     },
     CUSTOMER_SERVICE: {
         "Community": (READ,),
@@ -109,13 +114,22 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Ownership": (READ, WRITE),
         "Tariff": (READ,),
         **{r: (READ,) for r in (*BILLS, *PAYMENTS)},
+        "Waiver": (READ, WRITE),
         PERSONAL_DATA: (VIEW_PERSONAL_DATA,),
     },
     COLLECTOR: {r: (READ,) for r in ("Community", "Building", "Unit", "Owner", "Ownership")},
     AUDITOR: {
         **{
             r: (READ, EXPORT)
-            for r in (*MASTER_DATA, *BILLS, *PAYMENTS, "BillingRun", "StaffAssignment", "AuditLog")
+            for r in (
+                *MASTER_DATA,
+                *BILLS,
+                *PAYMENTS,
+                "BillingRun",
+                "Waiver",
+                "StaffAssignment",
+                "AuditLog",
+            )
         },
         ALL_COMMUNITIES: (SEE_ALL,),
     },

@@ -64,6 +64,19 @@ class WuyeModelApi(ModelRestApi):
     def validate(self, item) -> None:
         validate(db.session, item)
 
+    def run_action(self, operation, status: int = 200):
+        """Run ``operation(session, body) -> dict`` in one unit of work on the JSON body;
+        a refusal answers 400/404/409 naming the field and writes nothing."""
+        body = request.get_json(silent=True) if request.data else {}
+        try:
+            if not isinstance(body, dict):
+                raise DomainError(_=_l("The request body must be a JSON object."))
+            with unit_of_work() as session:
+                result = operation(session, body)
+        except DomainError as err:
+            return self.response(err.status, message=err.as_dict())
+        return self.response(status, **result)
+
     def export_value(self, item, column: str, masked: bool):
         """The plain value of ``column`` (dotted for relations) for a spreadsheet cell."""
         value = item

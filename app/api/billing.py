@@ -8,7 +8,7 @@ The run endpoint only parses, checks the community against the caller's scope an
 from flask import request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import protect
+from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
@@ -20,6 +20,7 @@ from app.labels import PERIOD_FORMAT
 from app.models import Bill, BillingRun
 from app.security import current_user, visible_community_ids
 from app.services.billing import run_billing
+from app.services.bills import cancel_bill, reissue_bill
 from app.services.errors import DomainError, Problems
 
 from .base import WuyeModelApi, translated
@@ -146,7 +147,12 @@ class BillApi(WuyeModelApi):
     resource_name = "bill"
     class_permission_name = "Bill"
     datamodel = SQLAInterface(Bill)
-    include_route_methods = {"get", "get_list", "info", "export"}
+    include_route_methods = {"get", "get_list", "info", "export", "cancel", "reissue"}
+    method_permission_name = {
+        **WuyeModelApi.method_permission_name,
+        "cancel": "write",
+        "reissue": "write",
+    }
     list_columns = [
         "id",
         "number",
@@ -192,6 +198,64 @@ class BillApi(WuyeModelApi):
     ]
     search_columns = ["number", "community", "unit", "period_start", "due_date", "status"]
     base_order = ("id", "asc")
+
+    @expose("/<int:pk>/cancel", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("cancel")
+    def cancel(self, pk: int):
+        """Cancel a bill with a reason; what was paid on it becomes the unit's credit.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          requestBody:
+            content:
+              application/json:
+                schema: {type: object, properties: {reason: {type: string}}}
+          responses:
+            200: {description: the cancelled bill}
+            400: {$ref: '#/components/responses/400'}
+            404: {$ref: '#/components/responses/404'}
+        """
+
+        def cancel(session, body):
+            bill = cancel_bill(session, pk, body.get("reason", ""), current_user().username)
+            return {"id": bill.id, "number": bill.number, "status": bill.status}
+
+        return self.run_action(cancel)
+
+    @expose("/<int:pk>/reissue", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("reissue")
+    def reissue(self, pk: int):
+        """Cancel a bill and bill its unit again for the same period.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          requestBody:
+            content:
+              application/json:
+                schema: {type: object, properties: {reason: {type: string}}}
+          responses:
+            201: {description: the new bill}
+            400: {$ref: '#/components/responses/400'}
+            404: {$ref: '#/components/responses/404'}
+        """
+
+        def reissue(session, body):
+            bill = reissue_bill(session, pk, body.get("reason", ""), current_user().username)
+            return {
+                "id": bill.id,
+                "number": bill.number,
+                "replaces_id": bill.replaces_id,
+                "total": str(bill.total),
+                "balance": str(bill.balance),
+            }
+
+        return self.run_action(reissue, 201)
 
 
 class BillingRunApi(WuyeModelApi):

@@ -43,13 +43,6 @@ def _instant(problems: Problems, field: str, value) -> datetime | None:
     return instant
 
 
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise DomainError(_=_l("The request body must be a JSON object."))
-    return body
-
-
 class PaymentApi(WuyeModelApi):
     resource_name = "payment"
     class_permission_name = "Payment"
@@ -84,34 +77,30 @@ class PaymentApi(WuyeModelApi):
     base_order = ("id", "desc")
 
     def post_headless(self):
-        problems = Problems()
-        try:
-            body = _body()
+        def record(session, body):
+            problems = Problems()
             paid_at = _instant(problems, "paid_at", body.get("paid_at"))
             problems.raise_if_any()
-            with unit_of_work() as session:
-                result = record_payment(
-                    session,
-                    body.get("unit_id"),
-                    body.get("amount"),
-                    body.get("method"),
-                    body.get("reference"),
-                    paid_at,
-                    actor=current_user().username,
-                )
-                payment_id = result.payment.id
-        except DomainError as err:
-            return self.response(err.status, message=err.as_dict())
-        return self.response(
-            201,
-            id=payment_id,
-            receipt_number=result.receipt_number,
-            allocations=[
-                {"bill_id": bill_id, "amount": str(amount)}
-                for bill_id, amount in result.allocations
-            ],
-            credit=str(to_fen(result.credit)),
-        )
+            result = record_payment(
+                session,
+                body.get("unit_id"),
+                body.get("amount"),
+                body.get("method"),
+                body.get("reference"),
+                paid_at,
+                actor=current_user().username,
+            )
+            return {
+                "id": result.payment.id,
+                "receipt_number": result.receipt_number,
+                "allocations": [
+                    {"bill_id": bill_id, "amount": str(amount)}
+                    for bill_id, amount in result.allocations
+                ],
+                "credit": str(to_fen(result.credit)),
+            }
+
+        return self.run_action(record, 201)
 
     @expose("/<int:pk>/reverse", methods=["POST"])
     @protect()
@@ -142,21 +131,19 @@ class PaymentApi(WuyeModelApi):
             404:
               $ref: '#/components/responses/404'
         """
-        try:
-            body = _body()
-            with unit_of_work() as session:
-                reversal = reverse_payment(
-                    session, pk, body.get("reason", ""), actor=current_user().username
-                )
-                response = {
-                    "id": reversal.id,
-                    "reverses_id": reversal.reverses_id,
-                    "amount": str(reversal.amount),
-                    "reason": reversal.reason,
-                }
-        except DomainError as err:
-            return self.response(err.status, message=err.as_dict())
-        return self.response(201, **response)
+
+        def reverse(session, body):
+            reversal = reverse_payment(
+                session, pk, body.get("reason", ""), actor=current_user().username
+            )
+            return {
+                "id": reversal.id,
+                "reverses_id": reversal.reverses_id,
+                "amount": str(reversal.amount),
+                "reason": reversal.reason,
+            }
+
+        return self.run_action(reverse, 201)
 
 
 class ReceiptApi(WuyeModelApi):
