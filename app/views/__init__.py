@@ -5,7 +5,14 @@ from flask_babel import lazy_gettext as _l
 from app.security import MENU_CATEGORY
 
 from .admin import AuditLogView, SettingView, StaffAssignmentView
-from .billing import BillingRunFormView, BillingRunView, BillLineView, BillView
+from .billing import (
+    BillingRunFormView,
+    BillingRunView,
+    BillLineView,
+    BillView,
+    CancelBillView,
+    ReissueBillView,
+)
 from .masterdata import (
     BuildingView,
     CommunityView,
@@ -20,6 +27,7 @@ from .payments import (
     RecordPaymentFormView,
     ReversePaymentFormView,
 )
+from .waivers import ApproveWaiverView, RejectWaiverView, RequestWaiverView, WaiverView
 
 CATEGORIES = {
     "MasterData": (_l("Master data"), "fa-building"),
@@ -43,13 +51,22 @@ MENU = (
     (RecordPaymentFormView, "RecordPaymentForm", _l("Record a payment"), "fa-cash-register"),
     (PaymentView, "Payment", _l("Payments"), "fa-money-bill"),
     (ReceiptView, "Receipt", _l("Receipts"), "fa-receipt"),
+    (WaiverView, "Waiver", _l("Waivers"), "fa-hand-holding-usd"),
     (StaffAssignmentView, "StaffAssignment", _l("Staff assignments"), "fa-user-tag"),
     (SettingView, "Setting", _l("Settings"), "fa-sliders-h"),
     (AuditLogView, "AuditLog", _l("Audit log"), "fa-clipboard-list"),
 )
 
 # Screens reached from others only (a bill's lines).
-WITHOUT_MENU = (BillLineView, ReversePaymentFormView)
+WITHOUT_MENU = (
+    BillLineView,
+    ReversePaymentFormView,
+    CancelBillView,
+    ReissueBillView,
+    RequestWaiverView,
+    ApproveWaiverView,
+    RejectWaiverView,
+)
 
 
 def register_views(appbuilder) -> None:

@@ -4,14 +4,16 @@ Adds and edits are validated by the same service as the API before FAB saves the
 rolls the session back and shows every bad field, by its label, in the user's language.
 """
 
-from flask_appbuilder import ModelView
+from flask import flash, redirect, url_for
+from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField
-from wtforms.validators import InputRequired
+from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms.validators import InputRequired, Length
 
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.labels import LABELS
-from app.security import SCOPED, VIEW_METHODS
+from app.security import SCOPED, VIEW_METHODS, current_user
 from app.services.errors import DomainError
 from app.services.masterdata import validate
 from app.services.settings import business_zone
@@ -122,3 +124,44 @@ class WuyeModelView(ModelView):
 
     def pre_update(self, item):
         self._checked(item)
+
+
+class ReasonForm(DynamicForm):
+    reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=200)])
+
+
+class RowActionView(BaseView):
+    """A page that asks for input (a reason by default), then runs one service operation on one
+    row in one unit of work; a refusal is shown with every bad field named."""
+
+    default_view = "confirm"
+    form_class = ReasonForm
+    title = submit = intro = None
+    back_endpoint = ""  # the row's show page, e.g. "PaymentView.show"
+
+    def operation(self, session, pk: int, form, actor: str) -> tuple[str, str]:
+        """Do it; return the success message and the URL to go to."""
+        raise NotImplementedError
+
+    @expose("/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def confirm(self, pk: int):
+        form = self.form_class()
+        if form.validate_on_submit():
+            try:
+                with unit_of_work() as session:
+                    message, url = self.operation(session, pk, form, current_user().username)
+            except DomainError as err:
+                flash(refusal_text(err), "danger")
+            else:
+                flash(message, "success")
+                return redirect(url)
+        return self.render_template(
+            "form.html",
+            title=self.title,
+            form=form,
+            intro=self.intro,
+            submit=self.submit,
+            action=url_for(f"{type(self).__name__}.confirm", pk=pk),
+            back=url_for(self.back_endpoint, pk=pk),
+        )

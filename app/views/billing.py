@@ -6,7 +6,7 @@ service. The run form calls ``run_billing`` in one unit of work, like the API an
 
 from dateutil.relativedelta import relativedelta
 from flask import flash, redirect, url_for
-from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder import BaseView, action, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
@@ -24,10 +24,18 @@ from app.models import Bill, BillingRun, BillLine, Community
 from app.models.types import Basis, BillStatus, FeeKind
 from app.security import current_user, visible_community_ids
 from app.services.billing import run_billing
+from app.services.bills import cancel_bill, reissue_bill
 from app.services.errors import DomainError
 from app.services.settings import business_date
 
-from .base import WuyeModelView, enum_select, local_time, refusal_text, yes_no
+from .base import (
+    RowActionView,
+    WuyeModelView,
+    enum_select,
+    local_time,
+    refusal_text,
+    yes_no,
+)
 
 READ_ONLY = {"list", "show"}  # runs write bills; payments and waivers change them
 SHOWN_FAILURES = 200  # a preview lists this many units that would not be billed
@@ -175,8 +183,14 @@ class BillLineView(WuyeModelView):
 class BillView(WuyeModelView):
     datamodel = SQLAInterface(Bill)
     class_permission_name = "Bill"
-    base_permissions = ["can_read"]
-    include_route_methods = READ_ONLY
+    method_permission_name = {
+        **WuyeModelView.method_permission_name,
+        "cancel": "write",
+        "reissue": "write",
+        "request_waiver": "read",  # the waiver form itself needs the right to request
+    }
+    base_permissions = ["can_read", "can_write"]
+    include_route_methods = READ_ONLY | {"action", "action_post"}
     list_title = show_title = _l("Bills")
     enums = {"status": BillStatus}
     list_columns = [
@@ -223,6 +237,47 @@ class BillView(WuyeModelView):
     }
     related_views = [BillLineView]
     base_order = ("id", "desc")
+
+    @action("cancel", _l("Cancel"), "", "fa-ban", multiple=False)
+    def cancel(self, item):
+        return redirect(url_for("CancelBillView.confirm", pk=item.id))
+
+    @action("reissue", _l("Re-issue"), "", "fa-redo", multiple=False)
+    def reissue(self, item):
+        return redirect(url_for("ReissueBillView.confirm", pk=item.id))
+
+    @action("request_waiver", _l("Request a waiver"), "", "fa-hand-holding-usd", multiple=False)
+    def request_waiver(self, item):
+        return redirect(url_for("RequestWaiverView.confirm", pk=item.id))
+
+
+class CancelBillView(RowActionView):
+    class_permission_name = "Bill"
+    method_permission_name = {"confirm": "write"}
+    title = _l("Cancel a bill")
+    intro = _l("What was paid on the bill becomes the unit's credit; the bill stays on record.")
+    submit = _l("Cancel the bill")
+    back_endpoint = "BillView.show"
+
+    def operation(self, session, pk, form, actor):
+        cancel_bill(session, pk, form.reason.data, actor)
+        return gettext("The bill is cancelled."), url_for("BillView.show", pk=pk)
+
+
+class ReissueBillView(CancelBillView):
+    title = _l("Re-issue a bill")
+    intro = _l(
+        "The bill is cancelled and the unit billed again for the same period with "
+        "today's data; its credit pays the new bill."
+    )
+    submit = _l("Re-issue")
+
+    def operation(self, session, pk, form, actor):
+        new = reissue_bill(session, pk, form.reason.data, actor)
+        return (
+            gettext("Re-issued as %(number)s.", number=new.number),
+            url_for("BillView.show", pk=new.id),
+        )
 
 
 class BillingRunView(WuyeModelView):

@@ -23,7 +23,15 @@ from app.services.errors import DomainError
 from app.services.payments import record_payment, reverse_payment
 from app.services.settings import business_zone
 
-from .base import WuyeModelView, enum_label, enum_select, local_time, refusal_text, yes_no
+from .base import (
+    RowActionView,
+    WuyeModelView,
+    enum_label,
+    enum_select,
+    local_time,
+    refusal_text,
+    yes_no,
+)
 
 READ_ONLY = {"list", "show"}
 
@@ -119,39 +127,22 @@ class RecordPaymentFormView(BaseView):
         )
 
 
-class ReversePaymentForm(DynamicForm):
-    reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=200)])
-
-
-class ReversePaymentFormView(BaseView):
+class ReversePaymentFormView(RowActionView):
     class_permission_name = "Payment"
-    method_permission_name = {"reverse": "write"}
-    default_view = "reverse"
+    method_permission_name = {"confirm": "write"}
+    title = _l("Reverse a payment")
+    intro = _l(
+        "A reversal undoes the payment's allocations and voids its receipt; "
+        "the payment itself stays on record."
+    )
+    submit = _l("Reverse")
+    back_endpoint = "PaymentView.show"
 
-    @expose("/reverse/<int:pk>", methods=["GET", "POST"])
-    @has_access
-    def reverse(self, pk: int):
-        form = ReversePaymentForm()
-        if form.validate_on_submit():
-            try:
-                with unit_of_work() as session:
-                    reverse_payment(session, pk, form.reason.data, actor=current_user().username)
-            except DomainError as err:
-                flash(refusal_text(err), "danger")
-            else:
-                flash(gettext("The payment is reversed and its receipt void."), "success")
-                return redirect(url_for("PaymentView.show", pk=pk))
-        return self.render_template(
-            "form.html",
-            title=_l("Reverse a payment"),
-            form=form,
-            intro=_l(
-                "A reversal undoes the payment's allocations and voids its receipt; "
-                "the payment itself stays on record."
-            ),
-            action=url_for("ReversePaymentFormView.reverse", pk=pk),
-            submit=_l("Reverse"),
-            back=url_for("PaymentView.show", pk=pk),
+    def operation(self, session, pk, form, actor):
+        reverse_payment(session, pk, form.reason.data, actor=actor)
+        return (
+            gettext("The payment is reversed and its receipt void."),
+            url_for("PaymentView.show", pk=pk),
         )
 
 
@@ -187,7 +178,7 @@ class PaymentView(WuyeModelView):
 
     @action("reverse", _l("Reverse"), "", "fa-undo", multiple=False)
     def reverse(self, item):
-        return redirect(url_for("ReversePaymentFormView.reverse", pk=item.id))
+        return redirect(url_for("ReversePaymentFormView.confirm", pk=item.id))
 
 
 class ReceiptView(WuyeModelView):

@@ -53,7 +53,7 @@ def test_reverse_from_the_payment_page(login, session, billed):
     client.post("/recordpaymentformview/record", data=FORM)
     payment_id = session.scalar(select(Payment.id))
     assert client.get(f"/paymentview/action/reverse/{payment_id}").status_code == 302
-    client.post(f"/reversepaymentformview/reverse/{payment_id}", data={"reason": "收错房号"},
+    client.post(f"/reversepaymentformview/{payment_id}", data={"reason": "收错房号"},
                 follow_redirects=True)
     session.rollback()
     receipt = session.scalar(select(Receipt))
