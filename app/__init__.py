@@ -12,6 +12,7 @@ import config
 from app import models  # noqa: F401  (register the tables)
 from app.api import register_apis
 from app.cli import register_cli
+from app.domain.money import format_money
 from app.extensions import db, migrate
 from app.security import FAB_ROLES, password_strength
 from app.services import audit  # noqa: F401  (install the audit listener)
@@ -60,5 +61,6 @@ def create_app(overrides: dict | None = None) -> Flask:
         for view in appbuilder.baseviews:
             if isinstance(view, BaseApi):
                 csrf.exempt(app.blueprints[view.blueprint.name])
+    app.jinja_env.filters["money"] = format_money
     register_cli(app)
     return app

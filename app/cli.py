@@ -1,5 +1,7 @@
 """``flask --app app wuye …``: thin commands over the services, one transaction each."""
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -13,6 +15,7 @@ from app.services.audit import acting_as
 from app.services.billing import run_billing
 from app.services.demo import seed_demo
 from app.services.errors import DomainError
+from app.services.statements import import_statement
 
 wuye = AppGroup("wuye", help="Wuye back-office commands.")
 
@@ -86,6 +89,33 @@ def bill_run_command(period: str, code: str | None, dry_run: bool) -> None:
     if len(result.failed) > LISTED_FAILURES:
         click.echo(f"  … and {len(result.failed) - LISTED_FAILURES} more")
     click.echo(f"total: {to_fen(result.total)}")
+
+
+@wuye.command("import-statement")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option(
+    "--format",
+    "fmt",
+    default="detect",
+    show_default=True,
+    help="detect, generic, wechat, alipay, bank, or the name of a bank mapping.",
+)
+def import_statement_command(file: str, fmt: str) -> None:
+    """Import a bank or payment-platform statement; a file with any problem imports nothing."""
+    path = Path(file)
+    with acting_as("cli"), unit_of_work() as session:
+        result = import_statement(session, path.read_bytes(), path.name, fmt, actor="cli")
+    if result.import_id is not None:
+        click.echo(f"import: {result.import_id}  format: {result.format}")
+    click.echo(
+        f"matched: {result.matched}  unmatched: {result.unmatched}  "
+        f"duplicates: {result.duplicates}  refunds: {result.refunds}  errors: {result.errors}"
+    )
+    for problem in result.problems:
+        where = f"row {problem.row}" + (f", column {problem.column}" if problem.column else "")
+        click.echo(f"{where}: {problem.message}")
+    if result.errors:
+        raise SystemExit(1)
 
 
 def register_cli(app) -> None:

@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from app.domain.statements import core as statement_messages
+
 LABELS = {
     "id": _l("ID"),
     "code": _l("Code"),
@@ -89,6 +91,28 @@ LABELS = {
     "skipped": _l("Lines already billed"),
     "failed": _l("Units not billed"),
     "failures": _l("Why units were not billed"),
+    # statement import
+    "filename": _l("File"),
+    "format": _l("Layout"),
+    "imported_at": _l("Imported at"),
+    "imported_by": _l("Imported by"),
+    "rows": _l("Rows"),
+    "matched": _l("Matched"),
+    "unmatched": _l("Unmatched"),
+    "duplicates": _l("Duplicates"),
+    "refunds": _l("Refunds"),
+    "row": _l("Row in the file"),
+    "payer_name": _l("Payer"),
+    "payer_account": _l("Payer account"),
+    "remark": _l("Remark"),
+    "statement": _l("Statement import"),
+    "entry_id": _l("Statement entry"),
+    "unit_code": _l("Unit"),
+    "account": _l("Payer account"),
+    "learned_at": _l("Learned at"),
+    "columns": _l("Columns (JSON)"),
+    "header_row": _l("Header row"),
+    "date_format": _l("Date format"),
 }
 
 # Shared by every edge that takes a billing month.
@@ -114,7 +138,60 @@ TABLES = {
     "billing_run": _l("Billing runs"),
     "bill": _l("Bills"),
     "bill_line": _l("Bill lines"),
+    "statement_import": _l("Statement imports"),
+    "statement_entry": _l("Statement entries"),
+    "payer_account": _l("Payer accounts"),
+    "bank_mapping": _l("Bank mappings"),
     "ab_user": _l("Users"),
     "ab_user_role": _l("Users"),
     "ab_role": _l("Roles"),
+}
+
+# Statement import: the layouts a file may be read as, what became of each row, and the parser's
+# fixed problem messages (app.domain.statements.core.MESSAGES) as staff read them.
+STATEMENT_FORMATS = {
+    "detect": _l("Detect automatically"),
+    "generic": _l("Generic CSV"),
+    "wechat": _l("WeChat Pay trade bill"),
+    "alipay": _l("Alipay business detail bill"),
+    "bank": _l("Bank statement (the first saved mapping that fits)"),
+}
+ENTRY_STATUSES = {
+    "matched": _l("Matched"),
+    "assigned": _l("Assigned by a cashier"),
+    "unmatched": _l("Unmatched"),
+    "refund": _l("Refund to check"),
+    "reversed": _l("Refund booked"),
+    "refunded": _l("Refunded"),
+    "duplicate": _l("Already recorded"),
+}
+ENTRY_KINDS = {"payment": _l("Payment"), "refund": _l("Refund")}
+_m = statement_messages
+STATEMENT_PROBLEMS = {
+    _m.EMPTY_FILE: _l("empty file"),
+    _m.UNKNOWN_LAYOUT: _l("unknown layout"),
+    _m.UNKNOWN_FORMAT: _l("unknown format name"),
+    _m.NO_MAPPING: _l("no bank mapping matches the header"),
+    _m.UNREADABLE_TEXT: _l("not UTF-8 or GBK text"),
+    _m.UNREADABLE_CSV: _l("malformed CSV"),
+    _m.UNREADABLE_SHEET: _l("not a readable spreadsheet"),
+    _m.XLS_UNSUPPORTED: _l("xls files need the xlrd package"),
+    _m.MISSING_COLUMN: _l("missing column"),
+    _m.FIELD_COUNT: _l("wrong number of fields"),
+    _m.REQUIRED: _l("required"),
+    _m.NOT_A_NUMBER: _l("not a number"),
+    _m.TOO_MANY_DECIMALS: _l("more than 2 decimal places"),
+    _m.TOO_LARGE: _l("amount too large"),
+    _m.ZERO_AMOUNT: _l("amount is zero"),
+    _m.NEGATIVE_AMOUNT: _l("amount is negative"),
+    _m.BOTH_SIDES: _l("both credit and debit"),
+    _m.BAD_DATE: _l("not a date"),
+    _m.BAD_TIME: _l("not a time"),
+    _m.UNKNOWN_METHOD: _l("unknown payment method"),
+    _m.UNKNOWN_STATUS: _l("unknown status"),
+    _m.UNKNOWN_TYPE: _l("unknown business type"),
+    _m.NOT_CNY: _l("currency is not CNY"),
+    _m.DUPLICATE_REFERENCE: _l("duplicate reference"),
+    _m.NO_SUMMARY: _l("summary block missing"),
+    _m.TOTAL_MISMATCH: _l("does not match the detail rows"),
 }

@@ -12,7 +12,7 @@ from flask import current_app, g, has_request_context
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 ADMIN, MANAGER, FINANCE, CUSTOMER_SERVICE, COLLECTOR, AUDITOR = (
     "Admin",
@@ -77,6 +77,11 @@ MENU_CATEGORY = {
     "Payment": "Payments",
     "Receipt": "Payments",
     "Waiver": "Payments",
+    "DailyClose": "Payments",
+    "ImportStatementForm": "Payments",
+    "StatementImport": "Payments",
+    "StatementEntry": "Payments",
+    "BankMapping": "Payments",
     "StaffAssignment": "Administration",
     "Setting": "Administration",
     "AuditLog": "Administration",
@@ -87,6 +92,9 @@ MENU_CATEGORY = {
 MENU_ITEMS = {
     "BillingRunForm": ("BillingRun", WRITE),
     "RecordPaymentForm": ("Payment", WRITE),
+    "DailyClose": ("Payment", READ),
+    "ImportStatementForm": ("StatementImport", WRITE),
+    "StatementEntry": ("StatementImport", READ),  # the unmatched queue, part of the imports
 }
 
 MASTER_DATA = ("Community", "Building", "Unit", "Owner", "Ownership", "Tariff")
@@ -98,6 +106,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         **{r: (READ,) for r in (*MASTER_DATA, *BILLS, *PAYMENTS)},
         "BillingRun": (READ,),
         "Waiver": (READ, APPROVE),
+        "StatementImport": (READ,),
     },
     FINANCE: {
         **{r: (READ,) for r in (*MASTER_DATA, *BILLS, *PAYMENTS)},
@@ -105,6 +114,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Payment": (READ, WRITE),
         "Bill": (READ, WRITE),
         "Waiver": (READ,),
+        "StatementImport": (READ, WRITE),  # upload statements, assign unmatched entries
     },
     CUSTOMER_SERVICE: {
         "Community": (READ,),
@@ -115,6 +125,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Tariff": (READ,),
         **{r: (READ,) for r in (*BILLS, *PAYMENTS)},
         "Waiver": (READ, WRITE),
+        "StatementImport": (READ,),
         PERSONAL_DATA: (VIEW_PERSONAL_DATA,),
     },
     COLLECTOR: {r: (READ,) for r in ("Community", "Building", "Unit", "Owner", "Ownership")},
@@ -132,6 +143,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
             )
         },
         ALL_COMMUNITIES: (SEE_ALL,),
+        "StatementImport": (READ, EXPORT),
     },
 }
 
@@ -240,3 +252,36 @@ class CommunityScope(BaseFilter):
 
 
 SCOPED = [["id", CommunityScope, None]]
+
+
+class StatementEntryScope(BaseFilter):
+    """Statement entries of the user's communities, and those whose community is unknown
+    (money nobody has placed yet is every cashier's to sort out)."""
+
+    name = _l("In my communities")
+
+    def apply(self, query, value):
+        ids = visible_community_ids()
+        if ids is None:
+            return query
+        column = self.model.community_id
+        return query.filter(or_(column.is_(None), column.in_(ids)))
+
+
+class StatementImportScope(BaseFilter):
+    """Statement imports the user made, or with an entry the user may see."""
+
+    name = _l("In my communities")
+
+    def apply(self, query, value):
+        from app.models import StatementEntry
+
+        ids = visible_community_ids()
+        if ids is None:
+            return query
+        user = current_user()
+        visible = select(StatementEntry.import_id).where(
+            or_(StatementEntry.community_id.is_(None), StatementEntry.community_id.in_(ids))
+        )
+        mine = self.model.imported_by == (user.username if user is not None else None)
+        return query.filter(or_(mine, self.model.id.in_(visible)))

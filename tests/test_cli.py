@@ -62,3 +62,54 @@ def test_bad_options_are_refused_naming_them(wuye, session, args, option):
     result = wuye("bill-run", *args)
     assert result.exit_code == 2 and f"Invalid value for {option}:" in result.output
     assert session.scalar(select(func.count()).select_from(BillingRun)) == 0
+
+
+# --- import-statement --------------------------------------------------------------------------
+
+STATEMENT = (
+    "date,amount,reference,method,payer_name,payer_account,remark\n"
+    "2026-03-10,203.75,BT1,bank_transfer,张伟,6222000011115555,三月物业费\n"
+    "2026-03-11,-5.00,RF1,bank_transfer,张伟,6222000011115555,退款\n"
+)
+
+
+def counts(output: str) -> dict[str, str]:
+    line = next(line for line in output.splitlines() if line.startswith("matched: "))
+    return dict(part.split(": ") for part in line.split("  "))
+
+
+def test_import_statement_prints_the_counts_and_a_reimport_only_duplicates(wuye, session,
+                                                                            tmp_path):
+    from app.models import StatementEntry, StatementImport
+
+    path = tmp_path / "march.csv"
+    path.write_text(STATEMENT, encoding="utf-8")
+    first = wuye("import-statement", str(path))
+    assert first.exit_code == 0, first.output
+    assert counts(first.output) == {"matched": "0", "unmatched": "1", "duplicates": "0",
+                                    "refunds": "1", "errors": "0"}
+    assert session.scalar(select(StatementImport.imported_by)) == "cli"
+    again = wuye("import-statement", str(path), "--format", "generic")
+    assert counts(again.output)["duplicates"] == "2"
+    assert session.scalar(select(func.count()).select_from(StatementEntry)) == 2
+
+
+def test_import_statement_fails_on_a_bad_file_naming_row_and_column(wuye, session, tmp_path):
+    from app.models import StatementEntry
+
+    path = tmp_path / "bad.csv"
+    path.write_text(STATEMENT.replace("203.75", "abc").replace("2026-03-11", "2026-02-30"),
+                    encoding="utf-8")
+    result = wuye("import-statement", str(path))
+    assert result.exit_code == 1
+    assert counts(result.output)["errors"] == "2"
+    assert "row 2, column amount: not a number" in result.output
+    assert "row 3, column date: not a date" in result.output
+    assert session.scalar(select(func.count()).select_from(StatementEntry)) == 0
+
+
+def test_import_statement_with_an_unknown_format_fails(wuye, tmp_path):
+    path = tmp_path / "march.csv"
+    path.write_text(STATEMENT, encoding="utf-8")
+    result = wuye("import-statement", str(path), "--format", "nope")
+    assert result.exit_code == 1 and "row 0: unknown format name" in result.output

@@ -5,9 +5,18 @@ from .billing import APIS as BILLING_APIS
 from .exports import ExportApi
 from .masterdata import APIS as MASTER_DATA_APIS
 from .payments import APIS as PAYMENT_APIS
+from .statements import APIS as STATEMENT_APIS
 from .waivers import APIS as WAIVER_APIS
 
-APIS = (*MASTER_DATA_APIS, *BILLING_APIS, *PAYMENT_APIS, *WAIVER_APIS, AuditLogApi, ExportApi)
+APIS = (
+    *MASTER_DATA_APIS,
+    *BILLING_APIS,
+    *PAYMENT_APIS,
+    *WAIVER_APIS,
+    *STATEMENT_APIS,
+    AuditLogApi,
+    ExportApi,
+)
 
 
 def register_apis(appbuilder) -> None:

@@ -31,3 +31,8 @@ def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
         raise ValueError("parts must be at least 1")
     share = (Decimal(total) / parts).quantize(FEN, rounding="ROUND_DOWN")
     return [share] * (parts - 1) + [to_fen(total) - share * (parts - 1)]
+
+
+def format_money(value: Decimal | None) -> str:
+    """``1234.5`` -> ``"1,234.50"``: thousands separators, always two decimals."""
+    return "" if value is None else f"{to_fen(value):,.2f}"

@@ -116,6 +116,10 @@ class BillLine(Model):
             sqlite_where=LIVE_LINE,
             postgresql_where=LIVE_LINE,
         ),
+        # A unit's lines of a period. The partial index above cannot serve SQLite's queries
+        # (it renders ``cancelled = 0``, not the index's ``cancelled = false``), so billing's
+        # "already billed?" check would scan every line without this one.
+        Index("ix_bill_line_unit_period", "unit_id", "period_start"),
         CheckConstraint("amount >= 0", name="ck_bill_line_amount"),
     )
 

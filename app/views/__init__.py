@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.security import MENU_CATEGORY
 
+from .accounts import AccountView, DailyCloseView
 from .admin import AuditLogView, SettingView, StaffAssignmentView
 from .billing import (
     BillingRunFormView,
@@ -26,6 +27,14 @@ from .payments import (
     ReceiptView,
     RecordPaymentFormView,
     ReversePaymentFormView,
+)
+from .statements import (
+    AssignEntryFormView,
+    BankMappingView,
+    StatementEntryView,
+    StatementImportFormView,
+    StatementImportView,
+    UnmatchedEntryView,
 )
 from .waivers import ApproveWaiverView, RejectWaiverView, RequestWaiverView, WaiverView
 
@@ -52,6 +61,11 @@ MENU = (
     (PaymentView, "Payment", _l("Payments"), "fa-money-bill"),
     (ReceiptView, "Receipt", _l("Receipts"), "fa-receipt"),
     (WaiverView, "Waiver", _l("Waivers"), "fa-hand-holding-usd"),
+    (DailyCloseView, "DailyClose", _l("Daily close"), "fa-calculator"),
+    (StatementImportFormView, "ImportStatementForm", _l("Import a statement"), "fa-file-upload"),
+    (StatementImportView, "StatementImport", _l("Statement imports"), "fa-file-import"),
+    (UnmatchedEntryView, "StatementEntry", _l("Unmatched entries"), "fa-question-circle"),
+    (BankMappingView, "BankMapping", _l("Bank mappings"), "fa-university"),
     (StaffAssignmentView, "StaffAssignment", _l("Staff assignments"), "fa-user-tag"),
     (SettingView, "Setting", _l("Settings"), "fa-sliders-h"),
     (AuditLogView, "AuditLog", _l("Audit log"), "fa-clipboard-list"),
@@ -66,6 +80,9 @@ WITHOUT_MENU = (
     RequestWaiverView,
     ApproveWaiverView,
     RejectWaiverView,
+    AccountView,
+    StatementEntryView,
+    AssignEntryFormView,
 )
 
 

@@ -1,5 +1,7 @@
 """Screens for master data: communities, buildings, units, owners, ownerships, tariffs."""
 
+from flask import redirect, url_for
+from flask_appbuilder import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, IntegerField
@@ -46,6 +48,7 @@ class BuildingView(WuyeModelView):
 class UnitView(WuyeModelView):
     datamodel = SQLAInterface(Unit)
     class_permission_name = "Unit"
+    method_permission_name = {**WuyeModelView.method_permission_name, "statement": "read"}
     list_title = show_title = _l("Units")
     add_title, edit_title = _l("Add unit"), _l("Edit unit")
     enums = {"property_type": PropertyType, "status": UnitStatus}
@@ -59,6 +62,10 @@ class UnitView(WuyeModelView):
         "status",
     ]
     base_order = ("code", "asc")
+
+    @action("statement", _l("Account statement"), "", "fa-file-invoice-dollar", multiple=False)
+    def statement(self, item):
+        return redirect(url_for("AccountView.statement", unit_id=item.id))
 
 
 def _masked(field: str):

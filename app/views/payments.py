@@ -44,13 +44,53 @@ def my_communities() -> list[tuple[str, str]]:
     return [(str(c.id), f"{c.code} {c.name}") for c in db.session.scalars(query)]
 
 
-class RecordPaymentForm(DynamicForm):
+class UnitForm(DynamicForm):
+    """A form that names a unit by community and unit code, as staff know it."""
+
     community = SelectField(LABELS["community"], choices=[], validators=[InputRequired()])
     unit_code = StringField(
         LABELS["unit"],
         validators=[InputRequired(), Length(max=32)],
         description=_l("The unit code, e.g. 3-2-101."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community.choices = my_communities()
+
+    def unit_id(self) -> int:
+        """The unit named, or -1 (an unknown unit, refused by the service)."""
+        found = db.session.scalar(
+            select(Unit.id)
+            .join(Building)
+            .where(
+                Building.community_id == int(self.community.data),
+                Unit.code == self.unit_code.data.strip(),
+            )
+        )
+        return -1 if found is None else found
+
+
+def book_payment(call):
+    """Run ``call(session)`` (a service booking a payment) in one unit of work; on success
+    flash the receipt number and go to the receipt, on refusal flash why and return None."""
+    try:
+        with unit_of_work() as session:
+            result = call(session)
+            receipt_id = result.payment.receipt.id
+            message = gettext(
+                "Payment recorded: receipt %(number)s; credit now ¥%(credit)s.",
+                number=result.receipt_number,
+                credit=result.credit,
+            )
+    except DomainError as err:
+        flash(refusal_text(err), "danger")
+        return None
+    flash(message, "success")
+    return redirect(url_for("ReceiptView.show", pk=receipt_id))
+
+
+class RecordPaymentForm(UnitForm):
     amount = StringField(
         _l("Amount (¥)"), validators=[InputRequired()], render_kw={"inputmode": "decimal"}
     )
@@ -67,10 +107,6 @@ class RecordPaymentForm(DynamicForm):
         description=_l("Empty: now."),
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.community.choices = my_communities()
-
 
 class RecordPaymentFormView(BaseView):
     """The cashier's till: one payment, allocated and receipted at once."""
@@ -84,39 +120,22 @@ class RecordPaymentFormView(BaseView):
     def record(self):
         form = RecordPaymentForm()
         if form.validate_on_submit():
-            unit_id = db.session.scalar(
-                select(Unit.id)
-                .join(Building)
-                .where(
-                    Building.community_id == int(form.community.data),
-                    Unit.code == form.unit_code.data.strip(),
-                )
-            )
             paid_at = (
                 form.paid_at.data.replace(tzinfo=business_zone()) if form.paid_at.data else None
             )
-            try:
-                with unit_of_work() as session:
-                    result = record_payment(
-                        session,
-                        unit_id if unit_id is not None else -1,
-                        form.amount.data,
-                        form.method.data,
-                        form.reference.data,
-                        paid_at,
-                        actor=current_user().username,
-                    )
-                    receipt_id = result.payment.receipt.id
-                    message = gettext(
-                        "Payment recorded: receipt %(number)s; credit now ¥%(credit)s.",
-                        number=result.receipt_number,
-                        credit=result.credit,
-                    )
-            except DomainError as err:
-                flash(refusal_text(err), "danger")
-            else:
-                flash(message, "success")
-                return redirect(url_for("ReceiptView.show", pk=receipt_id))
+            booked = book_payment(
+                lambda session: record_payment(
+                    session,
+                    form.unit_id(),
+                    form.amount.data,
+                    form.method.data,
+                    form.reference.data,
+                    paid_at,
+                    actor=current_user().username,
+                )
+            )
+            if booked is not None:
+                return booked
         return self.render_template(
             "form.html",
             title=_l("Record a payment"),

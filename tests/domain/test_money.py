@@ -39,3 +39,11 @@ def test_split_evenly_sums_exactly(total, parts):
     shares = split_evenly(D(total), parts)
     assert sum(shares) == D(total) and len(shares) == parts
     assert max(shares) - min(shares) <= D("0.01") * parts
+
+
+@pytest.mark.parametrize(("value", "text"), [("1234.5", "1,234.50"), ("0", "0.00"),
+                                             ("-1234567.125", "-1,234,567.13"), (None, "")])
+def test_format_money(value, text):
+    from app.domain.money import format_money
+
+    assert format_money(None if value is None else D(value)) == text

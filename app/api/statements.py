@@ -1,0 +1,233 @@
+"""Statement import for integrations: ``POST /api/v1/statement/import`` (a multipart file),
+``POST /api/v1/statement_entry/<id>/assign``, and the read-only ``statement_import`` and
+``statement_entry`` resources (list, get, export).
+
+A file with any problem imports nothing and answers 400 with every problem (row, column,
+message in the caller's language); a good one answers 200 with the counts.
+"""
+
+from flask import request
+from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name, protect
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from app.domain.money import to_fen
+from app.extensions import unit_of_work
+from app.labels import STATEMENT_PROBLEMS
+from app.models import StatementEntry, StatementImport
+from app.security import StatementEntryScope, StatementImportScope, current_user
+from app.services.errors import DomainError
+from app.services.statements import DETECT, assign_entry, import_statement
+
+from .base import WuyeModelApi
+
+MAX_BYTES = 20 * 1024 * 1024
+NOT_AN_OBJECT = _l("The request body must be a JSON object.")
+
+
+def _problem(p) -> dict:
+    return {
+        "row": p.row,
+        "column": p.column,
+        "message": str(STATEMENT_PROBLEMS.get(p.message, p.message)),
+        "code": p.message,
+    }
+
+
+class StatementApi(BaseApi):
+    resource_name = "statement"
+    class_permission_name = "StatementImport"
+    method_permission_name = {"import_file": "write"}
+    openapi_spec_tag = "Statement import"
+    allow_browser_login = True
+
+    @expose("/import", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("import_file")
+    def import_file(self):
+        """Import a statement file (multipart field ``file``; optional ``format``).
+        ---
+        post:
+          requestBody:
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  properties:
+                    file:
+                      type: string
+                      format: binary
+                    format:
+                      type: string
+                      description: detect (default), generic, wechat, alipay, bank or a
+                        bank mapping's name
+          responses:
+            200:
+              description: the counts of the import
+            400:
+              $ref: '#/components/responses/400'
+        """
+        upload = request.files.get("file")
+        if upload is None:
+            return self.response_400(message={"file": [gettext("This field is required.")]})
+        data = upload.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            too_large = gettext("The file is larger than %(mb)d MB.", mb=MAX_BYTES >> 20)
+            return self.response_400(message={"file": [too_large]})
+        with unit_of_work() as session:
+            result = import_statement(
+                session,
+                data,
+                upload.filename or "",
+                request.form.get("format") or DETECT,
+                actor=current_user().username,
+            )
+        counts = {
+            "import_id": result.import_id,
+            "format": result.format,
+            "rows": result.rows,
+            "matched": result.matched,
+            "unmatched": result.unmatched,
+            "duplicates": result.duplicates,
+            "refunds": result.refunds,
+            "reversed": result.reversed,
+            "errors": result.errors,
+        }
+        if result.errors:
+            problems = [_problem(p) for p in result.problems]
+            return self.response(
+                400,
+                message={
+                    "file": [
+                        gettext("Nothing was imported: the file has problems."),
+                        *(
+                            gettext(
+                                "row %(row)d, column %(column)s: %(message)s",
+                                row=p["row"],
+                                column=p["column"],
+                                message=p["message"],
+                            )
+                            for p in problems
+                        ),
+                    ]
+                },
+                problems=problems,
+                **counts,
+            )
+        return self.response(200, **counts)
+
+
+class StatementImportApi(WuyeModelApi):
+    resource_name = "statement_import"
+    class_permission_name = "StatementImport"
+    datamodel = SQLAInterface(StatementImport)
+    base_filters = [["id", StatementImportScope, None]]
+    include_route_methods = {"get", "get_list", "info", "export"}
+    list_columns = [
+        "id",
+        "filename",
+        "format",
+        "sha256",
+        "imported_at",
+        "imported_by",
+        "rows",
+        "matched",
+        "unmatched",
+        "duplicates",
+        "refunds",
+    ]
+    show_columns = list_columns
+    search_columns = ["filename", "format", "imported_at", "imported_by"]
+    base_order = ("id", "desc")
+
+
+class StatementEntryApi(WuyeModelApi):
+    resource_name = "statement_entry"
+    class_permission_name = "StatementImport"
+    method_permission_name = {**WuyeModelApi.method_permission_name, "assign": "write"}
+    datamodel = SQLAInterface(StatementEntry)
+    base_filters = [["id", StatementEntryScope, None]]
+    include_route_methods = {"get", "get_list", "info", "export", "assign"}
+    list_columns = [
+        "id",
+        "import_id",
+        "row",
+        "method",
+        "reference",
+        "kind",
+        "paid_at",
+        "amount",
+        "payer_name",
+        "payer_account",
+        "remark",
+        "status",
+        "community_id",
+        "unit_id",
+        "payment_id",
+    ]
+    show_columns = list_columns
+    search_columns = ["method", "reference", "kind", "status", "paid_at", "payer_account"]
+    base_order = ("id", "desc")
+
+    @expose("/<int:pk>/assign", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("assign")
+    def assign(self, pk: int):
+        """Book an unmatched entry for a unit; the payer account is remembered unless
+        ``remember_account`` is false.
+        ---
+        post:
+          parameters:
+          - in: path
+            name: pk
+            schema:
+              type: integer
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    unit_id:
+                      type: integer
+                    remember_account:
+                      type: boolean
+          responses:
+            201:
+              description: the payment
+            400:
+              $ref: '#/components/responses/400'
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: already booked
+        """
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message={"_": [str(NOT_AN_OBJECT)]})
+        try:
+            with unit_of_work() as session:
+                result = assign_entry(
+                    session,
+                    pk,
+                    body.get("unit_id"),
+                    actor=current_user().username,
+                    remember_account=body.get("remember_account", True) is not False,
+                )
+                payment_id = result.payment.id
+        except DomainError as err:
+            return self.response(err.status, message=err.as_dict())
+        return self.response(
+            201,
+            id=payment_id,
+            receipt_number=result.receipt_number,
+            allocations=[{"bill_id": b, "amount": str(amount)} for b, amount in result.allocations],
+            credit=str(to_fen(result.credit)),
+        )
+
+
+APIS = (StatementApi, StatementImportApi, StatementEntryApi)

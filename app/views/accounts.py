@@ -1,0 +1,96 @@
+"""A unit's account statement and the cashiers' daily close, as screens (and a CSV)."""
+
+from datetime import date
+
+from flask import Response, abort, request
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from app.exports import csv_chunks
+from app.extensions import db
+from app.models.types import PaymentMethod
+from app.security import visible_community_ids
+from app.services.accounts import account_statement
+from app.services.daily_close import daily_close
+from app.services.errors import NotFoundError
+from app.services.settings import business_date
+
+from .base import enum_label
+
+
+def day_arg(name: str) -> date:
+    """A ``YYYY-MM-DD`` query argument, today when absent or malformed."""
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return business_date()
+
+
+class AccountView(BaseView):
+    """``/account/<unit_id>?as_of=``: bills, late fees to date, credit and total due."""
+
+    route_base = "/account"
+    class_permission_name = "Bill"
+    method_permission_name = {"statement": "read"}
+
+    @expose("/<int:unit_id>")
+    @has_access
+    def statement(self, unit_id: int):
+        try:
+            statement = account_statement(db.session, unit_id, day_arg("as_of"))
+        except NotFoundError:
+            abort(404)
+        title = gettext("Account of unit %(unit)s", unit=statement.unit_code)
+        return self.render_template("payments/statement.html", title=title, statement=statement)
+
+
+class DailyCloseView(BaseView):
+    """The day's takings per cashier and method, checked against the receipts."""
+
+    class_permission_name = "Payment"
+    method_permission_name = {"close": "read", "csv": "read"}
+    default_view = "close"
+
+    @expose("/")
+    @has_access
+    def close(self):
+        close = daily_close(db.session, day_arg("day"), visible_community_ids())
+        return self.render_template(
+            "payments/daily_close.html",
+            title=_l("Daily close"),
+            close=close,
+            method_label=enum_label(PaymentMethod),
+        )
+
+    @expose("/csv")
+    @has_access
+    def csv(self):
+        close = daily_close(db.session, day_arg("day"), visible_community_ids())
+        label = enum_label(PaymentMethod)
+        header = [
+            gettext("Day"),
+            gettext("Cashier"),
+            gettext("Payment method"),
+            gettext("Payments"),
+            gettext("Received (¥)"),
+            gettext("Reversed (¥)"),
+            gettext("Net (¥)"),
+        ]
+        rows = [
+            [
+                close.day.isoformat(),
+                line.cashier,
+                str(label(line.method)),
+                line.payments,
+                str(line.received),
+                str(line.reversed),
+                str(line.net),
+            ]
+            for line in close.lines
+        ]
+        return Response(
+            csv_chunks(header, rows),
+            mimetype="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f"attachment; filename=daily-close-{close.day}.csv"},
+        )
