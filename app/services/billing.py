@@ -22,12 +22,13 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    insert,
     literal,
     or_,
     select,
+    true,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.domain.money import line_amount
@@ -183,12 +184,12 @@ def _bill_community(session, community, period, result: RunResult, run_id, now, 
             .join(Building)
             .where(*where, _live_line(tariff, period))
         )
-        candidates[tariff] = [*where, ~_live_line(tariff, period)]
+        candidates[tariff] = where
         count, fen = session.execute(
             select(func.count(), func.coalesce(func.sum(line_fen(tariff, Unit.area)), 0))
             .select_from(Unit)
             .join(Building)
-            .where(*candidates[tariff])
+            .where(*where, ~_live_line(tariff, period))
         ).one()
         result.created += count
         result.total += Decimal(fen) / 100
@@ -203,6 +204,30 @@ def _bill_community(session, community, period, result: RunResult, run_id, now, 
     _write(session, community, period, tariffs, candidates, missing_any, result, run_id, now, only)
     for unit_id in units_with_credit(session, community.id):
         apply_credit(session, unit_id)
+
+
+def _insert_new(session: Session, model, columns: list[str], rows) -> None:
+    """``INSERT … SELECT`` skipping the rows a live row already holds (the model's partial
+    unique index). ON CONFLICT, not NOT EXISTS: a NOT EXISTS on the table being filled makes
+    PostgreSQL rescan its growing heap for every row when its statistics say it is empty, as
+    they do before the first run."""
+    (index,) = [i for i in model.__table__.indexes if i.unique]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    where = index.dialect_options[dialect.dialect.name]["where"]
+    statement = dialect.insert(model).from_select(columns, rows)
+    session.execute(
+        statement.on_conflict_do_nothing(index_elements=list(index.columns), index_where=where)
+    )
+
+
+def _new_bill_id(session: Session):
+    """SQL giving each row of an ``INSERT … SELECT`` a fresh bill id, so that the bill number
+    (built from the id) is written with the row instead of by a second pass."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.nextval(func.pg_get_serial_sequence("bill", "id"))
+    # SQLite has one writer at a time, and this transaction already holds the write lock
+    start = session.scalar(select(func.coalesce(func.max(Bill.id), 0)))
+    return start + func.row_number().over(order_by=Unit.id)
 
 
 def _write(session, community, period, tariffs, candidates, missing_any, result, run_id, now, only):
@@ -222,24 +247,18 @@ def _write(session, community, period, tariffs, candidates, missing_any, result,
         .limit(1)
         .scalar_subquery()
     )
-    zero = literal(Decimal("0.00"), Numeric(14, 2))
-    new_bills = (
+    total = sum(
+        case((Unit.property_type.in_(t.property_type_list), line_fen(t, Unit.area)), else_=0)
+        for t in tariffs
+    )
+    fresh = (
         select(
-            literal(f"pending-{run_id}-") + cast(Unit.id, String),
-            literal(community.id),
-            Unit.id,
-            payer_id,
-            literal(run_id),
-            literal(period),
-            case({k: v[1] for k, v in by_type.items()}, value=Unit.property_type),
-            case({k: v[0] for k, v in by_type.items()}, value=Unit.property_type),
-            zero,
-            zero,
-            zero,
-            zero,
-            zero,
-            literal(BillStatus.OPEN.value),
-            literal(now, Bill.issued_at.type),
+            _new_bill_id(session).label("id"),
+            Unit.id.label("unit_id"),
+            payer_id.label("owner_id"),
+            case({k: v[1] for k, v in by_type.items()}, value=Unit.property_type).label("end"),
+            case({k: v[0] for k, v in by_type.items()}, value=Unit.property_type).label("due"),
+            (total * CENT).label("total"),
         )
         .select_from(Unit)
         .join(Building)
@@ -247,38 +266,53 @@ def _write(session, community, period, tariffs, candidates, missing_any, result,
             *_units(community, list(by_type), only),
             exists().where(_covers(period)).correlate(Unit),
             missing_any,
-            ~_live_bill(period),
         )
+        .subquery()
     )
-    session.execute(
-        insert(Bill).from_select(
-            [
-                "number",
-                "community_id",
-                "unit_id",
-                "owner_id",
-                "run_id",
-                "period_start",
-                "period_end",
-                "due_date",
-                "total",
-                "paid",
-                "waived",
-                "late_fee",
-                "balance",
-                "status",
-                "issued_at",
-            ],
-            new_bills,
-        )
+    zero = literal(Decimal("0.00"), Numeric(14, 2))
+    new_bills = select(
+        fresh.c.id,
+        literal(f"{community.code}-{period:%Y%m}-") + cast(fresh.c.id, String),
+        literal(community.id),
+        fresh.c.unit_id,
+        fresh.c.owner_id,
+        literal(run_id),
+        literal(period),
+        fresh.c.end,
+        fresh.c.due,
+        fresh.c.total,
+        zero,
+        zero,
+        zero,
+        fresh.c.total,
+        literal(BillStatus.OPEN.value),
+        literal(now, Bill.issued_at.type),
+    ).where(true())  # SQLite parses ``INSERT … SELECT … ON CONFLICT`` only after a WHERE
+    _insert_new(
+        session,
+        Bill,
+        [
+            "id",
+            "number",
+            "community_id",
+            "unit_id",
+            "owner_id",
+            "run_id",
+            "period_start",
+            "period_end",
+            "due_date",
+            "total",
+            "paid",
+            "waived",
+            "late_fee",
+            "balance",
+            "status",
+            "issued_at",
+        ],
+        new_bills,
     )
     result.bills += session.scalar(  # rowcount of INSERT … SELECT is not portable
         select(func.count()).where(Bill.run_id == run_id, Bill.community_id == community.id)
-    )
-    session.execute(
-        update(Bill)
-        .where(Bill.run_id == run_id, Bill.number.like(f"pending-{run_id}-%"))
-        .values(number=literal(f"{community.code}-{period:%Y%m}-") + cast(Bill.id, String))
     )
     for tariff, where in candidates.items():
         lines = (
@@ -300,29 +334,35 @@ def _write(session, community, period, tariffs, candidates, missing_any, result,
             .select_from(Unit)
             .join(Building)
             .join(
-                Bill, and_(Bill.unit_id == Unit.id, Bill.period_start == period, _editable_bill())
+                Bill,
+                and_(
+                    Bill.community_id == community.id,  # lets SQLite pick (community, period)
+                    Bill.period_start == period,
+                    Bill.unit_id == Unit.id,
+                    _editable_bill(),
+                ),
             )
             .where(*where)
         )
-        session.execute(
-            insert(BillLine).from_select(
-                [
-                    "bill_id",
-                    "tariff_id",
-                    "unit_id",
-                    "period_start",
-                    "period_end",
-                    "fee_kind",
-                    "name",
-                    "basis",
-                    "area",
-                    "price",
-                    "months",
-                    "amount",
-                    "cancelled",
-                ],
-                lines,
-            )
+        _insert_new(
+            session,
+            BillLine,
+            [
+                "bill_id",
+                "tariff_id",
+                "unit_id",
+                "period_start",
+                "period_end",
+                "fee_kind",
+                "name",
+                "basis",
+                "area",
+                "price",
+                "months",
+                "amount",
+                "cancelled",
+            ],
+            lines,
         )
     line_total = (
         select(func.coalesce(func.sum(fen_of(BillLine.amount)), 0))
@@ -334,9 +374,14 @@ def _write(session, community, period, tariffs, candidates, missing_any, result,
         .where(BillLine.bill_id == Bill.id, BillLine.cancelled == false())
         .scalar_subquery()
     )
-    session.execute(
+    session.execute(  # new bills were written with their totals; older ones may have gained lines
         update(Bill)
-        .where(Bill.community_id == community.id, Bill.period_start == period, _editable_bill())
+        .where(
+            Bill.community_id == community.id,
+            Bill.period_start == period,
+            Bill.run_id.is_distinct_from(run_id),
+            _editable_bill(),
+        )
         .values(total=line_total * CENT, balance=line_total * CENT, period_end=last_day)
         .execution_options(synchronize_session=False)
     )
