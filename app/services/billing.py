@@ -2,7 +2,8 @@
 
 For each community the run looks up the tariffs whose cycle starts in the period's month, then
 works in a handful of SQL statements, whatever the number of units: one ``INSERT … SELECT`` for
-the missing bills, one per tariff for the missing lines, one ``UPDATE`` for the totals. The
+the missing bills (written once, with their number and total), one per tariff for the missing
+lines, and one ``UPDATE`` for the totals of older open bills that gained a line. The
 line formula of ``app.domain.money.line_amount`` is computed in integers (centi-m² × 1/10000
 yuan), so SQLite's floating point never rounds a fen differently from ``Decimal``.
 """
