@@ -29,6 +29,10 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def load(instance_path: str) -> dict:
     """Build the configuration for an app whose instance folder is ``instance_path``."""
     instance = Path(instance_path)
@@ -41,6 +45,15 @@ def load(instance_path: str) -> dict:
         "WUYE_FILES_DIR": env("WUYE_FILES_DIR", str(instance / "files")),
         "WUYE_TIMEZONE": env("WUYE_TIMEZONE", "Asia/Shanghai"),
         "WUYE_LOCALE": env("WUYE_LOCALE", "zh"),
+        # Delivery: e-mail only when an SMTP host is set; SMS through a pluggable gateway.
+        "WUYE_SMTP_HOST": env("WUYE_SMTP_HOST") or None,
+        "WUYE_SMTP_PORT": int(env("WUYE_SMTP_PORT") or 25),
+        "WUYE_SMTP_USER": env("WUYE_SMTP_USER") or None,
+        "WUYE_SMTP_PASSWORD": env("WUYE_SMTP_PASSWORD") or None,
+        "WUYE_SMTP_STARTTLS": _flag(env("WUYE_SMTP_STARTTLS")),
+        "WUYE_SMTP_SSL": _flag(env("WUYE_SMTP_SSL")),
+        "WUYE_MAIL_FROM": env("WUYE_MAIL_FROM") or "wuye@localhost",
+        "WUYE_SMS_GATEWAY": env("WUYE_SMS_GATEWAY") or "app.services.delivery.RecordingSmsGateway",
         # Flask-AppBuilder
         "APP_NAME": "物业 Wuye",
         "AUTH_TYPE": AUTH_DB,

@@ -18,6 +18,7 @@ from app.security import FAB_ROLES, password_strength
 from app.services import audit  # noqa: F401  (install the audit listener)
 from app.views import register_views
 from app.views.home import HomeView
+from jobs.schedule import init_app as init_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,4 +64,5 @@ def create_app(overrides: dict | None = None) -> Flask:
                 csrf.exempt(app.blueprints[view.blueprint.name])
     app.jinja_env.filters["money"] = format_money
     register_cli(app)
+    init_jobs(app)
     return app

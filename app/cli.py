@@ -16,6 +16,8 @@ from app.services.billing import run_billing
 from app.services.demo import seed_demo
 from app.services.errors import DomainError
 from app.services.statements import import_statement
+from jobs.runner import JobWorker, redis_connection
+from jobs.schedule import register
 
 wuye = AppGroup("wuye", help="Wuye back-office commands.")
 
@@ -116,6 +118,20 @@ def import_statement_command(file: str, fmt: str) -> None:
         click.echo(f"{where}: {problem.message}")
     if result.errors:
         raise SystemExit(1)
+
+
+@wuye.command("worker")
+@click.option("--burst", is_flag=True, help="Run the queued jobs, then stop.")
+def worker_command(burst: bool) -> None:
+    """An RQ worker with the scheduler, on WUYE_REDIS_URL: runs jobs, retries, periodic jobs."""
+    connection = redis_connection()
+    if connection is None:
+        raise click.ClickException(
+            "WUYE_REDIS_URL is not set. Without Redis (embedded mode) the web server runs the "
+            "jobs itself; a worker needs Redis."
+        )
+    register(connection)
+    JobWorker(connection).work(burst=burst, with_scheduler=True)
 
 
 def register_cli(app) -> None:

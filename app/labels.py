@@ -113,6 +113,29 @@ LABELS = {
     "columns": _l("Columns (JSON)"),
     "header_row": _l("Header row"),
     "date_format": _l("Date format"),
+    # outbox
+    "channel": _l("Channel"),
+    "recipient": _l("Recipient"),
+    "subject": _l("Subject"),
+    "body": _l("Text"),
+    "attachment": _l("Document"),
+    "related": _l("About"),
+    "channel_reasons": _l("Why this channel"),
+    "error": _l("Error"),
+    "attempts": _l("Attempts"),
+    "not_before": _l("Held until"),
+    "created_at": _l("Created at"),
+    "sent_at": _l("Sent at"),
+    # jobs
+    "job_id": _l("Job"),
+    "function": _l("Function"),
+    "args": _l("Arguments"),
+    "queue": _l("Queue"),
+    "description": _l("Description"),
+    "depends_on": _l("Waits for job"),
+    "progress": _l("Progress"),
+    "enqueued_at": _l("Queued at"),
+    "enqueued_by": _l("Queued by"),
 }
 
 # Shared by every edge that takes a billing month.
@@ -142,6 +165,7 @@ TABLES = {
     "statement_entry": _l("Statement entries"),
     "payer_account": _l("Payer accounts"),
     "bank_mapping": _l("Bank mappings"),
+    "outbox_message": _l("Outbox"),
     "ab_user": _l("Users"),
     "ab_user_role": _l("Users"),
     "ab_role": _l("Roles"),

@@ -85,6 +85,8 @@ MENU_CATEGORY = {
     "StaffAssignment": "Administration",
     "Setting": "Administration",
     "AuditLog": "Administration",
+    "JobRun": "Administration",
+    "OutboxMessage": "Documents",
 }
 
 # Menu items that are no resource of their own (a form): shown to the roles holding
@@ -107,6 +109,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "BillingRun": (READ,),
         "Waiver": (READ, APPROVE),
         "StatementImport": (READ,),
+        "OutboxMessage": (READ,),
     },
     FINANCE: {
         **{r: (READ,) for r in (*MASTER_DATA, *BILLS, *PAYMENTS)},
@@ -115,6 +118,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Bill": (READ, WRITE),
         "Waiver": (READ,),
         "StatementImport": (READ, WRITE),  # upload statements, assign unmatched entries
+        "OutboxMessage": (READ, WRITE),  # send failed messages again, mark letters posted
     },
     CUSTOMER_SERVICE: {
         "Community": (READ,),
@@ -126,6 +130,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         **{r: (READ,) for r in (*BILLS, *PAYMENTS)},
         "Waiver": (READ, WRITE),
         "StatementImport": (READ,),
+        "OutboxMessage": (READ,),
         PERSONAL_DATA: (VIEW_PERSONAL_DATA,),
     },
     COLLECTOR: {r: (READ,) for r in ("Community", "Building", "Unit", "Owner", "Ownership")},
@@ -140,10 +145,12 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
                 "Waiver",
                 "StaffAssignment",
                 "AuditLog",
+                "OutboxMessage",
             )
         },
         ALL_COMMUNITIES: (SEE_ALL,),
         "StatementImport": (READ, EXPORT),
+        "JobRun": (READ,),
     },
 }
 

@@ -234,3 +234,63 @@ def pg_session(pg_world_url):
         yield pg
         pg.rollback()
     engine.dispose()
+
+
+# --- Redis: a private server for the run (job tests) -------------------------------------------
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """URL of a throw-away ``redis-server`` on a free port, without persistence, stopped after
+    the run. Skips without redis-server, except under CI=true, where it fails."""
+    import os
+    import subprocess
+    import time
+
+    from redis import Redis
+    from redis.exceptions import ConnectionError as NotYet
+
+    from tests.postgres import _free_port
+
+    if not os.path.exists(REDIS_SERVER):
+        message = f"no {REDIS_SERVER}: install redis-server"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    port = _free_port()
+    server = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(tmp_path_factory.mktemp("redis"))],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        with Redis.from_url(url) as client:
+            for _ in range(100):
+                try:
+                    client.ping()
+                    break
+                except NotYet:
+                    time.sleep(0.05)
+            else:
+                pytest.fail(f"redis-server did not answer on port {port}", pytrace=False)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+# --- SMTP: a real server on a free port (delivery tests) ----------------------------------------
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """The inbox of a running SMTP server (tests/smtp.py) that the app is configured to use."""
+    from tests.smtp import smtp_server
+
+    with smtp_server() as (inbox, port):
+        monkeypatch.setitem(app.config, "WUYE_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setitem(app.config, "WUYE_SMTP_PORT", port)
+        yield inbox

@@ -4,6 +4,7 @@ from .audit import AuditLogApi
 from .billing import APIS as BILLING_APIS
 from .exports import ExportApi
 from .masterdata import APIS as MASTER_DATA_APIS
+from .outbox import OutboxApi
 from .payments import APIS as PAYMENT_APIS
 from .statements import APIS as STATEMENT_APIS
 from .waivers import APIS as WAIVER_APIS
@@ -15,6 +16,7 @@ APIS = (
     *WAIVER_APIS,
     *STATEMENT_APIS,
     AuditLogApi,
+    OutboxApi,
     ExportApi,
 )
 

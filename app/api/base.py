@@ -61,6 +61,31 @@ class WuyeModelApi(ModelRestApi):
                     schema.fields[name].required = False
                     schema.fields[name].allow_none = True
 
+    #: Personal-data columns: masked unless the user may see them; a reveal is audited.
+    personal_fields: tuple[str, ...] = ()
+
+    def _guard(self, rows: list[dict]) -> None:
+        if can_view_personal_data():
+            ids = [row.get("id") for row in rows]
+            details = {"ids": ids, "fields": list(self.personal_fields)}
+            with unit_of_work() as session:
+                record(session, "reveal", self.datamodel.obj.__tablename__, details=details)
+            return
+        for row in rows:
+            row.update(mask_fields({k: row[k] for k in self.personal_fields if k in row}))
+
+    def pre_get(self, data):
+        if self.personal_fields:
+            result = data["result"]
+            result.setdefault("id", data.get("id"))
+            self._guard([result])
+
+    def pre_get_list(self, data):
+        if self.personal_fields:
+            for row, pk in zip(data["result"], data.get("ids", []), strict=False):
+                row.setdefault("id", pk)
+            self._guard(data["result"])
+
     def validate(self, item) -> None:
         validate(db.session, item)
 

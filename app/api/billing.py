@@ -13,15 +13,17 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 
+import reports  # not "from reports import": reports imports app, which imports this
 from app.domain.money import to_fen
 from app.domain.periods import parse_month
-from app.extensions import unit_of_work
+from app.extensions import db, unit_of_work
 from app.labels import PERIOD_FORMAT
 from app.models import Bill, BillingRun
 from app.security import current_user, visible_community_ids
 from app.services.billing import run_billing
 from app.services.bills import cancel_bill, reissue_bill
 from app.services.errors import DomainError, Problems
+from reports.context import notice_context
 
 from .base import WuyeModelApi, translated
 
@@ -147,11 +149,12 @@ class BillApi(WuyeModelApi):
     resource_name = "bill"
     class_permission_name = "Bill"
     datamodel = SQLAInterface(Bill)
-    include_route_methods = {"get", "get_list", "info", "export", "cancel", "reissue"}
+    include_route_methods = {"get", "get_list", "info", "export", "cancel", "reissue", "notice"}
     method_permission_name = {
         **WuyeModelApi.method_permission_name,
         "cancel": "write",
         "reissue": "write",
+        "notice": "read",
     }
     list_columns = [
         "id",
@@ -256,6 +259,28 @@ class BillApi(WuyeModelApi):
             }
 
         return self.run_action(reissue, 201)
+
+    @expose("/<int:pk>/notice", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("notice")
+    def notice(self, pk: int):
+        """The bill's payment notice as a PDF, with late fees to today.
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200:
+              description: the payment notice
+              content: {application/pdf: {schema: {type: string, format: binary}}}
+            400: {$ref: '#/components/responses/400'}
+            404: {$ref: '#/components/responses/404'}
+        """
+        try:
+            return reports.pdf_response("notice.html", notice_context(db.session, pk))
+        except DomainError as err:
+            return self.response(err.status, message=err.as_dict())
 
 
 class BillingRunApi(WuyeModelApi):

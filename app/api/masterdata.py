@@ -2,11 +2,7 @@
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from app.domain.masking import mask_fields
-from app.extensions import unit_of_work
 from app.models import Building, Community, Owner, Ownership, Tariff, Unit
-from app.security import can_view_personal_data
-from app.services.audit import record
 from app.services.masterdata import TARIFF_SETTINGS
 
 from .base import WuyeModelApi
@@ -71,30 +67,7 @@ class OwnerApi(WuyeModelApi):
     show_columns = list_columns
     add_columns = edit_columns = ["community", *_fields]
     search_columns = ["community", "name", "customer_type", "preferred_channel"]
-
-    def _guard(self, rows: list[dict]) -> None:
-        if can_view_personal_data():
-            with unit_of_work() as session:
-                ids = [row.get("id") for row in rows]
-                record(
-                    session,
-                    "reveal",
-                    "owner",
-                    details={"ids": ids, "fields": ["phone", "id_number"]},
-                )
-            return
-        for row in rows:
-            row.update(mask_fields({k: row[k] for k in Owner.PERSONAL_FIELDS if k in row}))
-
-    def pre_get(self, data):
-        result = data["result"]
-        result.setdefault("id", data.get("id"))
-        self._guard([result])
-
-    def pre_get_list(self, data):
-        for row, pk in zip(data["result"], data.get("ids", []), strict=False):
-            row.setdefault("id", pk)
-        self._guard(data["result"])
+    personal_fields = Owner.PERSONAL_FIELDS
 
 
 class OwnershipApi(WuyeModelApi):

@@ -14,14 +14,16 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+import reports  # not "from reports import": reports imports app, which imports this
 from app.domain.money import to_fen
-from app.extensions import unit_of_work
+from app.extensions import db, unit_of_work
 from app.models import Payment, Receipt
 from app.security import current_user
 from app.services.accounts import account_statement
 from app.services.errors import DomainError, Problems
 from app.services.payments import record_payment, reverse_payment
 from app.services.settings import business_date
+from reports.context import receipt_context
 
 from .base import WuyeModelApi
 
@@ -149,8 +151,9 @@ class PaymentApi(WuyeModelApi):
 class ReceiptApi(WuyeModelApi):
     resource_name = "receipt"
     class_permission_name = "Receipt"
+    method_permission_name = {**WuyeModelApi.method_permission_name, "pdf": "read"}
     datamodel = SQLAInterface(Receipt)
-    include_route_methods = {"get", "get_list", "info", "export"}
+    include_route_methods = {"get", "get_list", "info", "export", "pdf"}
     list_columns = [
         "id",
         "number",
@@ -165,6 +168,27 @@ class ReceiptApi(WuyeModelApi):
     show_columns = list_columns
     search_columns = ["number", "community", "issued_at", "void"]
     base_order = ("id", "desc")
+
+    @expose("/<int:pk>/pdf", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("pdf")
+    def pdf(self, pk: int):
+        """The receipt as a PDF (void receipts are stamped so).
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200:
+              description: the receipt
+              content: {application/pdf: {schema: {type: string, format: binary}}}
+            404: {$ref: '#/components/responses/404'}
+        """
+        try:
+            return reports.pdf_response("receipt.html", receipt_context(db.session, pk))
+        except DomainError as err:
+            return self.response(err.status, message=err.as_dict())
 
 
 class AccountApi(BaseApi):

@@ -1,7 +1,8 @@
 """Masking of personal data (信息保密) for roles that may not see it.
 
-``138****5678`` for phones, ``1101**********1234`` for ID numbers; short values are masked
-whole so that nothing useful leaks.
+``138****5678`` for phones, ``1101**********1234`` for ID numbers, ``z****@example.com`` for
+the e-mail address an outbox message went to; short values are masked whole so that nothing
+useful leaks.
 """
 
 
@@ -23,7 +24,16 @@ def mask_id_number(id_number: str | None) -> str | None:
     return mask(id_number, 4, 4)
 
 
-MASKERS = {"phone": mask_phone, "id_number": mask_id_number}
+def mask_recipient(recipient: str | None) -> str | None:
+    """Where an outbox message went: ``z****@example.com`` (the mailbox hidden, the domain
+    kept) or a phone number."""
+    if not recipient or "@" not in recipient:
+        return mask_phone(recipient)
+    mailbox, _, domain = recipient.rpartition("@")
+    return f"{mask(mailbox, 1, 0)}@{domain}"
+
+
+MASKERS = {"phone": mask_phone, "id_number": mask_id_number, "recipient": mask_recipient}
 
 
 def mask_fields(values: dict) -> dict:

@@ -2,6 +2,8 @@
 
 from .audit import AuditLog
 from .billing import Bill, BillingRun, BillLine
+from .jobs import JobRun
+from .outbox import OutboxMessage
 from .owner import Owner, Ownership
 from .payments import Allocation, Payment, Receipt, ReceiptCounter
 from .property import Building, Community, Unit
@@ -20,6 +22,8 @@ __all__ = [
     "BillingRun",
     "Building",
     "Community",
+    "JobRun",
+    "OutboxMessage",
     "Owner",
     "Ownership",
     "PayerAccount",

@@ -14,6 +14,7 @@ from .billing import (
     CancelBillView,
     ReissueBillView,
 )
+from .jobs import JobRunView
 from .masterdata import (
     BuildingView,
     CommunityView,
@@ -22,6 +23,7 @@ from .masterdata import (
     TariffView,
     UnitView,
 )
+from .outbox import OutboxView
 from .payments import (
     PaymentView,
     ReceiptView,
@@ -43,6 +45,7 @@ CATEGORIES = {
     "Tariffs": (_l("Tariffs"), "fa-yen-sign"),
     "Billing": (_l("Billing"), "fa-file-invoice-dollar"),
     "Payments": (_l("Payments"), "fa-cash-register"),
+    "Documents": (_l("Documents"), "fa-envelope-open-text"),
     "Administration": (_l("Administration"), "fa-cogs"),
 }
 
@@ -66,9 +69,11 @@ MENU = (
     (StatementImportView, "StatementImport", _l("Statement imports"), "fa-file-import"),
     (UnmatchedEntryView, "StatementEntry", _l("Unmatched entries"), "fa-question-circle"),
     (BankMappingView, "BankMapping", _l("Bank mappings"), "fa-university"),
+    (OutboxView, "OutboxMessage", _l("Outbox"), "fa-paper-plane"),
     (StaffAssignmentView, "StaffAssignment", _l("Staff assignments"), "fa-user-tag"),
     (SettingView, "Setting", _l("Settings"), "fa-sliders-h"),
     (AuditLogView, "AuditLog", _l("Audit log"), "fa-clipboard-list"),
+    (JobRunView, "JobRun", _l("Jobs"), "fa-cogs"),
 )
 
 # Screens reached from others only (a bill's lines).

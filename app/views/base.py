@@ -11,9 +11,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length
 
+from app.domain.masking import MASKERS
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
-from app.security import SCOPED, VIEW_METHODS, current_user
+from app.security import SCOPED, VIEW_METHODS, can_view_personal_data, current_user
+from app.services.audit import record
 from app.services.errors import DomainError
 from app.services.masterdata import validate
 from app.services.settings import business_zone
@@ -72,13 +74,27 @@ def yes_no(value) -> str:
     return str(_l("Yes") if value else _l("No"))
 
 
+def masked(field: str):
+    """A list/show formatter: ``field`` masked unless the user may see personal data."""
+
+    def fmt(value):
+        return value if can_view_personal_data() else MASKERS[field](value)
+
+    return fmt
+
+
 class WuyeModelView(ModelView):
-    """A ``ModelView`` scoped to the user's communities and validated by the domain services."""
+    """A ``ModelView`` scoped to the user's communities and validated by the domain services.
+
+    ``personal_fields`` are masked unless the user may see personal data, and every list or
+    show page that shows them unmasked is recorded in the audit log.
+    """
 
     method_permission_name = VIEW_METHODS
     base_filters = SCOPED
     page_size = 25
     enums: dict = {}
+    personal_fields: tuple[str, ...] = ()
 
     def __init__(self, **kwargs):
         self.label_columns = dict(LABELS)  # FAB adds to it: keep the shared table intact
@@ -89,10 +105,31 @@ class WuyeModelView(ModelView):
         self.formatters_columns = {
             **{col: blank_if_none for col in nullable},
             **{col: enum_label(enum) for col, enum in self.enums.items()},
+            **{field: masked(field) for field in self.personal_fields},
             **(self.formatters_columns or {}),
         }
         self._scope_relation_fields()
         super().__init__(**kwargs)
+
+    def _reveal(self, ids) -> None:
+        if self.personal_fields and ids and can_view_personal_data():
+            with unit_of_work() as session:
+                record(
+                    session,
+                    "reveal",
+                    self.datamodel.obj.__tablename__,
+                    details={"ids": list(ids), "fields": list(self.personal_fields)},
+                )
+
+    def _list(self, **kwargs):
+        widgets = super()._list(**kwargs)
+        self._reveal(widgets["list"].template_args.get("pks", []))
+        return widgets
+
+    def _show(self, pk):
+        widgets = super()._show(pk)
+        self._reveal([int(pk)])  # the URL gives the key as text; the API records ints
+        return widgets
 
     def _scope_relation_fields(self) -> None:
         """Drop-downs of scoped relations offer only rows of the user's communities."""

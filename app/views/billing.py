@@ -5,7 +5,7 @@ service. The run form calls ``run_billing`` in one unit of work, like the API an
 """
 
 from dateutil.relativedelta import relativedelta
-from flask import flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_appbuilder import BaseView, action, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, SelectField, StringField, ValidationError
 from wtforms.validators import InputRequired
 
+import reports  # not "from reports import": reports imports app, which imports this
 from app.domain.money import to_fen
 from app.domain.periods import month_start, parse_month
 from app.extensions import db, unit_of_work
@@ -25,8 +26,9 @@ from app.models.types import Basis, BillStatus, FeeKind
 from app.security import current_user, visible_community_ids
 from app.services.billing import run_billing
 from app.services.bills import cancel_bill, reissue_bill
-from app.services.errors import DomainError
+from app.services.errors import DomainError, NotFoundError
 from app.services.settings import business_date
+from reports.context import notice_context
 
 from .base import (
     RowActionView,
@@ -188,9 +190,11 @@ class BillView(WuyeModelView):
         "cancel": "write",
         "reissue": "write",
         "request_waiver": "read",  # the waiver form itself needs the right to request
+        "notice": "read",
+        "notice_pdf": "read",
     }
     base_permissions = ["can_read", "can_write"]
-    include_route_methods = READ_ONLY | {"action", "action_post"}
+    include_route_methods = READ_ONLY | {"action", "action_post", "notice_pdf"}
     list_title = show_title = _l("Bills")
     enums = {"status": BillStatus}
     list_columns = [
@@ -249,6 +253,22 @@ class BillView(WuyeModelView):
     @action("request_waiver", _l("Request a waiver"), "", "fa-hand-holding-usd", multiple=False)
     def request_waiver(self, item):
         return redirect(url_for("RequestWaiverView.confirm", pk=item.id))
+
+    @action("notice", _l("Payment notice"), "", "fa-print", multiple=False)
+    def notice(self, item):
+        return redirect(url_for("BillView.notice_pdf", pk=item.id))
+
+    @expose("/notice/<int:pk>")
+    @has_access
+    def notice_pdf(self, pk: int):
+        """The bill's payment notice as a PDF, late fees to today."""
+        try:
+            return reports.pdf_response("notice.html", notice_context(db.session, pk))
+        except NotFoundError:
+            abort(404)
+        except DomainError as err:
+            flash(refusal_text(err), "danger")
+            return redirect(url_for("BillView.show", pk=pk))
 
 
 class CancelBillView(RowActionView):

@@ -7,13 +7,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, IntegerField
 from wtforms.validators import Optional
 
-from app.domain.masking import MASKERS
-from app.extensions import unit_of_work
 from app.labels import LABELS
 from app.models import Building, Community, Owner, Ownership, Tariff, Unit
 from app.models.types import Basis, Channel, CustomerType, FeeKind, PropertyType, UnitStatus
-from app.security import can_view_personal_data
-from app.services.audit import record
 
 from .base import CommaSeparatedSelect, WuyeModelView, yes_no
 
@@ -68,13 +64,6 @@ class UnitView(WuyeModelView):
         return redirect(url_for("AccountView.statement", unit_id=item.id))
 
 
-def _masked(field: str):
-    def fmt(value):
-        return value if can_view_personal_data() else MASKERS[field](value)
-
-    return fmt
-
-
 class OwnerView(WuyeModelView):
     """Owners; phone and ID number are masked unless the user may see them, and every screen
     that shows them unmasked is recorded in the audit log."""
@@ -98,29 +87,8 @@ class OwnerView(WuyeModelView):
         "notes",
     ]
     add_columns = edit_columns = show_columns = _fields
-    formatters_columns = {field: _masked(field) for field in Owner.PERSONAL_FIELDS} | {
-        "e_notice_consent": yes_no,
-    }
-
-    def _reveal(self, ids) -> None:
-        if can_view_personal_data() and ids:
-            with unit_of_work() as session:
-                record(
-                    session,
-                    "reveal",
-                    "owner",
-                    details={"ids": list(ids), "fields": ["phone", "id_number"]},
-                )
-
-    def _list(self, **kwargs):
-        widgets = super()._list(**kwargs)
-        self._reveal(widgets["list"].template_args.get("pks", []))
-        return widgets
-
-    def _show(self, pk):
-        widgets = super()._show(pk)
-        self._reveal([int(pk)])  # the URL gives the key as text; the API records ints
-        return widgets
+    personal_fields = Owner.PERSONAL_FIELDS
+    formatters_columns = {"e_notice_consent": yes_no}
 
 
 class OwnershipView(WuyeModelView):

@@ -4,7 +4,7 @@ Payments are never edited or deleted here: the forms call ``record_payment`` and
 ``reverse_payment`` in one unit of work, like the API.
 """
 
-from flask import flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_appbuilder import BaseView, action, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -14,14 +14,16 @@ from sqlalchemy import select
 from wtforms import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
+import reports  # not "from reports import": reports imports app, which imports this
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
 from app.models import Building, Community, Payment, Receipt, Unit
 from app.models.types import PaymentMethod
 from app.security import current_user, visible_community_ids
-from app.services.errors import DomainError
+from app.services.errors import DomainError, NotFoundError
 from app.services.payments import record_payment, reverse_payment
 from app.services.settings import business_zone
+from reports.context import receipt_context
 
 from .base import (
     RowActionView,
@@ -203,8 +205,13 @@ class PaymentView(WuyeModelView):
 class ReceiptView(WuyeModelView):
     datamodel = SQLAInterface(Receipt)
     class_permission_name = "Receipt"
+    method_permission_name = {
+        **WuyeModelView.method_permission_name,
+        "print_pdf": "read",  # the action (FAB keys actions by method name)
+        "pdf": "read",
+    }
     base_permissions = ["can_read"]
-    include_route_methods = READ_ONLY
+    include_route_methods = READ_ONLY | {"action", "pdf"}
     list_title = show_title = _l("Receipts")
     list_columns = ["number", "community", "payment", "issued_at", "void"]
     show_columns = [*list_columns, "void_reason"]
@@ -215,3 +222,16 @@ class ReceiptView(WuyeModelView):
         "payment": lambda p: f"{p.unit} ¥{p.amount} {enum_label(PaymentMethod)(p.method)}",
     }
     base_order = ("id", "desc")
+
+    @action("print", _l("Print"), "", "fa-print", multiple=False)
+    def print_pdf(self, item):
+        return redirect(url_for("ReceiptView.pdf", pk=item.id))
+
+    @expose("/pdf/<int:pk>")
+    @has_access
+    def pdf(self, pk: int):
+        """The receipt as a PDF, for printing."""
+        try:
+            return reports.pdf_response("receipt.html", receipt_context(db.session, pk))
+        except NotFoundError:
+            abort(404)

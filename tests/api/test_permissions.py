@@ -55,6 +55,7 @@ tariffview           y      y        y        y                -          y
 staffassignmentview  y      -        -        -                -          y
 settingview          y      -        -        -                -          -
 auditlogview         y      -        -        -                -          y
+jobrunview           y      -        -        -                -          y
 """)
 
 # Valid bodies: an allowed post answers 201, an allowed put 200 (rows of community A).

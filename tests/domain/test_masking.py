@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.domain.masking import mask_id_number, mask_phone
+from app.domain.masking import mask_id_number, mask_phone, mask_recipient
 
 
 @pytest.mark.parametrize(
@@ -21,3 +21,12 @@ def test_phone(phone, masked):
 )
 def test_id_number(number, masked):
     assert mask_id_number(number) == masked
+
+
+@pytest.mark.parametrize(
+    ("recipient", "masked"),
+    [("zhang@example.com", "z****@example.com"), ("a@x.cn", "*@x.cn"),
+     ("13812345678", "138****5678"), ("", "")],
+)
+def test_outbox_recipient(recipient, masked):
+    assert mask_recipient(recipient) == masked

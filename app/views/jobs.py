@@ -1,0 +1,76 @@
+"""The Jobs screen: every background job, its progress and the error of a failure (a record: no
+add, edit or delete). Admin may run a failed job again."""
+
+import json
+
+from flask import flash, redirect, url_for
+from flask_appbuilder import action
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from app.labels import LABELS
+from app.models.jobs import JobRun, JobStatus
+from app.security import current_user
+from jobs import retry_failed
+
+from .base import WuyeModelView, enum_select, local_time
+
+
+def preformatted(text) -> Markup:
+    return Markup("<pre>{}</pre>").format(escape(text)) if text else Markup("")
+
+
+class JobRunView(WuyeModelView):
+    datamodel = SQLAInterface(JobRun)
+    class_permission_name = "JobRun"
+    method_permission_name = {**WuyeModelView.method_permission_name, "retry": "write"}
+    base_permissions = ["can_read", "can_write"]
+    include_route_methods = {"list", "show", "action"}
+    base_filters = []
+    list_title = show_title = _l("Jobs")
+    enums = {"status": JobStatus}
+    list_columns = [
+        "enqueued_at",
+        "description",
+        "function",
+        "status",
+        "attempts",
+        "progress",
+        "finished_at",
+    ]
+    show_columns = [
+        "job_id",
+        "description",
+        "function",
+        "args",
+        "queue",
+        "depends_on",
+        "status",
+        "attempts",
+        "progress",
+        "error",
+        "enqueued_at",
+        "enqueued_by",
+        "started_at",
+        "finished_at",
+    ]
+    search_columns = ["status", "function", "job_id", "enqueued_at"]
+    search_form_extra_fields = {"status": enum_select(LABELS["status"], JobStatus)}
+    formatters_columns = {
+        "enqueued_at": local_time,
+        "started_at": local_time,
+        "finished_at": local_time,
+        "args": lambda args: json.dumps(args, ensure_ascii=False),
+        "error": preformatted,
+    }
+    base_order = ("id", "desc")
+
+    @action("retry", _l("Retry"), _l("Run this failed job again?"), "fa-redo", multiple=False)
+    def retry(self, item):
+        if retry_failed(item.job_id, by=current_user().username):
+            flash(gettext("The job is queued again."), "success")
+        else:
+            flash(gettext("Only a failed job can be retried."), "warning")
+        return redirect(url_for("JobRunView.show", pk=item.id))

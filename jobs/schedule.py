@@ -1,0 +1,144 @@
+"""Periodic jobs: one table, times in the business time zone (``WUYE_TIMEZONE``).
+
+Each entry runs once per *slot* (one firing of its cron expression). The slot's job id is
+``<name>-<YYYY-MM-DD-HHMM>`` in business time, so however many processes queue a slot, the
+job table's unique job id lets one job through. The job gets the slot's business date (ISO).
+
+- Redis mode: ``wuye worker`` calls ``register()`` when it starts: each entry's latest slot is
+  queued now unless it already ran (a night missed while every worker was down is caught up
+  once), and the next slot is handed to RQ's scheduler (``enqueue_at`` in UTC, unique id
+  ``fire-<slot id>``, so several workers register it once). When it fires, ``fire`` queues the
+  slot's job and registers the slot after: the chain needs no clock process of its own.
+- Embedded mode: a clock thread, started with the first request the server serves (never in
+  tests), queues each entry's latest slot every minute; a slot already in the job table is a no-op.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from croniter import croniter
+from flask import current_app
+from redis import Redis
+from rq import Queue
+from rq.exceptions import DuplicateJobError
+
+from app.services.settings import business_zone
+
+from . import enqueue
+from .ledger import check_ledger
+from .runner import RESULT_TTL, redis_connection
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    cron: str  # minute hour day-of-month month day-of-week, in business time
+    function: Callable[[str], None]  # takes the slot's business date, ISO
+
+    def key(self, slot: datetime) -> str:
+        return f"{self.name}-{slot:%Y-%m-%d-%H%M}"
+
+
+SCHEDULE = (Periodic("ledger-check", "30 2 * * *", check_ledger),)
+
+
+def _local(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(business_zone())
+
+
+def latest_slot(entry: Periodic, now: datetime | None = None) -> datetime:
+    """The entry's last slot at or before ``now``, in business time."""
+    start = _local(now).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return croniter(entry.cron, start).get_prev(datetime)
+
+
+def next_slot(entry: Periodic, now: datetime | None = None) -> datetime:
+    """The entry's first slot after ``now``, in business time."""
+    return croniter(entry.cron, _local(now)).get_next(datetime)
+
+
+def _enqueue_slot(entry: Periodic, slot: datetime) -> str:
+    return enqueue(
+        entry.function,
+        slot.date().isoformat(),
+        key=entry.key(slot),
+        description=f"{entry.name} {slot:%Y-%m-%d %H:%M}",
+    )
+
+
+def enqueue_due(now: datetime | None = None) -> list[str]:
+    """Queue each entry's latest slot (nothing new for a slot queued or run before); the ids."""
+    return [_enqueue_slot(entry, latest_slot(entry, now)) for entry in SCHEDULE]
+
+
+# --- Redis mode ------------------------------------------------------------------------------
+
+
+def _register_slot(connection: Redis, entry: Periodic, slot: datetime) -> None:
+    try:
+        Queue("default", connection=connection).enqueue_at(
+            slot.astimezone(UTC),
+            fire,
+            entry.name,
+            slot.isoformat(),
+            job_id=f"fire-{entry.key(slot)}",
+            unique=True,
+            result_ttl=RESULT_TTL,
+        )
+    except DuplicateJobError:
+        pass  # another worker registered the slot
+
+
+def register(connection: Redis, now: datetime | None = None) -> None:
+    """Catch up each entry's latest slot and hand its next one to RQ's scheduler."""
+    enqueue_due(now)
+    for entry in SCHEDULE:
+        _register_slot(connection, entry, next_slot(entry, now))
+
+
+def fire(name: str, slot: str) -> None:
+    """Run by RQ's scheduler at a slot: register the slot after, then queue this one's job."""
+    entry = next(e for e in SCHEDULE if e.name == name)
+    at = datetime.fromisoformat(slot)
+    with current_app.app_context():
+        _register_slot(redis_connection(), entry, next_slot(entry, at))
+        _enqueue_slot(entry, at)
+
+
+# --- Embedded mode ---------------------------------------------------------------------------
+
+_clock_lock = threading.Lock()
+_clock: threading.Thread | None = None
+
+
+def _tick_forever(app) -> None:
+    while True:
+        try:
+            with app.app_context():
+                enqueue_due()
+        except Exception:  # a locked or unreachable database: try again next minute
+            log.exception("periodic jobs could not be queued")
+        time.sleep(60 - datetime.now().second)
+
+
+def init_app(app) -> None:
+    """Embedded mode, outside tests: start the clock with the first request served (so that
+    commands such as ``db upgrade`` never start it)."""
+    if app.config["WUYE_REDIS_URL"] or app.testing:
+        return
+
+    @app.before_request
+    def _start_clock() -> None:
+        global _clock
+        with _clock_lock:
+            if _clock is None:
+                _clock = threading.Thread(
+                    target=_tick_forever, args=(app,), name="wuye-clock", daemon=True
+                )
+                _clock.start()

@@ -1,0 +1,75 @@
+"""The table of periodic jobs: slots in business time, registered once however many workers."""
+
+from datetime import UTC, datetime
+
+import pytest
+from croniter import croniter
+from rq import Queue
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import func, select
+
+import jobs
+from app.models import JobRun
+from jobs import KEY
+from jobs.runner import resolve
+from jobs.schedule import SCHEDULE, enqueue_due, latest_slot, next_slot, register
+
+LEDGER_CHECK = next(entry for entry in SCHEDULE if entry.name == "ledger-check")
+# 02:45 on 23 November in Shanghai (UTC+8), a quarter of an hour after the nightly check.
+NOW = datetime(2026, 11, 22, 18, 45, tzinfo=UTC)
+
+
+def test_slots_are_in_business_time(app):
+    with app.app_context():
+        latest, after = latest_slot(LEDGER_CHECK, NOW), next_slot(LEDGER_CHECK, NOW)
+        assert latest.isoformat() == "2026-11-23T02:30:00+08:00"
+        assert after.isoformat() == "2026-11-24T02:30:00+08:00"
+        assert LEDGER_CHECK.key(latest) == "ledger-check-2026-11-23-0230"
+        # At 02:29 the night's slot is still ahead; at 02:30 sharp it is due.
+        assert latest_slot(LEDGER_CHECK, datetime(2026, 11, 22, 18, 29, tzinfo=UTC)).day == 22
+        assert latest_slot(LEDGER_CHECK, datetime(2026, 11, 22, 18, 30, tzinfo=UTC)).day == 23
+
+
+@pytest.mark.parametrize("entry", SCHEDULE, ids=lambda e: e.name)
+def test_every_entry_is_a_job_at_a_valid_time(entry):
+    assert croniter.is_valid(entry.cron)
+    assert resolve(f"{entry.function.__module__}.{entry.function.__qualname__}") is entry.function
+    assert KEY.fullmatch(entry.key(datetime(2026, 12, 31, 23, 59, tzinfo=UTC)))
+
+
+def test_two_workers_register_each_slot_once(session, redis, work, job_row):
+    register(redis, NOW)
+    register(redis, NOW)  # a second worker starting
+
+    # The night's missed check is caught up, once; the next night's is scheduled, once.
+    rows = session.scalars(select(JobRun.job_id)).all()
+    assert rows == ["ledger-check-2026-11-23-0230"]
+    assert Queue("default", connection=redis).job_ids == rows
+    scheduled = ScheduledJobRegistry("default", connection=redis)
+    assert scheduled.get_job_ids() == ["fire-ledger-check-2026-11-24-0230"]
+    assert scheduled.get_scheduled_time("fire-ledger-check-2026-11-24-0230") == datetime(
+        2026, 11, 23, 18, 30, tzinfo=UTC
+    )
+
+    work()
+    assert job_row("ledger-check-2026-11-23-0230").status == "finished"
+    assert job_row("ledger-check-2026-11-23-0230").args == ["2026-11-23"]
+
+
+def test_a_slot_fires_through_rqs_scheduler_and_registers_the_next(session, redis, work, job_row):
+    register(redis, datetime(2020, 1, 1, tzinfo=UTC))  # its next slot is long past by now
+
+    work()  # RQ's scheduler moves the due slot to the queue; the worker fires it
+
+    assert job_row("ledger-check-2020-01-01-0230").status == "finished"  # caught up
+    assert job_row("ledger-check-2020-01-02-0230").status == "finished"  # fired
+    scheduled = ScheduledJobRegistry("default", connection=redis).get_job_ids()
+    assert scheduled == ["fire-ledger-check-2020-01-03-0230"]
+
+
+def test_embedded_mode_queues_the_latest_slot_once(session, job_row):
+    assert enqueue_due(NOW) == ["ledger-check-2026-11-23-0230"]
+    assert enqueue_due(NOW) == ["ledger-check-2026-11-23-0230"]
+    assert jobs.wait()
+    assert session.scalar(select(func.count()).select_from(JobRun)) == 1
+    assert job_row("ledger-check-2026-11-23-0230").status == "finished"
