@@ -87,6 +87,8 @@ MENU_CATEGORY = {
     "AuditLog": "Administration",
     "JobRun": "Administration",
     "OutboxMessage": "Documents",
+    "Arrears": "Collection",
+    "EarlyWarning": "Collection",
 }
 
 # Menu items that are no resource of their own (a form): shown to the roles holding
@@ -97,6 +99,7 @@ MENU_ITEMS = {
     "DailyClose": ("Payment", READ),
     "ImportStatementForm": ("StatementImport", WRITE),
     "StatementEntry": ("StatementImport", READ),  # the unmatched queue, part of the imports
+    "EarlyWarning": ("Arrears", READ),
 }
 
 MASTER_DATA = ("Community", "Building", "Unit", "Owner", "Ownership", "Tariff")
@@ -110,6 +113,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Waiver": (READ, APPROVE),
         "StatementImport": (READ,),
         "OutboxMessage": (READ,),
+        "Arrears": (READ,),
     },
     FINANCE: {
         **{r: (READ,) for r in (*MASTER_DATA, *BILLS, *PAYMENTS)},
@@ -119,6 +123,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Waiver": (READ,),
         "StatementImport": (READ, WRITE),  # upload statements, assign unmatched entries
         "OutboxMessage": (READ, WRITE),  # send failed messages again, mark letters posted
+        "Arrears": (READ,),
     },
     CUSTOMER_SERVICE: {
         "Community": (READ,),
@@ -131,6 +136,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Waiver": (READ, WRITE),
         "StatementImport": (READ,),
         "OutboxMessage": (READ,),
+        "Arrears": (READ,),
         PERSONAL_DATA: (VIEW_PERSONAL_DATA,),
     },
     COLLECTOR: {r: (READ,) for r in ("Community", "Building", "Unit", "Owner", "Ownership")},
@@ -146,6 +152,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
                 "StaffAssignment",
                 "AuditLog",
                 "OutboxMessage",
+                "Arrears",
             )
         },
         ALL_COMMUNITIES: (SEE_ALL,),

@@ -1,5 +1,6 @@
 """REST API under ``/api/v1``: one ``ModelRestApi`` per resource of the public contract."""
 
+from .arrears import APIS as ARREARS_APIS
 from .audit import AuditLogApi
 from .billing import APIS as BILLING_APIS
 from .exports import ExportApi
@@ -15,6 +16,7 @@ APIS = (
     *PAYMENT_APIS,
     *WAIVER_APIS,
     *STATEMENT_APIS,
+    *ARREARS_APIS,
     AuditLogApi,
     OutboxApi,
     ExportApi,

@@ -16,6 +16,7 @@ DEFAULTS = {
     "late_fee_daily_rate": "0.0005",
     "late_fee_grace_days": "0",
     "late_fee_cap_ratio": "1.0",
+    "warn_days": "7",  # early warning: bills falling due within this many days
     "quiet_hours": "21:00-08:00",  # business time: no SMS (or calls) then; empty = none
 }
 

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from app.security import MENU_CATEGORY
 
 from .accounts import AccountView, DailyCloseView
+from .arrears import ArrearsView, EarlyWarningView
 from .admin import AuditLogView, SettingView, StaffAssignmentView
 from .billing import (
     BillingRunFormView,
@@ -45,6 +46,7 @@ CATEGORIES = {
     "Tariffs": (_l("Tariffs"), "fa-yen-sign"),
     "Billing": (_l("Billing"), "fa-file-invoice-dollar"),
     "Payments": (_l("Payments"), "fa-cash-register"),
+    "Collection": (_l("Arrears and collection"), "fa-hand-holding-usd"),
     "Documents": (_l("Documents"), "fa-envelope-open-text"),
     "Administration": (_l("Administration"), "fa-cogs"),
 }
@@ -70,6 +72,8 @@ MENU = (
     (UnmatchedEntryView, "StatementEntry", _l("Unmatched entries"), "fa-question-circle"),
     (BankMappingView, "BankMapping", _l("Bank mappings"), "fa-university"),
     (OutboxView, "OutboxMessage", _l("Outbox"), "fa-paper-plane"),
+    (ArrearsView, "Arrears", _l("Arrears"), "fa-exclamation-circle"),
+    (EarlyWarningView, "EarlyWarning", _l("Early warning"), "fa-bell"),
     (StaffAssignmentView, "StaffAssignment", _l("Staff assignments"), "fa-user-tag"),
     (SettingView, "Setting", _l("Settings"), "fa-sliders-h"),
     (AuditLogView, "AuditLog", _l("Audit log"), "fa-clipboard-list"),

@@ -1,0 +1,95 @@
+"""Arrears as of a day: ``GET /api/v1/arrears/`` (overdue accounts), ``…/aging`` (per community
+and bucket) and ``…/warning`` (bills falling due or overdue). Query parameters, all optional:
+``as_of`` (YYYY-MM-DD, default today), ``community_id``; for the accounts also ``bucket``
+(``1-30``, ``31-90``, ``91-180``, ``181-365``, ``365+``) and ``min_amount``."""
+
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+
+from flask import request
+from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.security.decorators import permission_name, protect
+
+from app.extensions import db
+from app.security import visible_community_ids
+from app.services.arrears import aging_summary, early_warning, find_overdue_accounts, parse_query
+from app.services.errors import DomainError
+
+
+def _plain(value):
+    """JSON for a finder's value: amounts as decimal strings, dates in ISO form."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class ArrearsApi(BaseApi):
+    resource_name = "arrears"
+    class_permission_name = "Arrears"
+    method_permission_name = {"accounts": "read", "aging": "read", "warning": "read"}
+    openapi_spec_tag = "Arrears"
+    allow_browser_login = True
+
+    def _answer(self, finder, key: str, *filters: str):
+        try:
+            query = parse_query(request.args, visible_community_ids())
+        except DomainError as err:
+            return self.response(err.status, message=err.as_dict())
+        options = {name: getattr(query, name) for name in filters}
+        rows = finder(db.session, query.as_of, query.community_ids, **options)
+        return self.response(
+            200, as_of=query.as_of.isoformat(), **{key: [_plain(asdict(r)) for r in rows]}
+        )
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("accounts")
+    def accounts(self):
+        """Overdue accounts: unit, owner, overdue balance, oldest due date, days, bucket.
+        ---
+        get:
+          responses:
+            200: {description: "accounts, oldest debt first"}
+            400: {$ref: '#/components/responses/400'}
+            404: {$ref: '#/components/responses/404'}
+        """
+        return self._answer(find_overdue_accounts, "accounts", "bucket", "min_amount")
+
+    @expose("/aging", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("aging")
+    def aging(self):
+        """Per community: overdue units and amount in each aging bucket.
+        ---
+        get:
+          responses:
+            200: {description: "one row per community"}
+            400: {$ref: '#/components/responses/400'}
+        """
+        return self._answer(aging_summary, "communities")
+
+    @expose("/warning", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("warning")
+    def warning(self):
+        """The early-warning list: bills due within ``warn_days`` and bills overdue.
+        ---
+        get:
+          responses:
+            200: {description: "bills, soonest due first"}
+            400: {$ref: '#/components/responses/400'}
+        """
+        return self._answer(early_warning, "bills")
+
+
+APIS = (ArrearsApi,)
