@@ -9,11 +9,11 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select
+from sqlalchemy import exists, inspect, select
 from sqlalchemy.orm import Session
 
 from app.domain import checks
-from app.models import Building, Community, Owner, Ownership, Tariff, Unit
+from app.models import BillLine, Building, Community, Owner, Ownership, Tariff, Unit
 from app.models.types import (
     CYCLE_MONTHS,
     Basis,
@@ -269,6 +269,34 @@ def validate_tariff(session: Session, item: Tariff, problems: Problems) -> None:
         )
     if community_ok and item.code:
         _check_version(session, item, problems)
+    _check_terms_fixed(session, item, problems)
+
+
+BILLING_TERMS = ("community", "code", "basis", "price", "cycle_months", "property_types",
+                 "valid_from")
+
+
+def _check_terms_fixed(session: Session, item: Tariff, problems: Problems) -> None:
+    """Once published or billed, a tariff's billing terms are fixed (domain §2): a change of
+    price is a new version with its own notice. Its end date may still be set."""
+    if item.id is None:
+        return
+    state = inspect(item)
+    changed = [name for name in BILLING_TERMS if state.attrs[name].history.has_changes()]
+    if not changed:
+        return
+    published = state.attrs.published_on.history
+    was_published = (published.deleted or published.unchanged or [None])[0] is not None
+    billed = session.scalar(select(exists().where(BillLine.tariff_id == item.id)))
+    if was_published or billed:
+        for name in changed:
+            problems.add(
+                name,
+                _l(
+                    "This tariff is published or billed: add a new version (same code, "
+                    "a later start) instead of changing it."
+                ),
+            )
 
 
 def _check_version(session: Session, item: Tariff, problems: Problems) -> None:

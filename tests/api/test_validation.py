@@ -1,5 +1,8 @@
 """Bad input through the API: 400 (409 for a duplicate) naming the field, nothing written."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import func, select
 
@@ -90,3 +93,16 @@ def test_a_new_tariff_version_ends_the_previous_one(client, api, session):
     old = session.scalar(select(Tariff).where(Tariff.community_id == 1, Tariff.code == "WYF",
                                               Tariff.valid_from < body["valid_from"]))
     assert old.valid_to.isoformat() == "2026-06-30"
+
+
+def test_a_published_tariffs_price_is_not_edited_in_place(client, api, session):
+    tariff = session.scalar(select(Tariff).where(Tariff.community_id == 1))
+    tariff.published_on = date(2025, 11, 1)
+    session.commit()
+    before = tariff.price
+    response = client.put(f"/api/v1/tariff/{tariff.id}", json={"price": "3.1000"},
+                          headers=api("Admin"))
+    assert response.status_code == 400
+    assert "price" in response.json["message"]
+    session.expire_all()
+    assert session.get(Tariff, tariff.id).price == before != Decimal("3.1000")

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Building, Community, Owner, Ownership, Setting, Tariff, Unit
+from app.services.billing import run_billing
 from app.services.errors import DomainError
 from app.services.masterdata import validate
 from tests.factories import make_building, make_ownership, make_unit
@@ -204,6 +205,38 @@ class TestTariffVersions:
     def test_bad_terms_are_refused(self, session, values, field):
         tariff = self.version(session, date(2026, 1, 1), None, code="NEW", **values)
         assert field in refused(session, tariff)
+
+
+class TestFixedTerms:
+    """A published or billed tariff keeps its terms: a new price is a new version."""
+
+    def tariff(self, session):
+        return session.scalar(select(Tariff).where(Tariff.community_id == 1))
+
+    def test_an_unpublished_unbilled_tariff_may_still_be_corrected(self, session):
+        tariff = self.tariff(session)
+        tariff.price = Decimal("2.90")
+        validate(session, tariff)
+
+    def test_a_published_tariff_keeps_its_price(self, session):
+        tariff = self.tariff(session)
+        tariff.published_on = date(2025, 11, 1)
+        session.flush()
+        tariff.price, tariff.cycle_months = Decimal("2.90"), 3
+        assert set(refused(session, tariff)) == {"price", "cycle_months"}
+
+    def test_publishing_and_correcting_at_once_is_allowed(self, session):
+        tariff = self.tariff(session)
+        tariff.published_on, tariff.price = date(2025, 11, 1), Decimal("2.90")
+        validate(session, tariff)
+
+    def test_a_billed_tariff_keeps_its_terms_but_may_end(self, session):
+        run_billing(session, date(2026, 1, 1), community_id=1)
+        tariff = self.tariff(session)
+        tariff.valid_to = date(2026, 12, 31)
+        validate(session, tariff)
+        tariff.property_types = "residential,commercial"
+        assert "property_types" in refused(session, tariff)
 
 
 def test_factories_make_valid_rows(session, building):
