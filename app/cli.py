@@ -1,5 +1,6 @@
 """``flask --app app wuye …``: thin commands over the services, one transaction each."""
 
+from datetime import date
 from pathlib import Path
 
 import click
@@ -7,15 +8,22 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+import jobs
 from app.domain.money import to_fen
 from app.domain.periods import parse_month
 from app.extensions import unit_of_work
-from app.models import Community, StaffAssignment
+from app.models import Community, NoticeBatch, StaffAssignment
 from app.services.audit import acting_as
 from app.services.billing import run_billing
+from app.services.delivery import files_dir
 from app.services.demo import seed_demo
+from app.services.dunning import scan_dunning
 from app.services.errors import DomainError
+from app.services.notices import batch_notices, start_notice_batches
+from app.services.settings import business_date
 from app.services.statements import import_statement
+from jobs.dunning import dispatch as dispatch_dunning
+from jobs.notices import run_notice_batch
 from jobs.runner import JobWorker, redis_connection
 from jobs.schedule import register
 
@@ -60,22 +68,30 @@ def assign_staff_command(username: str, code: str) -> None:
 LISTED_FAILURES = 20
 
 
+def _month(period: str):
+    start = parse_month(period)
+    if start is None:
+        raise click.BadParameter("expected YYYY-MM, e.g. 2026-03", param_hint="--period")
+    return start
+
+
+def _community_id(session, code: str) -> int:
+    community_id = session.scalar(select(Community.id).where(Community.code == code))
+    if community_id is None:
+        raise click.BadParameter(f"no community {code!r}", param_hint="--community")
+    return community_id
+
+
 @wuye.command("bill-run")
 @click.option("--period", required=True, help="Month to bill, YYYY-MM.")
 @click.option("--community", "code", help="Community code (default: every community).")
 @click.option("--dry-run", is_flag=True, help="Preview: print the figures, write nothing.")
 def bill_run_command(period: str, code: str | None, dry_run: bool) -> None:
     """Bill every billable unit for a month; a re-run adds only what is missing."""
-    start = parse_month(period)
-    if start is None:
-        raise click.BadParameter("expected YYYY-MM, e.g. 2026-03", param_hint="--period")
+    start = _month(period)
     try:
         with acting_as("cli"), unit_of_work() as session:
-            community_id = None
-            if code is not None:
-                community_id = session.scalar(select(Community.id).where(Community.code == code))
-                if community_id is None:
-                    raise click.BadParameter(f"no community {code!r}", param_hint="--community")
+            community_id = None if code is None else _community_id(session, code)
             result = run_billing(session, start, community_id, dry_run=dry_run, actor="cli")
     except DomainError as err:
         raise click.ClickException(err.as_text()) from err
@@ -91,6 +107,63 @@ def bill_run_command(period: str, code: str | None, dry_run: bool) -> None:
     if len(result.failed) > LISTED_FAILURES:
         click.echo(f"  … and {len(result.failed) - LISTED_FAILURES} more")
     click.echo(f"total: {to_fen(result.total)}")
+
+
+NOTICE_PROGRESS_SECONDS = 10
+
+
+@wuye.command("notices")
+@click.option("--period", required=True, help="Month of the bills, YYYY-MM.")
+@click.option("--community", "code", help="Community code (default: every community billed).")
+def notices_command(period: str, code: str | None) -> None:
+    """Payment-notice PDFs for a month: one batch per community, rendered by background jobs.
+
+    With Redis the workers render them and this prints the batch and job ids; in embedded mode
+    it waits for them and prints the files. Starting a batch again resumes it.
+    """
+    start = _month(period)
+    try:
+        with acting_as("cli"), unit_of_work() as session:
+            community_id = None if code is None else _community_id(session, code)
+            started = start_notice_batches(session, start, community_id, actor="cli")
+            batches = [(batch.id, str(batch), batch.notices, new) for batch, new in started]
+    except DomainError as err:
+        raise click.ClickException(err.as_text()) from err
+    for batch_id, name, notices, new in batches:
+        with acting_as("cli"):
+            queued = run_notice_batch(batch_id)
+        click.echo(
+            f"batch: {batch_id}  {name}  notices: {notices}"
+            + ("" if new else "  (started before)")
+        )
+        click.echo(f"jobs: {' '.join(queued) or '-'}")
+    if redis_connection() is not None:
+        return
+    while not jobs.wait(NOTICE_PROGRESS_SECONDS):
+        with unit_of_work() as session:
+            for batch_id, name, *_ in batches:
+                click.echo(f"{name}: {session.get(NoticeBatch, batch_id).progress()}")
+    failed = False
+    with unit_of_work() as session:
+        for batch_id, _name, *_ in batches:
+            failed |= _print_files(session, session.get(NoticeBatch, batch_id))
+    if failed:
+        raise SystemExit(1)
+
+
+def _print_files(session, batch) -> bool:
+    """Print a finished batch's files, or why it failed; whether it failed."""
+    failure = batch.failure()
+    if failure is not None:
+        reason = failure.error.strip().splitlines()[-1]
+        click.echo(f"{batch}: failed in job {failure.job_id}: {reason}")
+        return True
+    root = files_dir()
+    click.echo(f"{batch}: {batch.notices} notices, {batch.pages} pages")
+    click.echo(f"merged: {root / batch.merged_file}")
+    for notice in batch_notices(session, batch.id):
+        click.echo(f"{notice.unit.code}: {root / notice.file}")
+    return False
 
 
 @wuye.command("import-statement")
@@ -118,6 +191,27 @@ def import_statement_command(file: str, fmt: str) -> None:
         click.echo(f"{where}: {problem.message}")
     if result.errors:
         raise SystemExit(1)
+
+
+@wuye.command("dunning-scan")
+@click.option("--as-of", "as_of", help="Business date to scan for, YYYY-MM-DD (default today).")
+def dunning_scan_command(as_of: str | None) -> None:
+    """Record the dunning actions due on a day; a second scan of the same day adds nothing."""
+    try:
+        day = date.fromisoformat(as_of) if as_of else business_date()
+    except ValueError:
+        raise click.BadParameter("expected YYYY-MM-DD", param_hint="--as-of") from None
+    with acting_as("cli"), unit_of_work() as session:
+        result = scan_dunning(session, day, actor="cli")
+    with acting_as("cli"):
+        dispatch_dunning(result)
+    click.echo(f"as of: {day.isoformat()}")
+    click.echo(f"actions created: {result.actions_created}")
+    click.echo(f"cases opened: {result.cases_opened}  closed: {result.cases_closed}")
+    click.echo(
+        f"held: paused {result.paused}  minimum gap {result.deferred}"
+        f"  awaiting the formal demand {result.awaiting_demand}"
+    )
 
 
 @wuye.command("worker")

@@ -28,6 +28,7 @@ READ, WRITE, DELETE, EXPORT = "can_read", "can_write", "can_delete", "can_export
 APPROVE = "can_approve"
 PERSONAL_DATA, VIEW_PERSONAL_DATA = "PersonalData", "can_view_personal_data"
 ALL_COMMUNITIES, SEE_ALL = "AllCommunities", "can_see_all"
+TASKS, ALL_TASKS = "CollectionTask", "can_see_all_tasks"  # without it: only one's own tasks
 
 # Screen methods and API methods mapped onto the shared verbs (FAB prefixes them with "can_").
 VIEW_METHODS = {
@@ -87,8 +88,18 @@ MENU_CATEGORY = {
     "AuditLog": "Administration",
     "JobRun": "Administration",
     "OutboxMessage": "Documents",
+    "NoticeBatchForm": "Documents",
+    "NoticeBatch": "Documents",
     "Arrears": "Collection",
     "EarlyWarning": "Collection",
+    "DunningLevel": "Collection",
+    "DunningAction": "Collection",
+    "DunningCase": "Collection",
+    "LegalProposal": "Collection",
+    "CampaignForm": "Collection",
+    "CollectionCampaign": "Collection",
+    "CollectionTask": "Collection",
+    "MyTasks": "Collection",
 }
 
 # Menu items that are no resource of their own (a form): shown to the roles holding
@@ -99,7 +110,12 @@ MENU_ITEMS = {
     "DailyClose": ("Payment", READ),
     "ImportStatementForm": ("StatementImport", WRITE),
     "StatementEntry": ("StatementImport", READ),  # the unmatched queue, part of the imports
+    "NoticeBatchForm": ("NoticeBatch", WRITE),
     "EarlyWarning": ("Arrears", READ),
+    "DunningCase": ("DunningAction", READ),  # cases and legal proposals: views of the actions
+    "LegalProposal": ("DunningAction", READ),
+    "CampaignForm": ("CollectionCampaign", WRITE),
+    "MyTasks": (TASKS, WRITE),  # those who make the calls
 }
 
 MASTER_DATA = ("Community", "Building", "Unit", "Owner", "Ownership", "Tariff")
@@ -114,6 +130,11 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "StatementImport": (READ,),
         "OutboxMessage": (READ,),
         "Arrears": (READ,),
+        "DunningLevel": (READ,),
+        "DunningAction": (READ, APPROVE),
+        "NoticeBatch": (READ,),
+        "CollectionCampaign": (READ, WRITE),
+        TASKS: (READ, ALL_TASKS),
     },
     FINANCE: {
         **{r: (READ,) for r in (*MASTER_DATA, *BILLS, *PAYMENTS)},
@@ -124,6 +145,9 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "StatementImport": (READ, WRITE),  # upload statements, assign unmatched entries
         "OutboxMessage": (READ, WRITE),  # send failed messages again, mark letters posted
         "Arrears": (READ,),
+        **{r: (READ,) for r in ("DunningLevel", "DunningAction")},
+        "NoticeBatch": (READ, WRITE),  # start notice batches, retry a failed one
+        "CollectionCampaign": (READ,),
     },
     CUSTOMER_SERVICE: {
         "Community": (READ,),
@@ -137,9 +161,16 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "StatementImport": (READ,),
         "OutboxMessage": (READ,),
         "Arrears": (READ,),
+        **{r: (READ,) for r in ("DunningLevel", "DunningAction")},
+        "NoticeBatch": (READ,),
+        "CollectionCampaign": (READ,),
+        TASKS: (READ, WRITE, ALL_TASKS),  # records contacts on any task of its communities
         PERSONAL_DATA: (VIEW_PERSONAL_DATA,),
     },
-    COLLECTOR: {r: (READ,) for r in ("Community", "Building", "Unit", "Owner", "Ownership")},
+    COLLECTOR: {
+        **{r: (READ,) for r in ("Community", "Building", "Unit", "Owner", "Ownership")},
+        TASKS: (READ, WRITE),  # its own tasks only; their owners' phones unmasked
+    },
     AUDITOR: {
         **{
             r: (READ, EXPORT)
@@ -153,8 +184,13 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
                 "AuditLog",
                 "OutboxMessage",
                 "Arrears",
+                "DunningLevel",
+                "DunningAction",
+                "NoticeBatch",
+                "CollectionCampaign",
             )
         },
+        TASKS: (READ, EXPORT, ALL_TASKS),
         ALL_COMMUNITIES: (SEE_ALL,),
         "StatementImport": (READ, EXPORT),
         "JobRun": (READ,),
@@ -299,3 +335,30 @@ class StatementImportScope(BaseFilter):
         )
         mine = self.model.imported_by == (user.username if user is not None else None)
         return query.filter(or_(mine, self.model.id.in_(visible)))
+
+
+def sees_only_own_tasks() -> bool:
+    """A collector sees only the collection tasks assigned to it (the system sees all)."""
+    return not acting_as_system() and not has_permission(ALL_TASKS, TASKS)
+
+
+def task_in_scope(task) -> bool:
+    """Whether the current user may see collection ``task``."""
+    if not in_scope(task):
+        return False
+    user = current_user()
+    return not sees_only_own_tasks() or (user is not None and task.assignee_id == user.id)
+
+
+class TaskScope(CommunityScope):
+    """Collection tasks of the user's communities; only its own for a collector."""
+
+    def apply(self, query, value):
+        query = super().apply(query, value)
+        if sees_only_own_tasks():
+            user = current_user()
+            query = query.filter(self.model.assignee_id == (user.id if user else None))
+        return query
+
+
+TASKS_SCOPED = [["id", TaskScope, None]]

@@ -29,6 +29,7 @@ from rq.exceptions import DuplicateJobError
 from app.services.settings import business_zone
 
 from . import enqueue
+from .dunning import scan as scan_dunning
 from .ledger import check_ledger
 from .runner import RESULT_TTL, redis_connection
 
@@ -45,7 +46,10 @@ class Periodic:
         return f"{self.name}-{slot:%Y-%m-%d-%H%M}"
 
 
-SCHEDULE = (Periodic("ledger-check", "30 2 * * *", check_ledger),)
+SCHEDULE = (
+    Periodic("ledger-check", "30 2 * * *", check_ledger),
+    Periodic("dunning-scan", "0 6 * * *", scan_dunning),  # SMS wait for the quiet hours' end
+)
 
 
 def _local(now: datetime | None) -> datetime:

@@ -5,17 +5,30 @@ them out. Labels of enumerations stay lazy, so they are translated in the docume
 when rendered. Rows outside the user's communities are unknown, as in the services.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from app.domain.collection import ACTION_OF
+from app.domain.masking import mask_phone
 from app.domain.money import ZERO
 from app.domain.numerals import amount_in_capitals
-from app.models import Bill, Community, Receipt
+from app.models import Bill, Community, DunningAction, Receipt
+from app.models.collection import ContactOutcome, TaskAction
+from app.models.dunning import DunningActionKind
+from app.models.outbox import OutboxStatus
 from app.models.types import Basis, BillStatus, PaymentMethod
 from app.security import in_scope
 from app.services.accounts import Statement, account_statement
+from app.services.collection import get_campaign
+from app.services.dunning import (
+    case_letters,
+    evidence_number,
+    letter_actions,
+    letter_number,
+    unpaid_items,
+)
 from app.services.errors import DomainError, NotFoundError
 from app.services.settings import business_date, business_zone
 
@@ -137,4 +150,150 @@ def receipt_context(session, receipt_id: int) -> dict:
         "credit_added": payment.amount - allocated,
         "total": payment.amount,
         "total_in_words": amount_in_capitals(Decimal(payment.amount)),
+    }
+
+
+def _statement_rows(statement: Statement, bill_ids: set[int] | None = None) -> list[dict]:
+    return [
+        {
+            "number": line.number,
+            "period_start": line.period_start,
+            "period_end": line.period_end,
+            "due_date": line.due_date,
+            "principal": line.principal_due,
+            "late_fee": line.balance - line.principal_due,
+            "balance": line.balance,
+        }
+        for line in statement.lines
+        if line.balance > 0 and (bill_ids is None or line.bill_id in bill_ids)
+    ]
+
+
+def dunning_letter_context(session, owner_id: int, as_of: date) -> dict:
+    """The formal dunning letter (正式催缴函, domain §6) to an owner: per unit, each overdue bill
+    with its late fee to ``as_of``, the total, and the deadline of the demand.
+
+    :raises DomainError: the owner has no letter due that day.
+    """
+    letters = [a for a in letter_actions(session, owner_id, as_of) if a.kind == "letter"]
+    if not letters:
+        raise DomainError(owner_id=_l("No formal letter is due to this owner on that day."))
+    bills = unpaid_items(session, owner_id, as_of - timedelta(days=1))
+    units = []
+    for unit_id in dict.fromkeys(bill.unit_id for bill in bills):
+        statement = account_statement(session, unit_id, as_of)
+        rows = _statement_rows(statement, {bill.id for bill in bills})
+        total = sum((row["balance"] for row in rows), ZERO)
+        units.append({"unit": statement.unit_code, "bills": rows, "total": total})
+    community = letters[0].community
+    return {
+        "number": letter_number(owner_id, as_of),
+        "issuer": issuer(community),
+        "stamp": None,
+        "issued_on": as_of,
+        "community": community.name,
+        "owner": letters[0].owner.name,
+        "units": units,
+        "total": sum((unit["total"] for unit in units), ZERO),
+        "deadline": letters[0].deadline,
+        "payee": {
+            "name": community.payee_name,
+            "bank": community.payee_bank,
+            "account": community.payee_account,
+        },
+    }
+
+
+def evidence_pack_context(session, action_id: int) -> dict:
+    """The evidence pack (证据材料) of an approved legal proposal: the case's actions, the
+    delivery records of what was written to the owner, the contact log (collection calls;
+    empty until they are recorded) and the account statement as of today. The formal letters
+    themselves are appended to the PDF by the job."""
+    action = session.get(DunningAction, action_id)
+    if action is None or not in_scope(action):
+        raise NotFoundError(action_id=_l("Unknown legal proposal."))
+    case, zone = action.case, business_zone()
+    messages = {a.outbox_message.id: a.outbox_message for a in case.actions if a.outbox_message}
+    statement = account_statement(session, case.unit_id, business_date())
+    return {
+        "number": evidence_number(action),
+        "issuer": issuer(action.community),
+        "stamp": None,
+        "community": action.community.name,
+        "unit": case.unit.code,
+        "owner": case.owner.name if case.owner else "",
+        "opened_on": case.opened_on,
+        "proposed_on": action.scheduled_on,
+        "amount": action.amount,
+        "days_overdue": action.days_overdue,
+        "decided_by": action.decided_by or "",
+        "decided_at": action.decided_at.astimezone(zone) if action.decided_at else None,
+        "decision_note": action.decision_note or "",
+        "actions": [
+            {
+                "on": a.scheduled_on,
+                "level": a.level,
+                "kind": DunningActionKind(a.kind).label,
+                "channel": a.channel,
+                "by": a.created_by,
+                "outcome": a.outcome,
+            }
+            for a in case.actions
+        ],
+        "deliveries": [
+            {
+                "created_at": m.created_at.astimezone(zone),
+                "channel": m.channel,
+                "subject": m.subject,
+                "status": OutboxStatus(m.status).label,
+                "sent_at": m.sent_at.astimezone(zone) if m.sent_at else None,
+                "reference": m.reference or "",
+            }
+            for m in sorted(messages.values(), key=lambda m: m.id)
+        ],
+        "contacts": [],
+        "statement": _statement_rows(statement),
+        "credit": statement.credit,
+        "total_due": statement.total_due,
+        "as_of": statement.as_of,
+        "letters": case_letters(action),  # appended to the PDF
+    }
+
+
+def task_sheet_context(session, campaign_id: int, assignee_id: int, reveal: bool) -> dict:
+    """One staff member's task sheet (清欠任务单) of a campaign; phones masked unless ``reveal``.
+
+    :raises NotFoundError: for a campaign the user may not see or staff without tasks in it.
+    """
+    campaign = get_campaign(session, campaign_id)
+    tasks = sorted(
+        (t for t in campaign.tasks if t.assignee_id == assignee_id), key=lambda t: t.unit.code
+    )
+    if not tasks:
+        raise NotFoundError(assignee_id=_l("No task of this campaign is assigned to them."))
+    staff = tasks[0].assignee
+    return {
+        "number": f"{campaign.community.code}-{campaign.id:04d}-{staff.username}",
+        "issuer": issuer(campaign.community),
+        "stamp": None,
+        "campaign": campaign.name,
+        "community": campaign.community.name,
+        "started_on": campaign.started_on,
+        "first_contact_by": campaign.first_contact_by,
+        "staff": f"{staff.last_name}{staff.first_name} ({staff.username})",
+        "tasks": [
+            {
+                "unit": t.unit.code,
+                "owner": t.owner.name if t.owner else "",
+                "phone": t.phone if reveal else mask_phone(t.phone),
+                "arrears": t.arrears_at_start,
+                "days_overdue": t.days_overdue_at_start,
+            }
+            for t in tasks
+        ],
+        "total": sum((t.arrears_at_start for t in tasks), ZERO),
+        "outcomes": [
+            (ContactOutcome(outcome).label, TaskAction(action).label)
+            for outcome, action in ACTION_OF.items()
+        ],
     }

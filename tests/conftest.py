@@ -154,6 +154,13 @@ def login(client):
     return sign_in
 
 
+@pytest.fixture
+def files_dir(app, tmp_path, monkeypatch):
+    """A ``WUYE_FILES_DIR`` of the test's own (the app's lasts the whole run)."""
+    monkeypatch.setitem(app.config, "WUYE_FILES_DIR", str(tmp_path))
+    return tmp_path
+
+
 # --- PostgreSQL: a private server for the run (tests/postgres.py) -------------------------------
 
 

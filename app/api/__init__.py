@@ -3,6 +3,8 @@
 from .arrears import APIS as ARREARS_APIS
 from .audit import AuditLogApi
 from .billing import APIS as BILLING_APIS
+from .collection import APIS as COLLECTION_APIS
+from .dunning import APIS as DUNNING_APIS
 from .exports import ExportApi
 from .masterdata import APIS as MASTER_DATA_APIS
 from .outbox import OutboxApi
@@ -17,6 +19,8 @@ APIS = (
     *WAIVER_APIS,
     *STATEMENT_APIS,
     *ARREARS_APIS,
+    *DUNNING_APIS,
+    *COLLECTION_APIS,
     AuditLogApi,
     OutboxApi,
     ExportApi,

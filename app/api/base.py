@@ -64,8 +64,12 @@ class WuyeModelApi(ModelRestApi):
     #: Personal-data columns: masked unless the user may see them; a reveal is audited.
     personal_fields: tuple[str, ...] = ()
 
+    def may_reveal(self) -> bool:
+        """Whether the user sees this resource's personal fields unmasked."""
+        return can_view_personal_data()
+
     def _guard(self, rows: list[dict]) -> None:
-        if can_view_personal_data():
+        if self.may_reveal():
             ids = [row.get("id") for row in rows]
             details = {"ids": ids, "fields": list(self.personal_fields)}
             with unit_of_work() as session:
@@ -150,7 +154,7 @@ class WuyeModelApi(ModelRestApi):
             order_column or "id",
             order_direction or "asc",
         )
-        masked = not can_view_personal_data()
+        masked = not self.may_reveal()
         details = {"format": fmt, "filters": args.get("filters", []), "masked": masked}
         with unit_of_work() as session:
             record(session, "export", self.datamodel.obj.__tablename__, details=details)

@@ -2,7 +2,10 @@
 
 from .audit import AuditLog
 from .billing import Bill, BillingRun, BillLine
+from .collection import CollectionCampaign, CollectionTask, ContactAttempt
+from .dunning import DunningAction, DunningCase, DunningLevel
 from .jobs import JobRun
+from .notices import Notice, NoticeBatch
 from .outbox import OutboxMessage
 from .owner import Owner, Ownership
 from .payments import Allocation, Payment, Receipt, ReceiptCounter
@@ -21,8 +24,16 @@ __all__ = [
     "BillLine",
     "BillingRun",
     "Building",
+    "CollectionCampaign",
+    "CollectionTask",
     "Community",
+    "ContactAttempt",
+    "DunningAction",
+    "DunningCase",
+    "DunningLevel",
     "JobRun",
+    "Notice",
+    "NoticeBatch",
     "OutboxMessage",
     "Owner",
     "Ownership",

@@ -88,12 +88,17 @@ def files_dir() -> Path:
     return Path(current_app.config["WUYE_FILES_DIR"]).resolve()
 
 
-def attachment_path(message: OutboxMessage) -> Path | None:
-    """The message's PDF on disk; None if it has none or the path leaves the files folder."""
-    if not message.attachment:
+def stored_file(relative: str | None) -> Path | None:
+    """A file stored under ``WUYE_FILES_DIR``; None for none, or a path leaving that folder."""
+    if not relative:
         return None
-    path = (files_dir() / message.attachment).resolve()
+    path = (files_dir() / relative).resolve()
     return path if path.is_relative_to(files_dir()) else None
+
+
+def attachment_path(message: OutboxMessage) -> Path | None:
+    """The message's PDF on disk, if it has one."""
+    return stored_file(message.attachment)
 
 
 def queue_message(

@@ -18,6 +18,10 @@ DEFAULTS = {
     "late_fee_cap_ratio": "1.0",
     "warn_days": "7",  # early warning: bills falling due within this many days
     "quiet_hours": "21:00-08:00",  # business time: no SMS (or calls) then; empty = none
+    "min_amount": "1.00",  # dunning: no action for a smaller balance
+    "min_gap_days": "5",  # dunning: at most one reminder per owner in this many days
+    "letter_deadline_days": "15",  # dunning: days a formal letter gives to pay
+    "first_contact_days": "3",  # collection campaign: days to reach every owner
 }
 
 

@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 from app.security import MENU_CATEGORY
 
 from .accounts import AccountView, DailyCloseView
-from .arrears import ArrearsView, EarlyWarningView
 from .admin import AuditLogView, SettingView, StaffAssignmentView
+from .arrears import ArrearsView, EarlyWarningView
 from .billing import (
     BillingRunFormView,
     BillingRunView,
@@ -14,6 +14,22 @@ from .billing import (
     BillView,
     CancelBillView,
     ReissueBillView,
+)
+from .collection import (
+    CampaignFormView,
+    CampaignReportView,
+    CollectionCampaignView,
+    CollectionTaskView,
+    ContactFormView,
+    MyTasksView,
+)
+from .dunning import (
+    ApproveLegalView,
+    DunningActionView,
+    DunningCaseView,
+    DunningLevelView,
+    LegalProposalView,
+    RejectLegalView,
 )
 from .jobs import JobRunView
 from .masterdata import (
@@ -24,6 +40,7 @@ from .masterdata import (
     TariffView,
     UnitView,
 )
+from .notices import NoticeBatchFormView, NoticeBatchView, NoticeView
 from .outbox import OutboxView
 from .payments import (
     PaymentView,
@@ -72,8 +89,18 @@ MENU = (
     (UnmatchedEntryView, "StatementEntry", _l("Unmatched entries"), "fa-question-circle"),
     (BankMappingView, "BankMapping", _l("Bank mappings"), "fa-university"),
     (OutboxView, "OutboxMessage", _l("Outbox"), "fa-paper-plane"),
+    (NoticeBatchFormView, "NoticeBatchForm", _l("Print payment notices"), "fa-print"),
+    (NoticeBatchView, "NoticeBatch", _l("Notice batches"), "fa-copy"),
     (ArrearsView, "Arrears", _l("Arrears"), "fa-exclamation-circle"),
     (EarlyWarningView, "EarlyWarning", _l("Early warning"), "fa-bell"),
+    (MyTasksView, "MyTasks", _l("My tasks today"), "fa-phone"),
+    (CampaignFormView, "CampaignForm", _l("New collection campaign"), "fa-bullhorn"),
+    (CollectionCampaignView, "CollectionCampaign", _l("Collection campaigns"), "fa-flag"),
+    (CollectionTaskView, "CollectionTask", _l("Collection tasks"), "fa-tasks"),
+    (DunningCaseView, "DunningCase", _l("Dunning cases"), "fa-folder-open"),
+    (DunningActionView, "DunningAction", _l("Dunning actions"), "fa-history"),
+    (LegalProposalView, "LegalProposal", _l("Legal action proposals"), "fa-gavel"),
+    (DunningLevelView, "DunningLevel", _l("Dunning levels"), "fa-layer-group"),
     (StaffAssignmentView, "StaffAssignment", _l("Staff assignments"), "fa-user-tag"),
     (SettingView, "Setting", _l("Settings"), "fa-sliders-h"),
     (AuditLogView, "AuditLog", _l("Audit log"), "fa-clipboard-list"),
@@ -92,6 +119,11 @@ WITHOUT_MENU = (
     AccountView,
     StatementEntryView,
     AssignEntryFormView,
+    NoticeView,
+    CampaignReportView,
+    ContactFormView,
+    ApproveLegalView,
+    RejectLegalView,
 )
 
 

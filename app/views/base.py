@@ -74,11 +74,12 @@ def yes_no(value) -> str:
     return str(_l("Yes") if value else _l("No"))
 
 
-def masked(field: str):
-    """A list/show formatter: ``field`` masked unless the user may see personal data."""
+def masked(field: str, allowed=can_view_personal_data):
+    """A list/show formatter: ``field`` masked unless ``allowed()`` (the user may see personal
+    data)."""
 
     def fmt(value):
-        return value if can_view_personal_data() else MASKERS[field](value)
+        return value if allowed() else MASKERS[field](value)
 
     return fmt
 
@@ -105,14 +106,18 @@ class WuyeModelView(ModelView):
         self.formatters_columns = {
             **{col: blank_if_none for col in nullable},
             **{col: enum_label(enum) for col, enum in self.enums.items()},
-            **{field: masked(field) for field in self.personal_fields},
+            **{field: masked(field, self.may_reveal) for field in self.personal_fields},
             **(self.formatters_columns or {}),
         }
         self._scope_relation_fields()
         super().__init__(**kwargs)
 
+    def may_reveal(self) -> bool:
+        """Whether the user sees this screen's personal fields unmasked."""
+        return can_view_personal_data()
+
     def _reveal(self, ids) -> None:
-        if self.personal_fields and ids and can_view_personal_data():
+        if self.personal_fields and ids and self.may_reveal():
             with unit_of_work() as session:
                 record(
                     session,
@@ -180,6 +185,9 @@ class RowActionView(BaseView):
         """Do it; return the success message and the URL to go to."""
         raise NotImplementedError
 
+    def after_commit(self, pk: int) -> None:
+        """What follows a committed operation (queueing a job, say); nothing by default."""
+
     @expose("/<int:pk>", methods=["GET", "POST"])
     @has_access
     def confirm(self, pk: int):
@@ -191,6 +199,7 @@ class RowActionView(BaseView):
             except DomainError as err:
                 flash(refusal_text(err), "danger")
             else:
+                self.after_commit(pk)
                 flash(message, "success")
                 return redirect(url)
         return self.render_template(

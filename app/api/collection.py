@@ -1,0 +1,232 @@
+"""Collection campaigns and tasks (domain §7).
+
+``collection_campaign``: list and get; ``POST /`` creates one from filters (a manager), ``POST
+/<id>/close`` ends it, ``GET /<id>/report?as_of=`` is the campaign report. ``collection_task``:
+list and get (a collector: only its own tasks, with the owner's phone unmasked); ``POST
+/<id>/contact`` records a contact attempt. Nothing else writes either resource.
+"""
+
+from flask import request
+from flask_appbuilder.api import expose, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name, protect
+
+from app.extensions import db
+from app.models import CollectionCampaign, CollectionTask
+from app.security import TASKS_SCOPED, current_user, sees_only_own_tasks
+from app.services.collection import (
+    StaffResult,
+    campaign_report,
+    close_campaign,
+    create_campaign,
+    record_contact,
+)
+from app.services.errors import DomainError
+
+from .base import WuyeModelApi
+
+
+def campaign_fields(campaign: CollectionCampaign) -> dict:
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "status": campaign.status,
+        "started_on": campaign.started_on.isoformat(),
+        "first_contact_by": campaign.first_contact_by.isoformat(),
+        "tasks": len(campaign.tasks),
+    }
+
+
+def result_fields(row: StaffResult) -> dict:
+    return {
+        "user_id": row.user_id,
+        "staff": row.name,
+        "units": row.units,
+        "contacted": row.contacted,
+        "promised": row.promised,
+        "arrears_at_start": str(row.arrears),
+        "collected": str(row.collected),
+        "clearance_rate": None if row.rate is None else str(row.rate),
+        "score": row.score,
+    }
+
+
+class CollectionCampaignApi(WuyeModelApi):
+    resource_name = "collection_campaign"
+    class_permission_name = "CollectionCampaign"
+    method_permission_name = {
+        **WuyeModelApi.method_permission_name,
+        "close": "write",
+        "report": "read",
+    }
+    datamodel = SQLAInterface(CollectionCampaign)
+    include_route_methods = {"get", "get_list", "info", "export", "post", "close", "report"}
+    list_columns = [
+        "id",
+        "community.code",
+        "name",
+        "min_days_overdue",
+        "min_amount",
+        "started_on",
+        "first_contact_by",
+        "status",
+        "created_by",
+        "created_at",
+        "closed_at",
+    ]
+    show_columns = list_columns
+    search_columns = ["community", "name", "status", "started_on"]
+    base_order = ("id", "desc")
+
+    def post_headless(self):
+        def create(session, body):
+            campaign = create_campaign(
+                session,
+                body.get("community"),
+                body.get("name"),
+                body.get("staff"),
+                body.get("min_days_overdue", 1),
+                body.get("min_amount"),
+                body.get("first_contact_days"),
+                actor=current_user().username,
+            )
+            return campaign_fields(campaign)
+
+        return self.run_action(create, 201)
+
+    @expose("/<int:pk>/close", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("close")
+    def close(self, pk: int):
+        """End a campaign: no more contacts; its units may join a new one.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: the closed campaign}
+            400: {$ref: '#/components/responses/400'}
+            404: {$ref: '#/components/responses/404'}
+        """
+        return self.run_action(lambda session, body: campaign_fields(close_campaign(session, pk)))
+
+    @expose("/<int:pk>/report", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("report")
+    def report(self, pk: int):
+        """Per staff member: units, contacted, promised, collected, clearance rate and score.
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          - {in: query, name: as_of, schema: {type: string, format: date}}
+          responses:
+            200: {description: "the campaign, one row per staff member and the total"}
+            400: {$ref: '#/components/responses/400'}
+            404: {$ref: '#/components/responses/404'}
+        """
+        try:
+            report = campaign_report(db.session, pk, request.args.get("as_of"))
+        except DomainError as err:
+            return self.response(err.status, message=err.as_dict())
+        return self.response(
+            200,
+            campaign=campaign_fields(report.campaign),
+            as_of=report.as_of.isoformat(),
+            staff=[result_fields(row) for row in report.rows],
+            total=result_fields(report.total),
+        )
+
+
+class CollectionTaskApi(WuyeModelApi):
+    resource_name = "collection_task"
+    class_permission_name = "CollectionTask"
+    method_permission_name = {**WuyeModelApi.method_permission_name, "contact": "write"}
+    datamodel = SQLAInterface(CollectionTask)
+    base_filters = TASKS_SCOPED
+    include_route_methods = {"get", "get_list", "info", "export", "contact"}
+    list_columns = [
+        "id",
+        "campaign.id",
+        "campaign.name",
+        "unit.id",
+        "unit.code",
+        "owner.name",
+        "phone",
+        "assignee.username",
+        "arrears_at_start",
+        "days_overdue_at_start",
+        "status",
+        "next_action",
+        "next_due",
+        "last_outcome",
+        "complaint_needed",
+    ]
+    show_columns = list_columns
+    search_columns = ["campaign", "status", "next_due", "next_action", "complaint_needed"]
+    personal_fields = ("phone",)
+    base_order = ("next_due", "asc")
+
+    def may_reveal(self) -> bool:
+        # a collector sees only its own tasks, and the phones of their owners (contract: Roles)
+        return super().may_reveal() or sees_only_own_tasks()
+
+    @expose("/<int:pk>/contact", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("contact")
+    def contact(self, pk: int):
+        """Record a contact attempt; its outcome sets the task's next action.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    channel: {type: string, enum: [phone, visit, sms, wechat, other]}
+                    outcome:
+                      type: string
+                      enum: [promised, undetermined, unreachable, away, refused]
+                    promised_date: {type: string, format: date}
+                    promised_amount: {type: string}
+                    refusal_reason: {type: string}
+                    note: {type: string}
+          responses:
+            201: {description: the attempt and the task's next action}
+            400: {$ref: '#/components/responses/400'}
+            404: {$ref: '#/components/responses/404'}
+        """
+
+        def contact(session, body):
+            attempt = record_contact(
+                session,
+                pk,
+                body.get("channel"),
+                body.get("outcome"),
+                body.get("promised_date"),
+                body.get("promised_amount"),
+                body.get("refusal_reason") or "",
+                body.get("note") or "",
+                actor=current_user().username,
+            )
+            task = attempt.task
+            return {
+                "id": attempt.id,
+                "task_id": task.id,
+                "outcome": attempt.outcome,
+                "status": task.status,
+                "next_action": task.next_action,
+                "next_due": task.next_due.isoformat(),
+                "complaint_needed": task.complaint_needed,
+            }
+
+        return self.run_action(contact, 201)
+
+
+APIS = (CollectionCampaignApi, CollectionTaskApi)

@@ -1,0 +1,178 @@
+"""Dunning: ``POST /api/v1/dunning/scan`` (``{"as_of"}`` → ``{"actions_created", …}``), the
+levels (``dunning_level``: an administrator edits them, a utility cut-off is refused citing
+Civil Code art. 944) and the actions (``dunning_action``: read; a manager approves or rejects a
+legal proposal with ``POST /api/v1/dunning_action/<id>/approve`` or ``/reject``)."""
+
+from datetime import date
+
+from flask import request
+from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name, protect
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db, unit_of_work
+from app.models import DunningAction, DunningLevel
+from app.security import current_user
+from app.services.dunning import approve_legal, reject_legal, scan_dunning, validate_level
+from app.services.errors import DomainError
+from app.services.settings import business_date
+from jobs.dunning import dispatch, enqueue_evidence
+
+from .base import WuyeModelApi
+
+
+class DunningApi(BaseApi):
+    resource_name = "dunning"
+    class_permission_name = "DunningAction"
+    method_permission_name = {"scan": "write"}
+    openapi_spec_tag = "Dunning"
+    allow_browser_login = True
+
+    @expose("/scan", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("scan")
+    def scan(self):
+        """Run the dunning scan for a day (default today); a second run adds nothing.
+        ---
+        post:
+          responses:
+            200: {description: "actions_created and the counts of what was held back"}
+            400: {$ref: '#/components/responses/400'}
+        """
+        body = request.get_json(silent=True) if request.data else {}
+        try:
+            if not isinstance(body, dict):
+                raise DomainError(_=_l("The request body must be a JSON object."))
+            try:
+                as_of = date.fromisoformat(body["as_of"]) if body.get("as_of") else None
+            except (TypeError, ValueError):
+                raise DomainError(as_of=_l("Use the form YYYY-MM-DD.")) from None
+            with unit_of_work() as session:
+                result = scan_dunning(session, as_of or business_date(), current_user().username)
+        except DomainError as err:
+            return self.response(err.status, message=err.as_dict())
+        dispatch(result)
+        return self.response(
+            200,
+            as_of=result.as_of.isoformat(),
+            actions_created=result.actions_created,
+            cases_opened=result.cases_opened,
+            cases_closed=result.cases_closed,
+            paused=result.paused,
+            deferred=result.deferred,
+            awaiting_demand=result.awaiting_demand,
+        )
+
+
+class DunningLevelApi(WuyeModelApi):
+    resource_name = "dunning_level"
+    class_permission_name = "DunningLevel"
+    datamodel = SQLAInterface(DunningLevel)
+    base_filters = []
+    include_route_methods = {"get", "get_list", "info", "export", "post", "put"}
+    list_columns = ["id", "level", "name", "days", "min_amount", "channel", "template", "active"]
+    show_columns = list_columns
+    add_columns = edit_columns = list_columns[1:]
+    base_order = ("level", "asc")
+
+    def validate(self, item) -> None:
+        validate_level(db.session, item)
+
+
+def action_fields(action: DunningAction) -> dict:
+    return {
+        "id": action.id,
+        "level": action.level,
+        "kind": action.kind,
+        "status": action.status,
+        "decided_by": action.decided_by,
+    }
+
+
+class DunningActionApi(WuyeModelApi):
+    resource_name = "dunning_action"
+    class_permission_name = "DunningAction"
+    method_permission_name = {
+        **WuyeModelApi.method_permission_name,
+        "approve": "approve",
+        "reject": "approve",
+    }
+    datamodel = SQLAInterface(DunningAction)
+    include_route_methods = {"get", "get_list", "info", "export", "approve", "reject"}
+    list_columns = [
+        "id",
+        "community.code",
+        "case.id",
+        "unit.id",
+        "unit.code",
+        "owner.name",
+        "level",
+        "kind",
+        "channel",
+        "scheduled_on",
+        "amount",
+        "days_overdue",
+        "deadline",
+        "document",
+        "outbox_message.id",
+        "outbox_message.status",
+        "created_by",
+        "created_at",
+        "outcome",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
+    show_columns = list_columns
+    search_columns = ["community", "unit", "level", "kind", "status", "scheduled_on"]
+    base_order = ("id", "desc")
+
+    def _decide(self, decide, pk: int, then=None):
+        def operation(session, body):
+            action = decide(session, pk, current_user().username, body.get("note") or "")
+            return action_fields(action)
+
+        response = self.run_action(operation)
+        if then is not None and response.status_code == 200:
+            then(pk)
+        return response
+
+    @expose("/<int:pk>/approve", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("approve")
+    def approve(self, pk: int):
+        """Approve a proposed legal action; the evidence pack PDF is rendered in the background.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: the approved proposal}
+            400: {$ref: '#/components/responses/400'}
+            404: {$ref: '#/components/responses/404'}
+        """
+        return self._decide(approve_legal, pk, enqueue_evidence)
+
+    @expose("/<int:pk>/reject", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("reject")
+    def reject(self, pk: int):
+        """Reject a proposed legal action, saying why (``{"note"}``).
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: the rejected proposal}
+            400: {$ref: '#/components/responses/400'}
+            404: {$ref: '#/components/responses/404'}
+        """
+        return self._decide(reject_legal, pk)
+
+
+APIS = (DunningApi, DunningLevelApi, DunningActionApi)

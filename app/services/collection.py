@@ -1,0 +1,463 @@
+"""Collection campaigns and task sheets (清欠任务单, domain §7), and the campaign report (§12).
+
+``create_campaign`` picks a community's overdue units (``find_overdue_accounts``) by the
+campaign's filters, leaves out units already in another active campaign, and deals them to the
+chosen staff (``app.domain.collection.distribute``): one task per unit, due for first contact
+at once, every owner to be reached by the first-contact deadline. It refuses — naming the field,
+writing nothing — a campaign without staff, with staff not assigned to the community, or with no
+unit to collect from.
+
+``record_contact`` records one contact attempt; its outcome class sets the task's next action
+and due day. A promise pauses the unit's dunning case until the promised day (domain §6: set
+here on ``DunningCase`` directly, the dunning slice exposing no function for it; an installment
+pause is never replaced). A refusal escalates the task to the community manager and flags it
+``complaint_needed``: the complaint itself is opened by the complaints slice (issue 6).
+
+``campaign_report``: per staff member, units, contacted (reached the owner at least once),
+promised, arrears at start, collected and the clearance rate and score. Collected on a task =
+allocations made since the campaign was created, up to the report day, on the unit's bills that
+were overdue at the start (reversals count negatively), at most the task's arrears at start:
+money for bills issued later is not campaign money.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from flask_appbuilder.security.sqla.models import User
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.domain.collection import (
+    REACHED,
+    NextAction,
+    Outcome,
+    clearance_rate,
+    collector_score,
+    distribute,
+    next_action,
+)
+from app.domain.dunning import PauseKind
+from app.domain.money import ZERO
+from app.models import (
+    Allocation,
+    Bill,
+    CollectionCampaign,
+    CollectionTask,
+    Community,
+    ContactAttempt,
+    DunningCase,
+    StaffAssignment,
+)
+from app.models.collection import CampaignStatus, ContactChannel, ContactOutcome, TaskStatus
+from app.security import in_scope, task_in_scope
+from app.services.arrears import find_overdue_accounts
+from app.services.errors import DomainError, NotFoundError, Problems
+from app.services.payments import parse_amount
+from app.services.settings import business_date, business_zone, get_int
+
+STATUS_AFTER = {
+    Outcome.PROMISED: TaskStatus.PROMISED,
+    Outcome.REFUSED: TaskStatus.ESCALATED,
+}
+
+
+def _int(problems: Problems, field: str, value, minimum: int) -> int | None:
+    """A whole number of at least ``minimum``, or None after a message."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        problems.add(field, _l("A whole number."))
+        return None
+    return (
+        number
+        if problems.check(number >= minimum, field, _l("At least %(n)d.", n=minimum))
+        else None
+    )
+
+
+def _ids(value) -> list[int] | None:
+    """A list of ids from a JSON list or form values; None when it is not one."""
+    if not isinstance(value, list | tuple):
+        return None
+    try:
+        return [int(v) for v in value]
+    except (TypeError, ValueError):
+        return None
+
+
+def _community(session: Session, community_id) -> Community:
+    try:
+        community = session.get(Community, int(community_id))
+    except (TypeError, ValueError):
+        community = None
+    if community is None or not in_scope(community):
+        raise NotFoundError(community=_l("Unknown community."))
+    return community
+
+
+def _check_staff(session: Session, problems: Problems, community: Community, staff) -> list[int]:
+    ids = _ids(staff)
+    if ids is None or not ids:
+        problems.add("staff", _l("Choose at least one staff member to do the collecting."))
+        return []
+    if len(set(ids)) != len(ids):
+        problems.add("staff", _l("Each staff member only once."))
+        return []
+    assigned = set(
+        session.scalars(
+            select(StaffAssignment.user_id)
+            .join(User, User.id == StaffAssignment.user_id)
+            .where(StaffAssignment.community_id == community.id, User.active.is_(True))
+        )
+    )
+    strangers = [i for i in ids if i not in assigned]
+    if strangers:
+        names = ", ".join(_names(session, strangers))
+        problems.add(
+            "staff",
+            _l("Not assigned to %(community)s: %(users)s.", community=community.name, users=names),
+        )
+    return ids
+
+
+def _names(session: Session, user_ids: list[int]) -> list[str]:
+    known = dict(session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
+    return [known.get(i, f"#{i}") for i in user_ids]
+
+
+def _units_in_active_campaigns(session: Session, community_id: int) -> set[int]:
+    return set(
+        session.scalars(
+            select(CollectionTask.unit_id)
+            .join(CollectionCampaign)
+            .where(
+                CollectionCampaign.community_id == community_id,
+                CollectionCampaign.status == CampaignStatus.ACTIVE,
+            )
+        )
+    )
+
+
+def create_campaign(
+    session: Session,
+    community_id,
+    name: str,
+    staff,
+    min_days_overdue=1,
+    min_amount=None,
+    first_contact_days=None,
+    as_of: date | None = None,
+    actor: str = "system",
+) -> CollectionCampaign:
+    """Create a campaign over the community's overdue units on ``as_of`` (today) and deal its
+    tasks to ``staff`` (user ids).
+
+    :raises NotFoundError: for a community the user may not see.
+    :raises DomainError: naming every bad field; nothing is written.
+    """
+    community = _community(session, community_id)
+    problems = Problems()
+    name = (name or "").strip()
+    problems.check(bool(name), "name", _l("This field is required."))
+    problems.check(len(name) <= 100, "name", _l("At most %(n)d characters.", n=100))
+    staff_ids = _check_staff(session, problems, community, staff)
+    min_days = _int(problems, "min_days_overdue", min_days_overdue, 1)
+    floor = ZERO if min_amount in (None, "") else parse_amount(problems, "min_amount", min_amount)
+    if first_contact_days in (None, ""):
+        first_contact_days = get_int(session, "first_contact_days")
+    contact_days = _int(problems, "first_contact_days", first_contact_days, 0)
+    problems.raise_if_any()
+    today = as_of or business_date()
+    taken = _units_in_active_campaigns(session, community.id)
+    accounts = [
+        account
+        for account in find_overdue_accounts(session, today, {community.id}, min_amount=floor)
+        if account.days_overdue >= min_days and account.unit_id not in taken
+    ]
+    if not accounts:
+        raise DomainError(
+            min_days_overdue=_l(
+                "No unit of this community matches these filters (or all are in another "
+                "active campaign)."
+            )
+        )
+    campaign = CollectionCampaign(
+        community=community,
+        name=name,
+        min_days_overdue=min_days,
+        min_amount=floor,
+        started_on=today,
+        first_contact_by=today + timedelta(days=contact_days),
+        status=CampaignStatus.ACTIVE,
+        created_by=actor,
+        created_at=datetime.now(UTC),
+    )
+    session.add(campaign)
+    by_unit = {a.unit_id: a for a in accounts}
+    piles = distribute([(a.unit_id, a.overdue) for a in accounts], staff_ids)
+    for assignee_id, unit_ids in piles.items():
+        for unit_id in unit_ids:
+            account = by_unit[unit_id]
+            session.add(
+                CollectionTask(
+                    community=community,
+                    campaign=campaign,
+                    unit_id=unit_id,
+                    owner_id=account.owner_id,
+                    assignee_id=assignee_id,
+                    arrears_at_start=account.overdue,
+                    days_overdue_at_start=account.days_overdue,
+                    status=TaskStatus.NEW,
+                    next_action=NextAction.FIRST_CONTACT,
+                    next_due=today,
+                )
+            )
+    session.flush()
+    return campaign
+
+
+def get_campaign(session: Session, campaign_id) -> CollectionCampaign:
+    campaign = (
+        session.get(CollectionCampaign, campaign_id) if isinstance(campaign_id, int) else None
+    )
+    if campaign is None or not in_scope(campaign):
+        raise NotFoundError(campaign_id=_l("Unknown campaign."))
+    return campaign
+
+
+def close_campaign(session: Session, campaign_id) -> CollectionCampaign:
+    """End a campaign: no more contacts; its units may join a new one."""
+    campaign = get_campaign(session, campaign_id)
+    if campaign.status != CampaignStatus.ACTIVE:
+        raise DomainError(campaign_id=_l("This campaign is already closed."))
+    campaign.status = CampaignStatus.CLOSED
+    campaign.closed_at = datetime.now(UTC)
+    session.flush()
+    return campaign
+
+
+def get_task(session: Session, task_id) -> CollectionTask:
+    """A task the user may see (a collector: only its own)."""
+    task = session.get(CollectionTask, task_id) if isinstance(task_id, int) else None
+    if task is None or not task_in_scope(task):
+        raise NotFoundError(task_id=_l("Unknown task."))
+    return task
+
+
+def _one_of(problems: Problems, field: str, value, enum) -> bool:
+    return problems.check(
+        value in {m.value for m in enum},
+        field,
+        _l("Choose one of: %(values)s.", values=", ".join(m.value for m in enum)),
+    )
+
+
+def _day(problems: Problems, field: str, value, missing) -> date | None:
+    """A date, given as one or in ISO form; ``missing`` is said when there is none."""
+    if isinstance(value, date):
+        return value
+    if value in (None, ""):
+        problems.add(field, missing)
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        problems.add(field, _l("Use the form YYYY-MM-DD."))
+        return None
+
+
+def _promise(problems: Problems, promised_date, promised_amount, today: date):
+    """The promised day and amount: both required, the day not in the past."""
+    day = _day(problems, "promised_date", promised_date, _l("Say on which day the owner will pay."))
+    if day is not None and not problems.check(
+        day >= today, "promised_date", _l("A promise to pay cannot lie in the past.")
+    ):
+        day = None
+    return day, parse_amount(problems, "promised_amount", promised_amount)
+
+
+def record_contact(
+    session: Session,
+    task_id,
+    channel: str,
+    outcome: str,
+    promised_date=None,
+    promised_amount=None,
+    refusal_reason: str = "",
+    note: str = "",
+    at: datetime | None = None,
+    actor: str = "system",
+) -> ContactAttempt:
+    """Record a contact attempt on a task and set the task's next action from its outcome.
+
+    :raises NotFoundError: for a task the user may not see (a collector: not its own).
+    :raises DomainError: naming every bad field; nothing is written.
+    """
+    task = get_task(session, task_id)
+    problems = Problems()
+    problems.check(
+        task.campaign.status == CampaignStatus.ACTIVE,
+        "task_id",
+        _l("The campaign of this task is closed."),
+    )
+    _one_of(problems, "channel", channel, ContactChannel)
+    known = _one_of(problems, "outcome", outcome, ContactOutcome)
+    at = at or datetime.now(UTC)
+    if at.tzinfo is None:
+        problems.add("at", _l("Give the time with its time zone."))
+        at = datetime.now(UTC)
+    today = business_date(at)
+    day = amount = None
+    if known and outcome == Outcome.PROMISED:
+        day, amount = _promise(problems, promised_date, promised_amount, today)
+    refusal_reason = (refusal_reason or "").strip()
+    if known and outcome == Outcome.REFUSED:
+        problems.check(
+            bool(refusal_reason),
+            "refusal_reason",
+            _l("Record why the owner refuses (which facility or service)."),
+        )
+    problems.check(
+        len(refusal_reason) <= 300, "refusal_reason", _l("At most %(n)d characters.", n=300)
+    )
+    problems.raise_if_any()
+    attempt = ContactAttempt(
+        community_id=task.community_id,
+        task=task,
+        at=at,
+        channel=channel,
+        outcome=outcome,
+        promised_date=day,
+        promised_amount=amount,
+        refusal_reason=refusal_reason if outcome == Outcome.REFUSED else "",
+        note=(note or "").strip(),
+        recorded_by=actor,
+    )
+    session.add(attempt)
+    task.next_action, task.next_due = next_action(Outcome(outcome), day, today)
+    task.last_outcome = outcome
+    task.status = STATUS_AFTER.get(Outcome(outcome), TaskStatus.IN_PROGRESS)
+    if outcome == Outcome.REFUSED:
+        task.complaint_needed = True  # issue 6 opens the linked complaint from this flag
+    if outcome == Outcome.PROMISED:
+        _pause_dunning(session, task, day, amount)
+    session.flush()
+    return attempt
+
+
+def _pause_dunning(session: Session, task: CollectionTask, day: date, amount: Decimal) -> None:
+    """Hold the unit's open dunning case until the promised day (domain §6)."""
+    case = session.scalar(
+        select(DunningCase).where(
+            DunningCase.unit_id == task.unit_id, DunningCase.closed_on.is_(None)
+        )
+    )
+    if case is None or case.pause_kind == PauseKind.INSTALLMENT:
+        return
+    case.pause_kind = PauseKind.PROMISE
+    case.paused_until = day
+    case.pause_note = f"¥{amount} / {day.isoformat()} (#{task.id})"
+
+
+# --- Report ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffResult:
+    """One staff member's part of a campaign."""
+
+    user_id: int | None  # None: the campaign's total
+    name: str
+    units: int
+    contacted: int
+    promised: int
+    arrears: Decimal
+    collected: Decimal
+    rate: Decimal | None  # clearance rate, a fraction
+    score: int
+
+
+@dataclass(frozen=True)
+class CampaignReport:
+    campaign: CollectionCampaign
+    as_of: date
+    rows: list[StaffResult]
+    total: StaffResult
+
+
+def end_of_day(day: date) -> datetime:
+    """The first instant after business day ``day``, in UTC."""
+    return datetime.combine(day + timedelta(days=1), time(), business_zone()).astimezone(UTC)
+
+
+def collected_per_task(
+    session: Session, campaign: CollectionCampaign, as_of: date
+) -> dict[int, Decimal]:
+    """What each task's unit paid on its arrears at start, from the campaign's creation to the
+    end of ``as_of``, capped at the task's arrears at start."""
+    rows = session.execute(
+        select(
+            CollectionTask.id,
+            CollectionTask.arrears_at_start,
+            func.sum(Allocation.principal + Allocation.late_fee),
+        )
+        .join(Bill, Bill.unit_id == CollectionTask.unit_id)
+        .join(Allocation, Allocation.bill_id == Bill.id)
+        .where(
+            CollectionTask.campaign_id == campaign.id,
+            Bill.due_date < campaign.started_on,
+            Allocation.applied_at >= campaign.created_at,
+            Allocation.applied_at < end_of_day(as_of),
+        )
+        .group_by(CollectionTask.id, CollectionTask.arrears_at_start)
+    )
+    return {task_id: max(min(Decimal(paid), arrears), ZERO) for task_id, arrears, paid in rows}
+
+
+def _result(user_id, name, tasks, reached, promised, collected) -> StaffResult:
+    arrears = sum((t.arrears_at_start for t in tasks), ZERO)
+    paid = sum((collected.get(t.id, ZERO) for t in tasks), ZERO)
+    rate = clearance_rate(paid, arrears)
+    return StaffResult(
+        user_id,
+        name,
+        len(tasks),
+        sum(1 for t in tasks if t.id in reached),
+        sum(1 for t in tasks if t.id in promised),
+        arrears,
+        paid,
+        rate,
+        collector_score(rate),
+    )
+
+
+def campaign_report(session: Session, campaign_id, as_of=None) -> CampaignReport:
+    """Per staff member: units, contacted, promised, collected, clearance rate and score, as of
+    the end of ``as_of`` (a date or YYYY-MM-DD; default today)."""
+    campaign = get_campaign(session, campaign_id)
+    if as_of in (None, ""):
+        as_of = business_date()
+    problems = Problems()
+    as_of = _day(problems, "as_of", as_of, None)
+    problems.raise_if_any()
+    collected = collected_per_task(session, campaign, as_of)
+    outcomes = session.execute(
+        select(ContactAttempt.task_id, ContactAttempt.outcome)
+        .join(CollectionTask)
+        .where(CollectionTask.campaign_id == campaign.id, ContactAttempt.at < end_of_day(as_of))
+    ).all()
+    reached = {task_id for task_id, outcome in outcomes if outcome in REACHED}
+    promised = {task_id for task_id, outcome in outcomes if outcome == Outcome.PROMISED}
+    by_staff: dict[int, list[CollectionTask]] = defaultdict(list)
+    for task in campaign.tasks:
+        by_staff[task.assignee_id].append(task)
+    names = dict(zip(by_staff, _names(session, list(by_staff)), strict=True))
+    rows = [
+        _result(user_id, names[user_id], tasks, reached, promised, collected)
+        for user_id, tasks in sorted(by_staff.items(), key=lambda item: names[item[0]])
+    ]
+    total = _result(None, "", campaign.tasks, reached, promised, collected)
+    return CampaignReport(campaign, as_of, rows, total)

@@ -1,0 +1,534 @@
+"""Dunning (分级催缴, domain §6): the daily scan, formal letters, legal proposals.
+
+``scan_dunning`` looks at every unit with money overdue (``find_overdue_accounts``) or falling
+due within the pre-due level's days, computes its target level (``app.domain.dunning``) and
+records one ``DunningAction`` per level newly reached on the unit's open case, opening the case
+with its first action and closing it when the overdue balance is cleared. What it writes to
+owners is consolidated: ONE message per owner and scan listing every unpaid item of that owner,
+a text reminder queued here, or the formal letter when a unit of the owner reached level 2
+(rendered by ``jobs.dunning.render_letter``, which calls ``issue_letter``). Quiet hours are the
+outbox's business (SMS are held until they end).
+
+Holds: a balance under the ``min_amount`` setting starts nothing; an owner written to within
+``min_gap_days`` gets no new message (the levels that would write wait for the next scan); a
+paused case does not rise (``pause_of``); legal action is proposed only once the case's formal
+letter was delivered and its deadline passed, and only a manager decides on it.
+
+Idempotent: a level is acted on once per case (unique case + level) and one case per unit is
+open (partial unique index), so a second scan of the same day creates nothing.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.domain import dunning as rules
+from app.domain.dunning import ActionKind, Level, PauseKind
+from app.domain.money import format_money
+from app.models import Bill, DunningAction, DunningCase, DunningLevel, OutboxMessage, Owner, Unit
+from app.models.dunning import DunningTemplate, ProposalStatus
+from app.models.outbox import MessageKind, OutboxStatus
+from app.models.types import Channel
+from app.security import in_scope
+from app.services.arrears import find_overdue_accounts
+from app.services.delivery import queue_message
+from app.services.errors import DomainError, NotFoundError, Problems
+from app.services.payments import OPEN_STATUSES
+from app.services.settings import business_date, get_int, get_setting
+
+LANG = "zh"  # owners are written to in the document language
+DELIVERED = (OutboxStatus.SENT, OutboxStatus.RECORDED)
+
+NO_COERCION = _l(
+    "No dunning step may cut off or restrict water, electricity, gas or heating: the Civil Code "
+    "(art. 944) forbids it. Demand payment within a reasonable period, then sue or apply for "
+    "arbitration."
+)
+
+
+# --- Levels ----------------------------------------------------------------------------------
+
+
+def validate_level(session: Session, item: DunningLevel) -> None:
+    """Check a new or edited level; a name, channel or template meaning a utility cut-off is
+    refused with the reason (Civil Code art. 944).
+
+    :raises DomainError: naming every bad field (409 for a level number already taken).
+    """
+    problems = Problems()
+    for name in rules.coercive_fields(
+        name=item.name or "", channel=item.channel or "", template=item.template or ""
+    ):
+        problems.add(name, NO_COERCION)
+    problems.raise_if_any()
+    if problems.check(item.level in rules.LEVEL_NUMBERS, "level", _l("A level from 0 to 4.")):
+        taken = select(DunningLevel.id).where(
+            DunningLevel.level == item.level, DunningLevel.id != (item.id or 0)
+        )
+        with session.no_autoflush:
+            problems.conflict(
+                session.scalar(taken) is not None, "level", _l("This level already exists.")
+            )
+    problems.check(bool((item.name or "").strip()), "name", _l("This field is required."))
+    problems.check(
+        isinstance(item.days, int) and -60 <= item.days <= 3650,
+        "days",
+        _l("Between -60 (before the due date) and 3650 days."),
+    )
+    problems.check(
+        item.days is None or item.level != rules.PRE_DUE or item.days <= 0,
+        "days",
+        _l("The pre-due reminder comes on or before the due date (0 or less)."),
+    )
+    problems.check(
+        item.min_amount is not None and item.min_amount >= 0,
+        "min_amount",
+        _l("The minimum amount cannot be negative."),
+    )
+    problems.check(
+        item.channel in {c.value for c in Channel},
+        "channel",
+        _l("Choose one of: %(values)s.", values=", ".join(c.value for c in Channel)),
+    )
+    problems.check(
+        item.template in {t.value for t in DunningTemplate},
+        "template",
+        _l("Choose one of: %(values)s.", values=", ".join(t.value for t in DunningTemplate)),
+    )
+    problems.raise_if_any()
+
+
+# --- Pauses ----------------------------------------------------------------------------------
+
+
+def _recorded_pause(case: DunningCase, kind: PauseKind, as_of: date) -> bool:
+    return case.pause_kind == kind and (case.paused_until is None or as_of <= case.paused_until)
+
+
+def on_track_installment(case: DunningCase, as_of: date) -> bool:
+    """An active installment agreement covers the arrears and is on track (set on the case by
+    the installment slice, lifted when it completes or defaults)."""
+    return _recorded_pause(case, PauseKind.INSTALLMENT, as_of)
+
+
+def promised_payment(case: DunningCase, as_of: date) -> bool:
+    """A promise to pay holds until the promised date (``paused_until``); escalation resumes
+    the day after."""
+    return _recorded_pause(case, PauseKind.PROMISE, as_of)
+
+
+def complaint_given_as_reason(case: DunningCase, as_of: date) -> bool:
+    """An open complaint is marked as the reason for not paying: fix the service first."""
+    return _recorded_pause(case, PauseKind.COMPLAINT, as_of)
+
+
+PAUSE_CHECKS = (
+    (PauseKind.INSTALLMENT, on_track_installment),
+    (PauseKind.PROMISE, promised_payment),
+    (PauseKind.COMPLAINT, complaint_given_as_reason),
+)
+
+
+def pause_of(case: DunningCase | None, as_of: date) -> PauseKind | None:
+    """Why the case may not rise on ``as_of``, or None."""
+    if case is None:
+        return None
+    return next((kind for kind, holds in PAUSE_CHECKS if holds(case, as_of)), None)
+
+
+# --- The scan --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Account:
+    """One unit as the scan sees it."""
+
+    unit_id: int
+    community_id: int
+    owner_id: int | None
+    amount: Decimal  # overdue, or falling due for a pre-due reminder
+    days: int  # days overdue of the oldest bill; 0 or negative: not overdue yet
+    overdue: bool
+
+
+@dataclass
+class ScanResult:
+    as_of: date
+    actions_created: int = 0
+    cases_opened: int = 0
+    cases_closed: int = 0
+    paused: int = 0  # units a pause held back
+    deferred: int = 0  # units held by the owner's minimum gap between reminders
+    awaiting_demand: int = 0  # units at the legal level whose formal demand is not yet expired
+    messages: list[int] = field(default_factory=list)  # reminders to deliver after the commit
+    letters: list[int] = field(default_factory=list)  # owners whose letter is to be rendered
+
+
+def _accounts(session: Session, as_of: date, lead_days: int) -> dict[int, Account]:
+    """Units with money overdue, and units with a bill falling due within ``lead_days``."""
+    accounts = {
+        a.unit_id: Account(a.unit_id, a.community_id, a.owner_id, a.overdue, a.days_overdue, True)
+        for a in find_overdue_accounts(session, as_of)
+    }
+    if lead_days <= 0:
+        return accounts
+    coming = session.execute(
+        select(
+            Bill.unit_id,
+            Bill.community_id,
+            func.sum(Bill.balance),
+            func.min(Bill.due_date),
+            func.max(Bill.owner_id),
+        )
+        .where(
+            Bill.status.in_(OPEN_STATUSES),
+            Bill.balance > 0,
+            Bill.due_date >= as_of,
+            Bill.due_date <= as_of + timedelta(days=lead_days),
+        )
+        .group_by(Bill.unit_id, Bill.community_id)
+    )
+    for unit_id, community_id, amount, first_due, owner_id in coming:
+        if unit_id not in accounts:
+            days = (as_of - first_due).days
+            accounts[unit_id] = Account(
+                unit_id, community_id, owner_id, Decimal(amount), days, False
+            )
+    return accounts
+
+
+def _owners_written_to(session: Session, as_of: date, gap_days: int) -> set[int]:
+    """Owners sent a dunning message within the last ``gap_days`` days (today included)."""
+    if gap_days <= 0:
+        return set()
+    return set(
+        session.scalars(
+            select(DunningAction.owner_id).where(
+                DunningAction.kind.in_(rules.MESSAGE_KINDS),
+                DunningAction.scheduled_on > as_of - timedelta(days=gap_days),
+                DunningAction.scheduled_on <= as_of,
+                DunningAction.owner_id.is_not(None),
+            )
+        )
+    )
+
+
+def _letter_of(case: DunningCase) -> DunningAction | None:
+    return next((a for a in case.actions if a.kind == ActionKind.LETTER), None)
+
+
+def demand_expired(session: Session, case: DunningCase | None, as_of: date) -> bool:
+    """Whether the case's formal letter was delivered (sent, recorded or posted) and its
+    deadline has passed on ``as_of``."""
+    letter = _letter_of(case) if case is not None else None
+    message = letter.outbox_message if letter is not None else None
+    if message is None or message.status not in DELIVERED or message.sent_at is None:
+        return False
+    return rules.demand_expired(
+        letter.deadline,
+        business_date(message.sent_at),
+        get_int(session, "letter_deadline_days"),
+        as_of,
+    )
+
+
+def scan_dunning(session: Session, as_of: date, actor: str = "system") -> ScanResult:
+    """Record the dunning actions due on ``as_of`` (see the module docstring).
+
+    The edge commits, then delivers ``result.messages`` and renders ``result.letters``
+    (``jobs.dunning.dispatch``).
+    """
+    result = ScanResult(as_of)
+    rows = {row.level: row for row in session.scalars(select(DunningLevel))}
+    levels = [Level(r.level, r.days, r.min_amount, r.active) for r in rows.values()]
+    floor = Decimal(get_setting(session, "min_amount"))
+    pre_due = rows.get(rules.PRE_DUE)
+    lead_days = -pre_due.days if pre_due is not None and pre_due.active else 0
+    accounts = _accounts(session, as_of, lead_days)
+    cases = {
+        case.unit_id: case
+        for case in session.scalars(select(DunningCase).where(DunningCase.closed_on.is_(None)))
+    }
+    for case in list(cases.values()):
+        account = accounts.get(case.unit_id)
+        # Cleared: nothing owed any more, or the overdue money of a case past the pre-due
+        # reminder was paid (a bill falling due later starts a case of its own).
+        if account is None or (case.level >= rules.FRIENDLY and not account.overdue):
+            case.closed_on = as_of
+            result.cases_closed += 1
+            del cases[case.unit_id]
+    session.flush()
+    written_to = _owners_written_to(session, as_of, get_int(session, "min_gap_days"))
+    deadline = as_of + timedelta(days=get_int(session, "letter_deadline_days"))
+    new: list[DunningAction] = []
+    for account in sorted(accounts.values(), key=lambda a: a.unit_id):
+        case = cases.get(account.unit_id)
+        current = case.level if case is not None else rules.NO_LEVEL
+        target = rules.target_level(account.days, account.amount, levels, floor)
+        pause = pause_of(case, as_of)
+        ceiling = rules.paused_ceiling(current, pause)
+        if pause is not None and target is not None and target > ceiling:
+            result.paused += 1
+            target = ceiling
+        if target == rules.LEGAL and not demand_expired(session, case, as_of):
+            result.awaiting_demand += 1
+            target = rules.FOLLOW_UP
+        due = rules.levels_to_act(current, target, levels)
+        writes = [lv for lv in due if lv.kind in rules.MESSAGE_KINDS]
+        if writes and account.owner_id in written_to:
+            result.deferred += 1
+            due = [lv for lv in due if lv.number < writes[0].number]
+        if not due:
+            continue
+        if case is None:
+            case = DunningCase(
+                community_id=account.community_id,
+                unit_id=account.unit_id,
+                owner_id=account.owner_id,
+                level=due[0].number,
+                opened_on=as_of,
+                pause_note="",
+            )
+            session.add(case)
+            result.cases_opened += 1
+        for level in due:
+            action = DunningAction(
+                community_id=account.community_id,
+                case=case,
+                unit_id=account.unit_id,
+                owner_id=account.owner_id,
+                level=level.number,
+                kind=level.kind,
+                channel=rows[level.number].channel,
+                scheduled_on=as_of,
+                created_at=datetime.now(UTC),
+                created_by=actor,
+                amount=account.amount,
+                days_overdue=account.days,
+                deadline=deadline if level.kind == ActionKind.LETTER else None,
+                outcome="",
+                status=ProposalStatus.PROPOSED if level.kind == ActionKind.LEGAL_PROPOSAL else None,
+            )
+            session.add(action)
+            new.append(action)
+        case.level = due[-1].number
+    session.flush()
+    result.actions_created = len(new)
+    _write_to_owners(session, new, as_of, result)
+    return result
+
+
+def _write_to_owners(
+    session: Session, actions: list[DunningAction], as_of: date, result: ScanResult
+) -> None:
+    """One message per owner: the letter (rendered later) if any of the owner's actions is a
+    letter, else one text reminder listing all of the owner's unpaid items."""
+    by_owner: dict[int, list[DunningAction]] = defaultdict(list)
+    for action in actions:
+        if action.kind in rules.MESSAGE_KINDS and action.owner_id is not None:
+            by_owner[action.owner_id].append(action)
+    for owner_id, owned in sorted(by_owner.items()):
+        if any(a.kind == ActionKind.LETTER for a in owned):
+            result.letters.append(owner_id)
+            continue
+        owner = session.get(Owner, owner_id)
+        subject, body = reminder_text(session, owner, owned, as_of)
+        message = queue_message(
+            session,
+            owner,
+            MessageKind.REMINDER,
+            subject,
+            body,
+            unit=owned[0].unit,
+            related=f"dunning_action:{owned[0].id}",
+        )
+        for action in owned:
+            action.outbox_message = message
+            action.channel = message.channel
+        result.messages.append(message.id)
+    session.flush()
+
+
+def unpaid_items(session: Session, owner_id: int, until: date) -> list[Bill]:
+    """The owner's unpaid bills due on or before ``until``, by unit and due date."""
+    return list(
+        session.scalars(
+            select(Bill)
+            .join(Unit, Unit.id == Bill.unit_id)
+            .where(
+                Bill.owner_id == owner_id,
+                Bill.status.in_(OPEN_STATUSES),
+                Bill.balance > 0,
+                Bill.due_date <= until,
+            )
+            .order_by(Unit.code, Bill.due_date, Bill.id)
+        )
+    )
+
+
+def reminder_text(
+    session: Session, owner: Owner, actions: Iterable[DunningAction], as_of: date
+) -> tuple[str, str]:
+    """Subject and body of the consolidated reminder: every unpaid item of the owner due by the
+    latest due date the reminder is about."""
+    actions = list(actions)
+    overdue = any(a.level >= rules.FRIENDLY for a in actions)
+    lead = max((-a.days_overdue for a in actions), default=0)
+    bills = unpaid_items(session, owner.id, as_of + timedelta(days=max(lead, 0)))
+    total = sum((bill.balance for bill in bills), Decimal("0.00"))
+    with force_locale(LANG):
+        subject = gettext("Overdue property fees") if overdue else gettext("Payment reminder")
+        lines = [gettext("Dear %(name)s,", name=owner.name)]
+        lines += [
+            gettext(
+                "%(unit)s %(number)s (%(start)s to %(end)s): ¥%(balance)s, due %(due)s",
+                unit=bill.unit.code,
+                number=bill.number,
+                start=bill.period_start.isoformat(),
+                end=bill.period_end.isoformat(),
+                balance=format_money(bill.balance),
+                due=bill.due_date.isoformat(),
+            )
+            for bill in bills
+        ]
+        lines.append(gettext("Total: ¥%(total)s.", total=format_money(total)))
+        lines.append(
+            gettext(
+                "Please pay at your convenience. If anything about these fees is unclear or "
+                "paying is difficult for you, please tell the property service centre."
+            )
+        )
+    return subject, "\n".join(lines)
+
+
+# --- The formal letter -----------------------------------------------------------------------
+
+
+def letter_actions(session: Session, owner_id: int, as_of: date) -> list[DunningAction]:
+    """The owner's actions of ``as_of`` that the day's letter answers for (not yet sent)."""
+    return list(
+        session.scalars(
+            select(DunningAction)
+            .where(
+                DunningAction.owner_id == owner_id,
+                DunningAction.scheduled_on == as_of,
+                DunningAction.kind.in_(rules.MESSAGE_KINDS),
+                DunningAction.outbox_message_id.is_(None),
+            )
+            .order_by(DunningAction.id)
+        )
+    )
+
+
+def letter_number(owner_id: int, as_of: date) -> str:
+    return f"CJH-{as_of:%Y%m%d}-{owner_id:06d}"
+
+
+def letter_file(owner_id: int, as_of: date) -> str:
+    return f"dunning/letters/{letter_number(owner_id, as_of)}.pdf"
+
+
+def record_letter(
+    session: Session, owner_id: int, as_of: date, attachment: str
+) -> OutboxMessage | None:
+    """Queue the rendered letter (``attachment``, under ``WUYE_FILES_DIR``) to the owner and
+    link the day's actions to it; None when it was recorded before."""
+    actions = letter_actions(session, owner_id, as_of)
+    letters = [a for a in actions if a.kind == ActionKind.LETTER]
+    if not letters:
+        return None
+    owner = session.get(Owner, owner_id)
+    with force_locale(LANG):
+        subject = gettext("Formal demand for overdue property fees")
+        body = gettext(
+            "Please find attached our formal demand for payment, letter %(number)s.",
+            number=letter_number(owner_id, as_of),
+        )
+    message = queue_message(
+        session,
+        owner,
+        MessageKind.LETTER,
+        subject,
+        body,
+        attachment=attachment,
+        unit=letters[0].unit,
+        related=f"dunning_action:{letters[0].id}",
+    )
+    for action in actions:
+        action.outbox_message = message
+        action.channel = message.channel
+    for action in letters:
+        action.document = attachment
+    session.flush()
+    return message
+
+
+# --- Legal proposals -------------------------------------------------------------------------
+
+
+def _proposal(session: Session, action_id, actor: str) -> DunningAction:
+    action = session.get(DunningAction, action_id) if isinstance(action_id, int) else None
+    if action is None or not in_scope(action) or action.kind != ActionKind.LEGAL_PROPOSAL:
+        raise NotFoundError(action_id=_l("Unknown legal proposal."))
+    if action.status != ProposalStatus.PROPOSED:
+        raise DomainError(action_id=_l("This proposal was already decided."))
+    if action.created_by == actor:
+        raise DomainError(action_id=_l("Someone other than the proposer must decide."))
+    return action
+
+
+def _decide(action: DunningAction, status: str, actor: str, note: str) -> None:
+    action.status = status
+    action.decided_by = actor
+    action.decided_at = datetime.now(UTC)
+    action.decision_note = note.strip() or None
+
+
+def approve_legal(session: Session, action_id, actor: str, note: str = "") -> DunningAction:
+    """A manager approves the proposed legal action; the evidence pack is then rendered
+    (``jobs.dunning.render_evidence``)."""
+    action = _proposal(session, action_id, actor)
+    _decide(action, ProposalStatus.APPROVED, actor, note)
+    session.flush()
+    return action
+
+
+def reject_legal(session: Session, action_id, actor: str, note: str = "") -> DunningAction:
+    """A manager rejects the proposal, saying why; the case stays at the legal level (no new
+    proposal for it) and staff go on with follow-ups."""
+    action = _proposal(session, action_id, actor)
+    problems = Problems()
+    problems.check(bool(note.strip()), "decision_note", _l("Say why it is rejected."))
+    problems.raise_if_any()
+    _decide(action, ProposalStatus.REJECTED, actor, note)
+    session.flush()
+    return action
+
+
+def evidence_file(number: str) -> str:
+    return f"dunning/evidence/{number}.pdf"
+
+
+def evidence_number(action: DunningAction) -> str:
+    return f"ZJ-{action.scheduled_on:%Y%m%d}-{action.id:06d}"
+
+
+def case_letters(action: DunningAction) -> list[str]:
+    """The files of the case's formal letters (relative to ``WUYE_FILES_DIR``), in order."""
+    return [a.document for a in action.case.actions if a.kind == ActionKind.LETTER and a.document]
+
+
+def record_evidence(session: Session, action_id: int, document: str) -> DunningAction:
+    action = session.get(DunningAction, action_id)
+    if action is None or action.status != ProposalStatus.APPROVED:
+        raise DomainError(action_id=_l("Only an approved proposal has an evidence pack."))
+    action.document = document
+    session.flush()
+    return action

@@ -1,0 +1,129 @@
+"""The notice batch as a job chain, on the ``documents`` queue.
+
+``run_notice_batch`` (after the commit that started the batch) queues one ``render_notice_chunk``
+job per chunk, so that N workers render N chunks at once. A chunk job lays its notices out as ONE
+WeasyPrint document (fonts subset once), writes it, cuts it into one PDF per notice (pypdf) and
+records them in its own unit of work; the chunk that renders the batch's last notice queues
+``merge_notices``, which joins the chunk files into the printable PDF, marks the bills noticed,
+writes the outbox messages and queues their delivery. Every job has a deterministic key
+(``app.models.notices.job_key``) and may run again: it overwrites its files and rows.
+"""
+
+import os
+
+import reports
+from app.extensions import unit_of_work
+from app.models import NoticeBatch
+from app.models.jobs import JobStatus
+from app.models.notices import NoticeBatchStatus, job_key
+from app.services.delivery import files_dir
+from app.services.jobs import job_status
+from app.services.notices import (
+    LANG,
+    RenderedNotice,
+    chunk_work,
+    finish_notice_batch,
+    merge_plan,
+    pending_chunks,
+    record_chunk,
+)
+from reports.pdfs import merge_pdfs, split_pdf
+
+from . import enqueue, retry_failed
+from .delivery import enqueue_delivery
+
+QUEUE = "documents"
+
+
+def write_file(relative: str, data: bytes) -> None:
+    """Write a file under ``WUYE_FILES_DIR`` whole or not at all (a reader never sees half)."""
+    path = files_dir() / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _enqueue_chunk(batch_id: int, chunk: int, label: str) -> str:
+    return enqueue(
+        render_notice_chunk,
+        batch_id,
+        chunk,
+        key=job_key(batch_id, chunk),
+        queue=QUEUE,
+        description=f"notices {label} chunk {chunk + 1}",
+    )
+
+
+def _enqueue_merge(batch_id: int, label: str) -> str:
+    return enqueue(
+        merge_notices,
+        batch_id,
+        key=job_key(batch_id, "merge"),
+        queue=QUEUE,
+        description=f"notices {label} merge",
+    )
+
+
+def run_notice_batch(batch_id: int) -> list[str]:
+    """Queue what the batch still needs, after the commit that started it; the job ids.
+
+    Idempotent, and the way to resume a batch: failed jobs of the batch run again, chunks not
+    rendered are queued (one queued or running already is left alone), a batch whose notices
+    are all rendered gets its merge.
+    """
+    with unit_of_work() as session:
+        batch = session.get(NoticeBatch, batch_id)
+        label, merging = str(batch), batch.status == NoticeBatchStatus.MERGING
+        chunks = pending_chunks(session, batch_id)
+        failed = [job for job in batch.job_ids() if job_status(session, job) == JobStatus.FAILED]
+    for job in failed:
+        retry_failed(job)
+    queued = [_enqueue_chunk(batch_id, chunk, label) for chunk in chunks]
+    if merging:
+        queued.append(_enqueue_merge(batch_id, label))
+    return queued
+
+
+def render_notice_chunk(batch_id: int, chunk: int) -> int:
+    """Render one chunk of the batch; returns its page count."""
+    with unit_of_work() as session:
+        work = chunk_work(session, batch_id, chunk)
+    rendered, pages = [], 0
+    if work.notices:
+        batch = reports.render_batch("notice.html", [n.context for n in work.notices], LANG)
+        pdf = batch.write_pdf()
+        write_file(work.chunk_file, pdf)
+        for notice, part, pages_of in zip(
+            work.notices, split_pdf(pdf, batch.pages), batch.pages, strict=True
+        ):
+            write_file(notice.file, part)
+            rendered.append(
+                RenderedNotice(
+                    notice.notice_id, notice.file, len(pages_of), notice.context["total_due"]
+                )
+            )
+        pages = len(batch.document.pages)
+    with unit_of_work() as session:
+        last = record_chunk(session, batch_id, rendered, work.dropped)
+    if last:
+        _enqueue_merge(batch_id, work.label)
+    return pages
+
+
+def merge_notices(batch_id: int) -> int:
+    """Join the chunk files into the batch's printable PDF, mark the bills noticed and queue the
+    messages to the owners; returns the page count."""
+    with unit_of_work() as session:
+        plan = merge_plan(session, batch_id)
+    if plan is None:  # finished already
+        return 0
+    merged, pages = merge_pdfs(files_dir() / name for name in plan.chunk_files)
+    write_file(plan.merged_file, merged)
+    with unit_of_work() as session:
+        messages = finish_notice_batch(session, batch_id, plan.merged_file, pages)
+    enqueue_delivery(messages)
+    return pages
