@@ -15,10 +15,10 @@ from app.extensions import unit_of_work
 from app.models import Community, NoticeBatch, StaffAssignment
 from app.services.audit import acting_as
 from app.services.billing import run_billing
-from app.services.delivery import files_dir
 from app.services.demo import seed_demo
 from app.services.dunning import scan_dunning
 from app.services.errors import DomainError
+from app.services.files import files_dir
 from app.services.notices import batch_notices, start_notice_batches
 from app.services.settings import business_date
 from app.services.statements import import_statement

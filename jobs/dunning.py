@@ -12,7 +12,6 @@ from io import BytesIO
 
 import reports
 from app.extensions import unit_of_work
-from app.services.delivery import files_dir
 from app.services.dunning import (
     ScanResult,
     evidence_file,
@@ -21,12 +20,12 @@ from app.services.dunning import (
     record_letter,
     scan_dunning,
 )
+from app.services.files import files_dir, write_file
 from reports.context import dunning_letter_context, evidence_pack_context
 from reports.pdfs import merge_pdfs
 
 from . import enqueue
 from .delivery import enqueue_delivery
-from .notices import write_file
 
 QUEUE = "documents"
 

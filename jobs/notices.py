@@ -9,14 +9,13 @@ writes the outbox messages and queues their delivery. Every job has a determinis
 (``app.models.notices.job_key``) and may run again: it overwrites its files and rows.
 """
 
-import os
 
 import reports
 from app.extensions import unit_of_work
 from app.models import NoticeBatch
 from app.models.jobs import JobStatus
 from app.models.notices import NoticeBatchStatus, job_key
-from app.services.delivery import files_dir
+from app.services.files import files_dir, write_file
 from app.services.jobs import job_status
 from app.services.notices import (
     LANG,
@@ -33,18 +32,6 @@ from . import enqueue, retry_failed
 from .delivery import enqueue_delivery
 
 QUEUE = "documents"
-
-
-def write_file(relative: str, data: bytes) -> None:
-    """Write a file under ``WUYE_FILES_DIR`` whole or not at all (a reader never sees half)."""
-    path = files_dir() / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _enqueue_chunk(batch_id: int, chunk: int, label: str) -> str:

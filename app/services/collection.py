@@ -247,6 +247,35 @@ def get_task(session: Session, task_id) -> CollectionTask:
     return task
 
 
+def tasks_due(
+    session: Session, user_id: int, on: date
+) -> tuple[list[CollectionTask], list[CollectionCampaign]]:
+    """A collector's work on day ``on``: its tasks of active campaigns whose next action is
+    due by then (escalated ones are the manager's now), and those campaigns."""
+    mine = (
+        CollectionTask.assignee_id == user_id,
+        CollectionCampaign.status == CampaignStatus.ACTIVE,
+    )
+    tasks = session.scalars(
+        select(CollectionTask)
+        .join(CollectionCampaign)
+        .where(
+            *mine,
+            CollectionTask.next_due <= on,
+            CollectionTask.status != TaskStatus.ESCALATED,
+        )
+        .order_by(CollectionTask.next_due, CollectionTask.id)
+    ).all()
+    campaigns = session.scalars(
+        select(CollectionCampaign)
+        .join(CollectionTask)
+        .where(*mine)
+        .distinct()
+        .order_by(CollectionCampaign.id)
+    ).all()
+    return list(tasks), list(campaigns)
+
+
 def _one_of(problems: Problems, field: str, value, enum) -> bool:
     return problems.check(
         value in {m.value for m in enum},

@@ -35,6 +35,7 @@ from app.models import OutboxMessage, Owner, Unit
 from app.models.outbox import MessageKind, OutboxStatus
 from app.security import in_scope
 from app.services.errors import DomainError, NotFoundError, Problems
+from app.services.files import stored_file
 from app.services.settings import business_zone, get_setting
 
 MAX_ATTEMPTS = 5  # transient failures before a message is given up as failed
@@ -82,18 +83,6 @@ def email_configured() -> bool:
 
 def sms_gateway() -> SmsGateway:
     return import_string(current_app.config["WUYE_SMS_GATEWAY"])(current_app.config)
-
-
-def files_dir() -> Path:
-    return Path(current_app.config["WUYE_FILES_DIR"]).resolve()
-
-
-def stored_file(relative: str | None) -> Path | None:
-    """A file stored under ``WUYE_FILES_DIR``; None for none, or a path leaving that folder."""
-    if not relative:
-        return None
-    path = (files_dir() / relative).resolve()
-    return path if path.is_relative_to(files_dir()) else None
 
 
 def attachment_path(message: OutboxMessage) -> Path | None:

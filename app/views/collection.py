@@ -43,6 +43,7 @@ from app.services.collection import (
     close_campaign,
     create_campaign,
     record_contact,
+    tasks_due,
 )
 from app.services.errors import DomainError
 from app.services.settings import business_date, get_int
@@ -280,27 +281,7 @@ class MyTasksView(BaseView):
     @has_access
     def today(self):
         today = business_date()
-        tasks = db.session.scalars(
-            select(CollectionTask)
-            .join(CollectionCampaign)
-            .where(
-                CollectionTask.assignee_id == current_user().id,
-                CollectionCampaign.status == CampaignStatus.ACTIVE,
-                CollectionTask.next_due <= today,
-                CollectionTask.status != TaskStatus.ESCALATED,  # the manager's now
-            )
-            .order_by(CollectionTask.next_due, CollectionTask.id)
-        ).all()
-        campaigns = db.session.scalars(
-            select(CollectionCampaign)
-            .join(CollectionTask)
-            .where(
-                CollectionTask.assignee_id == current_user().id,
-                CollectionCampaign.status == CampaignStatus.ACTIVE,
-            )
-            .distinct()
-            .order_by(CollectionCampaign.id)
-        ).all()
+        tasks, campaigns = tasks_due(db.session, current_user().id, today)
         return self.render_template(
             "collection/my_tasks.html",
             title=_l("My tasks today"),

@@ -25,8 +25,8 @@ from app.models.dunning import (
 )
 from app.models.types import Channel
 from app.security import in_scope
-from app.services.delivery import stored_file
 from app.services.dunning import approve_legal, reject_legal, validate_level
+from app.services.files import stored_file
 from jobs.dunning import enqueue_evidence
 
 from .base import RowActionView, WuyeModelView, local_time

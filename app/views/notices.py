@@ -20,8 +20,8 @@ from app.models.notices import NoticeBatchStatus
 from app.models.outbox import OutboxStatus
 from app.models.types import Channel
 from app.security import current_user, in_scope, visible_community_ids
-from app.services.delivery import files_dir
 from app.services.errors import DomainError
+from app.services.files import stored_file
 from app.services.notices import start_notice_batches
 from jobs.notices import run_notice_batch
 
@@ -54,7 +54,7 @@ def delivery(message) -> str:
 
 
 def send_pdf(relative: str | None, name: str):
-    path = files_dir() / relative if relative else None
+    path = stored_file(relative)
     if path is None or not path.is_file():
         abort(404)
     return send_file(path, mimetype="application/pdf", download_name=name)

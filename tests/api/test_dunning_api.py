@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from app.models import DunningAction, OutboxMessage
 from app.services.billing import run_billing
-from app.services.delivery import attachment_path, files_dir, mark_posted
+from app.services.delivery import attachment_path, mark_posted
+from app.services.files import files_dir
 from jobs import wait
 from tests.reports import pdf
 
