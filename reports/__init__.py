@@ -19,7 +19,6 @@ from pathlib import Path
 from flask import send_file
 from flask_babel import force_locale, gettext, ngettext
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
 from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 
@@ -68,8 +67,15 @@ env.filters.update(
     day=format_day,
     moment=format_moment,
 )
-# "Page %(page)s" is translated whole; its placeholder becomes the page counter (print.css).
-env.globals["PAGE_NUMBER"] = Markup('<span class="page-number"></span>')
+
+
+def page_label() -> list[str]:
+    """The text before and after the page number: "Page %(page)s" is translated whole and cut
+    at its placeholder, where print.css puts the page counter."""
+    return gettext("Page %(page)s", page="\0").split("\0")
+
+
+env.globals["page_label"] = page_label
 
 _local = threading.local()  # Pango font maps are not shared between threads
 
