@@ -13,6 +13,7 @@ from app import models  # noqa: F401  (register the tables)
 from app.api import register_apis
 from app.cli import register_cli
 from app.domain.money import format_money
+from app.domain.rates import format_percent
 from app.extensions import db, migrate
 from app.security import FAB_ROLES, password_strength
 from app.services import audit  # noqa: F401  (install the audit listener)
@@ -63,6 +64,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             if isinstance(view, BaseApi):
                 csrf.exempt(app.blueprints[view.blueprint.name])
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["percent"] = format_percent
     register_cli(app)
     init_jobs(app)
     return app

@@ -26,6 +26,7 @@ from jobs.dunning import dispatch as dispatch_dunning
 from jobs.notices import run_notice_batch
 from jobs.runner import JobWorker, redis_connection
 from jobs.schedule import register
+from jobs.supervision import render, report_document
 
 wuye = AppGroup("wuye", help="Wuye back-office commands.")
 
@@ -212,6 +213,30 @@ def dunning_scan_command(as_of: str | None) -> None:
         f"held: paused {result.paused}  minimum gap {result.deferred}"
         f"  awaiting the formal demand {result.awaiting_demand}"
     )
+
+
+report = AppGroup("report", help="Reports rendered on the spot, as PDF files.")
+wuye.add_command(report)
+
+
+@report.command("supervision")
+@click.option("--month", required=True, help="Month of the report, YYYY-MM.")
+@click.option("--community", "code", help="Community code (default: company-wide).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="PDF file to write.")
+def supervision_report_command(month: str, code: str | None, out: str) -> None:
+    """The monthly supervision-check report of a community or of the whole company."""
+    if parse_month(month) is None:
+        raise click.BadParameter("expected YYYY-MM, e.g. 2026-03", param_hint="--month")
+    try:
+        with acting_as("cli"), unit_of_work() as session:
+            community_id = None if code is None else _community_id(session, code)
+            context = report_document(session, month, community_id)
+    except DomainError as err:
+        raise click.ClickException(err.as_text()) from err
+    pdf, pages = render(context)
+    Path(out).write_bytes(pdf)
+    click.echo(f"report: {context['number']}  pages: {pages}")
+    click.echo(f"file: {Path(out).resolve()}")
 
 
 @wuye.command("worker")

@@ -1,21 +1,73 @@
-"""Writers for list exports: CSV streamed chunk by chunk, XLSX written row by row to disk.
+"""List exports (domain §13): the rows of a list as CSV or XLSX, masked and audited.
 
-Both take a header and an iterator of rows, so memory stays bounded whatever the row count.
-CSV is UTF-8 with a byte-order mark, which Excel needs to show Chinese text.
+Screens and APIs, model lists and service queries all answer through ``send_export``: it
+records who exported what (format, filters, whether masked, how many rows) before the first
+byte leaves, then sends the file. Memory stays bounded whatever the row count: model rows are
+read ``CHUNK_ROWS`` at a time (``yield_per``), CSV is streamed chunk by chunk, and XLSX is
+written row by row (openpyxl's write-only mode, inline strings) to a temporary file that is
+then sent from disk.
+
+CSV is UTF-8 with a byte-order mark, which Excel needs to show Chinese text. Text that a
+spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``: statement remarks come
+from outside) is written as text: quoted with ``'`` in CSV, typed as a string in XLSX.
 """
 
 import csv
 import io
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
 
+from flask import Response, send_file, stream_with_context
+from markupsafe import Markup
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy.orm import joinedload
+
+from app.domain.masking import MASKERS
+from app.extensions import unit_of_work
+from app.services.audit import record
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
 }
 CHUNK_ROWS = 500
+SHEET_ROWS = 1_048_576  # Excel's limit, header included
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value):
+    """``value`` as a spreadsheet cell: amounts as exact decimal strings (never a float), dates
+    in ISO form, HTML as its text, anything else as text."""
+    if isinstance(value, Markup):
+        return value.striptags()
+    if value is None or isinstance(value, int | str):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True
+
+
+def _csv_text(value):
+    """A text that a spreadsheet would run as a formula, quoted; numbers such as ``-12.50``
+    stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
+        return "'" + value
+    return value
 
 
 def csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[bytes]:
@@ -25,7 +77,7 @@ def csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[bytes]:
     buffer.write("\ufeff")
     writer.writerow(header)
     for n, row in enumerate(rows, start=1):
-        writer.writerow(row)
+        writer.writerow([_csv_text(value) for value in row])
         if n % CHUNK_ROWS == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -33,14 +85,146 @@ def csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[bytes]:
     yield buffer.getvalue().encode("utf-8")
 
 
+def _xlsx_value(sheet, value):
+    if not isinstance(value, str):
+        return value
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters Excel refuses
+    if value.startswith("="):
+        text = WriteOnlyCell(sheet, value)
+        text.data_type = "s"  # openpyxl would store it as a formula
+        return text
+    return value
+
+
 def xlsx_file(header: list[str], rows: Iterable[list], title: str):
-    """A temporary file (open, at position 0) holding the rows as one XLSX sheet."""
+    """A temporary file (open, at position 0) holding the rows as an XLSX sheet, continued
+    on further sheets (header repeated) beyond the ``SHEET_ROWS`` a sheet may hold."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(header)
+    room = SHEET_ROWS - 1
     for row in rows:
-        sheet.append(row)
+        if room == 0:
+            sheet = workbook.create_sheet(title=f"{title[:24]} ({len(workbook.worksheets) + 1})")
+            sheet.append(header)
+            room = SHEET_ROWS - 1
+        sheet.append([_xlsx_value(sheet, value) for value in row])
+        room -= 1
     handle = tempfile.TemporaryFile()
     workbook.save(handle)
     handle.seek(0)
     return handle
+
+
+def send_export(
+    fmt: str,
+    name: str,
+    header: list[str],
+    rows: Iterable[list],
+    *,
+    table: str,
+    details: dict,
+) -> Response:
+    """Record the export of ``table`` (``details``: filters, masked, rows…) in the audit log,
+    then answer the rows as the file ``<name>.<fmt>``: CSV streamed, XLSX from disk."""
+    with unit_of_work() as session:
+        record(session, "export", table, details={"format": fmt, **details})
+    mimetype, extension = FORMATS[fmt]
+    filename = f"{name}.{extension}"
+    if fmt == "csv":
+        return Response(
+            stream_with_context(csv_chunks([str(h) for h in header], rows)),
+            mimetype=mimetype,
+            headers={"Content-Disposition": f"attachment; filename={filename}"},
+        )
+    handle = xlsx_file([str(h) for h in header], rows, name)
+    return send_file(handle, mimetype=mimetype, as_attachment=True, download_name=filename)
+
+
+# --------------------------------------------------------------------------- model lists
+
+
+def described(filters) -> list[dict]:
+    """A list's active filters (FAB ``Filters``) as the API's rison filters spell them (a
+    screen's query string gives each value as a list)."""
+    return [
+        {
+            "col": flt.column_name,
+            "opr": flt.arg_name,
+            "value": value[0] if isinstance(value, list) and len(value) == 1 else value,
+        }
+        for flt, value in filters.get_filters_values()
+    ]
+
+
+def maskers(columns: Iterable[str], personal_fields: Iterable[str]) -> dict[str, Callable]:
+    """The masking function of each personal column (``phone``, ``owner.phone``…)."""
+    personal = set(personal_fields)
+    return {c: MASKERS[c.rsplit(".", 1)[-1]] for c in columns if c in personal}
+
+
+def model_query(datamodel, filters, order: tuple[str, str], columns: list[str]):
+    """The list's query without paging: ``filters`` (joined with the base filters) and
+    ``order`` as the list applies them, the primary key breaking ties, and the many-to-one
+    relations the columns show loaded in the same query (no query per row)."""
+    order_column, order_direction = order
+    query = datamodel.apply_all(
+        datamodel.session.query(datamodel.obj),
+        filters,
+        order_column or datamodel.get_pk_name(),
+        order_direction or "asc",
+    )
+    for root in dict.fromkeys(c.split(".", 1)[0] for c in columns):
+        if datamodel.is_relation_many_to_one(root):
+            query = query.options(joinedload(getattr(datamodel.obj, root)))
+    return query
+
+
+def _remembered(formatter: Callable) -> Callable:
+    """``cell(formatter(value))``, remembered for recent codes and flags: a translated label
+    costs more than the rest of its row, and a column holds few of them."""
+
+    @lru_cache(maxsize=256, typed=True)
+    def remembered(value):
+        return cell(formatter(value))
+
+    def convert(value):
+        return remembered(value) if isinstance(value, str | int) else cell(formatter(value))
+
+    return convert
+
+
+def model_rows(datamodel, query, columns: list[str], cells: dict[str, Callable]) -> Iterator[list]:
+    """The query's rows, ``CHUNK_ROWS`` at a time: each column's value as FAB's list reads it
+    (dotted relations, methods), through ``cells[column]`` where given (a formatter, a mask)."""
+    convert = [_remembered(cells[c]) if c in cells else cell for c in columns]
+    for item in query.yield_per(CHUNK_ROWS):
+        values = datamodel.get_values_item(item, columns)
+        yield [f(v) for f, v in zip(convert, values, strict=True)]
+
+
+def export_model(
+    fmt: str,
+    datamodel,
+    filters,
+    order: tuple[str, str],
+    columns: list[str],
+    header: list[str],
+    cells: dict[str, Callable],
+    *,
+    name: str,
+    details: dict,
+) -> Response:
+    """Export a model list (screen or API): the filtered rows in the list's order; the audit
+    entry counts the rows that matched when the export started."""
+    query = model_query(datamodel, filters, order, columns)
+    count = query.order_by(None).count()
+    return send_export(
+        fmt,
+        name,
+        header,
+        model_rows(datamodel, query, columns, cells),
+        table=datamodel.obj.__tablename__,
+        details={**details, "rows": count},
+    )

@@ -26,9 +26,12 @@ ROLES = (ADMIN, MANAGER, FINANCE, CUSTOMER_SERVICE, COLLECTOR, AUDITOR)
 
 READ, WRITE, DELETE, EXPORT = "can_read", "can_write", "can_delete", "can_export"
 APPROVE = "can_approve"
+ASSIGN = "can_assign"  # complaints: give one to a staff member
+OPEN_CLOSE = "can_open_close"  # surveys: open one, close it
 PERSONAL_DATA, VIEW_PERSONAL_DATA = "PersonalData", "can_view_personal_data"
 ALL_COMMUNITIES, SEE_ALL = "AllCommunities", "can_see_all"
 TASKS, ALL_TASKS = "CollectionTask", "can_see_all_tasks"  # without it: only one's own tasks
+RECTIFICATIONS, ALL_RECTIFICATIONS = "Rectification", "can_see_all_rectifications"  # likewise
 
 # Screen methods and API methods mapped onto the shared verbs (FAB prefixes them with "can_").
 VIEW_METHODS = {
@@ -47,6 +50,7 @@ VIEW_METHODS = {
     "api_column_add": WRITE,
     "api_column_edit": WRITE,
     "api_readvalues": READ,
+    "export": EXPORT,
 }
 API_METHODS = {
     "get": READ,
@@ -100,7 +104,25 @@ MENU_CATEGORY = {
     "CollectionCampaign": "Collection",
     "CollectionTask": "Collection",
     "MyTasks": "Collection",
+    "InstallmentDraftForm": "Collection",
+    "InstallmentAgreement": "Collection",
+    "ComplaintForm": "CustomerCare",
+    "Complaint": "CustomerCare",
+    "OverdueComplaint": "CustomerCare",
+    "SurveyForm": "CustomerCare",
+    "Survey": "CustomerCare",
+    "SurveyResponse": "CustomerCare",
+    "SurveyFollowUp": "CustomerCare",
+    "SupervisionPlan": "Supervision",
+    "SupervisionCheck": "Supervision",
+    "RectificationLedger": "Supervision",
+    "SupervisionReportForm": "Supervision",
+    "SupervisionReport": "Supervision",
+    "KPI": "Dashboard",
 }
+
+# Roles that land on another page than the home page after signing in (its endpoint).
+LANDING_PAGES = {MANAGER: "DashboardView.index"}
 
 # Menu items that are no resource of their own (a form): shown to the roles holding
 # (resource, verb).
@@ -116,6 +138,12 @@ MENU_ITEMS = {
     "LegalProposal": ("DunningAction", READ),
     "CampaignForm": ("CollectionCampaign", WRITE),
     "MyTasks": (TASKS, WRITE),  # those who make the calls
+    "InstallmentDraftForm": ("InstallmentAgreement", WRITE),
+    "ComplaintForm": ("Complaint", WRITE),
+    "OverdueComplaint": ("Complaint", READ),
+    "SurveyForm": ("Survey", WRITE),
+    "RectificationLedger": (RECTIFICATIONS, READ),
+    "SupervisionReportForm": ("SupervisionReport", READ),
 }
 
 MASTER_DATA = ("Community", "Building", "Unit", "Owner", "Ownership", "Tariff")
@@ -135,6 +163,16 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "NoticeBatch": (READ,),
         "CollectionCampaign": (READ, WRITE),
         TASKS: (READ, ALL_TASKS),
+        "InstallmentAgreement": (READ, APPROVE),
+        "Complaint": (READ, ASSIGN),
+        "Survey": (READ, OPEN_CLOSE),
+        "SurveyResponse": (READ,),
+        "SurveyFollowUp": (READ,),
+        "SupervisionPlan": (READ, WRITE),
+        "SupervisionCheck": (READ, WRITE),
+        RECTIFICATIONS: (READ, WRITE, APPROVE, ALL_RECTIFICATIONS),  # accepts or rejects
+        "SupervisionReport": (READ,),
+        "KPI": (READ,),  # key figures: the dashboard and /api/v1/kpi
     },
     FINANCE: {
         **{r: (READ,) for r in (*MASTER_DATA, *BILLS, *PAYMENTS)},
@@ -147,7 +185,10 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Arrears": (READ,),
         **{r: (READ,) for r in ("DunningLevel", "DunningAction")},
         "NoticeBatch": (READ, WRITE),  # start notice batches, retry a failed one
+        "InstallmentAgreement": (READ,),
         "CollectionCampaign": (READ,),
+        RECTIFICATIONS: (READ, WRITE),  # those it is responsible for: reports them rectified
+        "KPI": (READ,),
     },
     CUSTOMER_SERVICE: {
         "Community": (READ,),
@@ -165,11 +206,20 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "NoticeBatch": (READ,),
         "CollectionCampaign": (READ,),
         TASKS: (READ, WRITE, ALL_TASKS),  # records contacts on any task of its communities
+        "InstallmentAgreement": (READ, WRITE),  # drafts, attaches the signed scan
+        "Complaint": (READ, WRITE, ASSIGN),
+        "Survey": (READ, WRITE, OPEN_CLOSE),
+        "SurveyResponse": (READ, WRITE),
+        "SurveyFollowUp": (READ, WRITE),
+        "SupervisionPlan": (READ,),
+        "SupervisionCheck": (READ,),
+        RECTIFICATIONS: (READ, WRITE, ALL_RECTIFICATIONS),  # reports rectified, never accepts
         PERSONAL_DATA: (VIEW_PERSONAL_DATA,),
     },
     COLLECTOR: {
         **{r: (READ,) for r in ("Community", "Building", "Unit", "Owner", "Ownership")},
         TASKS: (READ, WRITE),  # its own tasks only; their owners' phones unmasked
+        RECTIFICATIONS: (READ, WRITE),  # those it is responsible for
     },
     AUDITOR: {
         **{
@@ -188,14 +238,34 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
                 "DunningAction",
                 "NoticeBatch",
                 "CollectionCampaign",
+                "InstallmentAgreement",
+                "Complaint",
+                "SupervisionPlan",
+                "SupervisionCheck",
+                "SupervisionReport",
+                "Survey",
+                "SurveyResponse",
+                "SurveyFollowUp",
             )
         },
         TASKS: (READ, EXPORT, ALL_TASKS),
+        RECTIFICATIONS: (READ, EXPORT, ALL_RECTIFICATIONS),
         ALL_COMMUNITIES: (SEE_ALL,),
         "StatementImport": (READ, EXPORT),
         "JobRun": (READ,),
+        "KPI": (READ,),
     },
 }
+
+# Managers and auditors export every list they may read (domain §13: exports are masked and
+# audited); a resource granted above gets its export with its read.
+EXPORTERS = (MANAGER, AUDITOR)
+for _role in EXPORTERS:
+    GRANTS[_role] = {
+        view: (*perms, EXPORT) if READ in perms and EXPORT not in perms else perms
+        for view, perms in GRANTS[_role].items()
+    }
+
 
 
 def _role_patterns(grants: dict[str, tuple[str, ...]]) -> list[list[str]]:
@@ -342,23 +412,58 @@ def sees_only_own_tasks() -> bool:
     return not acting_as_system() and not has_permission(ALL_TASKS, TASKS)
 
 
-def task_in_scope(task) -> bool:
-    """Whether the current user may see collection ``task``."""
-    if not in_scope(task):
+def sees_only_own_rectifications() -> bool:
+    """Finance and collectors see only the rectifications they are responsible for."""
+    return not acting_as_system() and not has_permission(ALL_RECTIFICATIONS, RECTIFICATIONS)
+
+
+def _own_in_scope(item, only_own, column: str) -> bool:
+    if not in_scope(item):
         return False
     user = current_user()
-    return not sees_only_own_tasks() or (user is not None and task.assignee_id == user.id)
+    return not only_own() or (user is not None and getattr(item, column) == user.id)
 
 
-class TaskScope(CommunityScope):
-    """Collection tasks of the user's communities; only its own for a collector."""
+def task_in_scope(task) -> bool:
+    """Whether the current user may see collection ``task``."""
+    return _own_in_scope(task, sees_only_own_tasks, "assignee_id")
+
+
+def rectification_in_scope(rectification) -> bool:
+    """Whether the current user may see ``rectification``."""
+    return _own_in_scope(rectification, sees_only_own_rectifications, "responsible_id")
+
+
+class OwnRowsScope(CommunityScope):
+    """Rows of the user's communities; only its own (``column`` is its id) when ``only_own``."""
+
+    column = ""
+
+    @staticmethod
+    def only_own() -> bool:
+        raise NotImplementedError
 
     def apply(self, query, value):
         query = super().apply(query, value)
-        if sees_only_own_tasks():
+        if self.only_own():
             user = current_user()
-            query = query.filter(self.model.assignee_id == (user.id if user else None))
+            query = query.filter(getattr(self.model, self.column) == (user.id if user else None))
         return query
 
 
+class TaskScope(OwnRowsScope):
+    """Collection tasks of the user's communities; only its own for a collector."""
+
+    column = "assignee_id"
+    only_own = staticmethod(sees_only_own_tasks)
+
+
+class RectificationScope(OwnRowsScope):
+    """Rectifications of the user's communities; only its own for finance and collectors."""
+
+    column = "responsible_id"
+    only_own = staticmethod(sees_only_own_rectifications)
+
+
 TASKS_SCOPED = [["id", TaskScope, None]]
+RECTIFICATIONS_SCOPED = [["id", RectificationScope, None]]

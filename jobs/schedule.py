@@ -29,9 +29,11 @@ from rq.exceptions import DuplicateJobError
 from app.services.settings import business_zone
 
 from . import enqueue
+from .complaints import check as check_complaints
 from .dunning import scan as scan_dunning
 from .ledger import check_ledger
 from .runner import RESULT_TTL, redis_connection
+from .supervision import daily as supervision_daily
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,11 @@ class Periodic:
 
 SCHEDULE = (
     Periodic("ledger-check", "30 2 * * *", check_ledger),
+    # before the dunning scan: complaint pauses set on the cases the scan will look at
+    Periodic("complaint-check", "30 5 * * *", check_complaints),
     Periodic("dunning-scan", "0 6 * * *", scan_dunning),  # SMS wait for the quiet hours' end
+    # overdue rectifications; the 1st's slot queues last month's supervision reports
+    Periodic("supervision", "0 7 * * *", supervision_daily),
 )
 
 

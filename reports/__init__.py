@@ -23,6 +23,7 @@ from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 
 from app.domain.money import format_money
+from app.domain.rates import format_percent
 
 HERE = Path(__file__).resolve().parent
 STYLESHEET = HERE / "static" / "print.css"
@@ -66,6 +67,7 @@ env.filters.update(
     quantity=format_quantity,
     day=format_day,
     moment=format_moment,
+    percent=format_percent,
 )
 
 

@@ -17,6 +17,7 @@ from app.domain.numerals import amount_in_capitals
 from app.models import Bill, Community, DunningAction, Receipt
 from app.models.collection import ContactOutcome, TaskAction
 from app.models.dunning import DunningActionKind
+from app.models.installments import InstallmentKind, InstallmentStatus, instalment_label
 from app.models.outbox import OutboxStatus
 from app.models.types import Basis, BillStatus, PaymentMethod
 from app.security import in_scope
@@ -30,11 +31,22 @@ from app.services.dunning import (
     unpaid_items,
 )
 from app.services.errors import DomainError, NotFoundError
+from app.services.installments import get_installment
 from app.services.settings import business_date, business_zone
+from app.services.surveys import survey_invitation
 
 
 def issuer(community: Community) -> dict:
     return {"name": community.name, "address": community.address, "phone": community.phone}
+
+
+def payee(community: Community) -> dict:
+    """Where owners pay the community's fees."""
+    return {
+        "name": community.payee_name,
+        "bank": community.payee_bank,
+        "account": community.payee_account,
+    }
 
 
 def notice_figures(statement: Statement, bill_id: int) -> dict:
@@ -97,12 +109,9 @@ def notice_context(session, bill_id: int, as_of: date | None = None) -> dict:
             if not line.cancelled
         ],
         **notice_figures(account_statement(session, bill.unit_id, as_of), bill.id),
-        "payee": {
-            "name": community.payee_name,
-            "bank": community.payee_bank,
-            "account": community.payee_account,
-        },
+        "payee": payee(community),
         "instructions": community.payment_instructions,
+        "survey": survey_invitation(session, bill.unit_id, as_of),  # the unit's survey link
     }
 
 
@@ -196,11 +205,7 @@ def dunning_letter_context(session, owner_id: int, as_of: date) -> dict:
         "units": units,
         "total": sum((unit["total"] for unit in units), ZERO),
         "deadline": letters[0].deadline,
-        "payee": {
-            "name": community.payee_name,
-            "bank": community.payee_bank,
-            "account": community.payee_account,
-        },
+        "payee": payee(community),
     }
 
 
@@ -296,4 +301,50 @@ def task_sheet_context(session, campaign_id: int, assignee_id: int, reveal: bool
             (ContactOutcome(outcome).label, TaskAction(action).label)
             for outcome, action in ACTION_OF.items()
         ],
+    }
+
+
+def installment_agreement_context(session, agreement_id: int) -> dict:
+    """The installment or deferral agreement (分期/暂缓协议, domain §8) as drafted, for both
+    parties to sign: the covered bills with their amounts on the agreement's date, the schedule
+    (the down payment first), the grace days; a rejected or cancelled one is stamped so.
+
+    :raises NotFoundError: unknown agreement, or outside the user's communities.
+    """
+    agreement = get_installment(session, agreement_id)
+    community = agreement.community
+    withdrawn = (InstallmentStatus.REJECTED, InstallmentStatus.CANCELLED)
+    return {
+        "number": agreement.number,
+        "issuer": issuer(community),
+        "stamp": InstallmentStatus(agreement.status).label
+        if agreement.status in withdrawn
+        else None,
+        "community": community.name,
+        "unit": agreement.unit.code,
+        "owner": agreement.owner.name if agreement.owner else "",
+        "kind": InstallmentKind(agreement.kind).label,
+        "agreed_on": agreement.agreed_on,
+        "bills": [
+            {
+                "number": link.bill.number,
+                "period_start": link.bill.period_start,
+                "period_end": link.bill.period_end,
+                "due_date": link.bill.due_date,
+                "amount": link.amount,
+            }
+            for link in agreement.bills
+        ],
+        "covered_total": agreement.covered_total,
+        "total_in_words": amount_in_capitals(Decimal(agreement.covered_total)),
+        "schedule": [
+            {
+                "label": instalment_label(item.seq),
+                "due_date": item.due_date,
+                "amount": item.amount,
+            }
+            for item in agreement.instalments
+        ],
+        "grace_days": agreement.grace_days,
+        "payee": payee(community),
     }

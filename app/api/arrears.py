@@ -17,16 +17,16 @@ from app.services.arrears import aging_summary, early_warning, find_overdue_acco
 from app.services.errors import DomainError
 
 
-def _plain(value):
+def plain(value):
     """JSON for a finder's value: amounts as decimal strings, dates in ISO form."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -45,7 +45,7 @@ class ArrearsApi(BaseApi):
         options = {name: getattr(query, name) for name in filters}
         rows = finder(db.session, query.as_of, query.community_ids, **options)
         return self.response(
-            200, as_of=query.as_of.isoformat(), **{key: [_plain(asdict(r)) for r in rows]}
+            200, as_of=query.as_of.isoformat(), **{key: [plain(asdict(r)) for r in rows]}
         )
 
     @expose("/", methods=["GET"])

@@ -27,11 +27,11 @@ class AuditLogApi(WuyeModelApi):
     search_columns = ["at", "username", "action", "table_name", "row_id"]
     base_order = ("id", "desc")
 
-    def export_value(self, item, column, masked):
-        if column == "changes":
-            changes = mask_changes(item.changes) if masked else item.changes
-            return json.dumps(changes, ensure_ascii=False)
-        return super().export_value(item, column, masked)
+    def export_cells(self, masked):
+        def changes(value):
+            return json.dumps(mask_changes(value) if masked else value, ensure_ascii=False)
+
+        return {**super().export_cells(masked), "changes": changes}
 
     def pre_get(self, data):
         data["result"]["changes"] = masked_changes(data["result"].get("changes"))

@@ -5,12 +5,11 @@ FAB's generic add/edit/delete commit on their own and answer 422/500; here each 
 ``400 {"message": {field: [why]}}``, a duplicate 409, and nothing is half-written.
 """
 
-from collections.abc import Iterator
-from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask import Response, request, send_file, stream_with_context
+from flask import request
 from flask_appbuilder.api import ModelRestApi, expose, get_list_schema, rison, safe
+from flask_appbuilder.exceptions import InvalidOrderByColumnFABException
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -19,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.domain.checks import decimal_places
 from app.domain.masking import mask_fields
-from app.exports import CHUNK_ROWS, FORMATS, csv_chunks, xlsx_file
+from app.exports import FORMATS, described, export_model, maskers
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
 from app.security import API_METHODS, SCOPED, can_view_personal_data
@@ -106,22 +105,9 @@ class WuyeModelApi(ModelRestApi):
             return self.response(err.status, message=err.as_dict())
         return self.response(status, **result)
 
-    def export_value(self, item, column: str, masked: bool):
-        """The plain value of ``column`` (dotted for relations) for a spreadsheet cell."""
-        value = item
-        for part in column.split("."):
-            value = getattr(value, part, None) if value is not None else None
-        if isinstance(value, Decimal):
-            return str(value)  # exact: a cell must not turn ¥0.10 into a float
-        if isinstance(value, date):
-            return value.isoformat()
-        return value if value is None or isinstance(value, int | str) else str(value)
-
-    def export_rows(self, query, masked: bool) -> Iterator[list]:
-        columns = self.list_columns
-        for item in query.yield_per(CHUNK_ROWS):
-            row = {column: self.export_value(item, column, masked) for column in columns}
-            yield list((mask_fields(row) if masked else row).values())
+    def export_cells(self, masked: bool) -> dict:
+        """How exported columns are written where not as read: personal ones masked."""
+        return maskers(self.list_columns, self.personal_fields) if masked else {}
 
     @expose("/export/", methods=["GET"])
     @protect()
@@ -129,7 +115,7 @@ class WuyeModelApi(ModelRestApi):
     @permission_name("export")
     @rison(get_list_schema)
     def export(self, **kwargs):
-        """Export the filtered rows (same ``q`` filters as the list) as CSV or XLSX.
+        """Export the filtered rows (same ``q`` filters and order as the list) as CSV or XLSX.
         ---
         get:
           parameters:
@@ -138,38 +124,39 @@ class WuyeModelApi(ModelRestApi):
             schema:
               type: string
               enum: [csv, xlsx]
+          - in: query
+            name: q
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/get_list_schema'
           responses:
             200:
               description: the file, streamed
+            400:
+              $ref: '#/components/responses/400'
         """
         fmt = request.args.get("format", "csv")
         if fmt not in FORMATS:
             return self.response_400(message={"format": [gettext("Choose csv or xlsx.")]})
         args = kwargs.get("rison", {})
+        try:
+            order = self._handle_order_args(args)
+        except InvalidOrderByColumnFABException:
+            return self.response_400(message={"order_column": [gettext("Not a list column.")]})
         filters = self._handle_filters_args(args)
-        order_column, order_direction = self._handle_order_args(args)
-        query = self.datamodel.apply_all(
-            self.datamodel.session.query(self.datamodel.obj),
-            filters,
-            order_column or "id",
-            order_direction or "asc",
-        )
         masked = not self.may_reveal()
-        details = {"format": fmt, "filters": args.get("filters", []), "masked": masked}
-        with unit_of_work() as session:
-            record(session, "export", self.datamodel.obj.__tablename__, details=details)
-        header = [str(self.label_columns.get(c, c)) for c in self.list_columns]
-        mimetype, extension = FORMATS[fmt]
-        filename = f"{self.resource_name}.{extension}"
-        if fmt == "csv":
-            body = stream_with_context(csv_chunks(header, self.export_rows(query, masked)))
-            return Response(
-                body,
-                mimetype=mimetype,
-                headers={"Content-Disposition": f"attachment; filename={filename}"},
-            )
-        handle = xlsx_file(header, self.export_rows(query, masked), self.resource_name)
-        return send_file(handle, mimetype=mimetype, as_attachment=True, download_name=filename)
+        return export_model(
+            fmt,
+            self.datamodel,
+            filters,
+            order,
+            self.list_columns,
+            [self.label_columns.get(c, c) for c in self.list_columns],
+            self.export_cells(masked),
+            name=self.resource_name,
+            details={"filters": described(self._filters), "masked": masked},
+        )
 
     def _check_decimals(self, body) -> None:
         """Refuse more decimals than a Numeric column keeps: marshmallow would round them."""

@@ -18,6 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from .money import ZERO, to_fen
+from .rates import rate
 
 
 class Outcome(StrEnum):
@@ -141,9 +142,7 @@ def _narrow(items, piles: dict, totals: dict) -> None:
 def clearance_rate(collected: Decimal, arrears_at_start: Decimal) -> Decimal | None:
     """清欠率 (§12): collected on the campaign's units ÷ their arrears at start, as a fraction
     to 4 places (0.8125 = 81.25 %); None when there were no arrears."""
-    if arrears_at_start <= 0:
-        return None
-    return (to_fen(collected) / arrears_at_start).quantize(Decimal("0.0001"))
+    return rate(to_fen(collected), arrears_at_start)
 
 
 # (lowest clearance rate, score), best first (§12).

@@ -3,7 +3,9 @@
 from .audit import AuditLog
 from .billing import Bill, BillingRun, BillLine
 from .collection import CollectionCampaign, CollectionTask, ContactAttempt
+from .complaints import Complaint, ComplaintEntry
 from .dunning import DunningAction, DunningCase, DunningLevel
+from .installments import InstallmentAgreement, InstallmentBill, Instalment
 from .jobs import JobRun
 from .notices import Notice, NoticeBatch
 from .outbox import OutboxMessage
@@ -13,6 +15,15 @@ from .property import Building, Community, Unit
 from .setting import Setting
 from .staff import StaffAssignment
 from .statements import BankMappingRecord, PayerAccount, StatementEntry, StatementImport
+from .supervision import CheckPlan, Finding, Rectification, SupervisionCheck, SupervisionReport
+from .surveys import (
+    Survey,
+    SurveyAnswer,
+    SurveyFollowUp,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveyToken,
+)
 from .tariff import Tariff
 from .waivers import Waiver
 
@@ -24,13 +35,20 @@ __all__ = [
     "BillLine",
     "BillingRun",
     "Building",
+    "CheckPlan",
     "CollectionCampaign",
     "CollectionTask",
     "Community",
+    "Complaint",
+    "ComplaintEntry",
     "ContactAttempt",
     "DunningAction",
     "DunningCase",
     "DunningLevel",
+    "Finding",
+    "Instalment",
+    "InstallmentAgreement",
+    "InstallmentBill",
     "JobRun",
     "Notice",
     "NoticeBatch",
@@ -41,10 +59,19 @@ __all__ = [
     "Payment",
     "Receipt",
     "ReceiptCounter",
+    "Rectification",
     "Setting",
     "StaffAssignment",
     "StatementEntry",
     "StatementImport",
+    "SupervisionCheck",
+    "SupervisionReport",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyFollowUp",
+    "SurveyQuestion",
+    "SurveyResponse",
+    "SurveyToken",
     "Tariff",
     "Unit",
     "Waiver",

@@ -6,7 +6,8 @@ unit, with the arrears at start (what the clearance rate is measured against), t
 the next action with its due day. Every ``ContactAttempt`` records channel and outcome class;
 the outcome sets the task's next action (``app.domain.collection.next_action``). A refusal
 escalates the task to the community manager and flags that a complaint must be opened
-(``complaint_needed``; complaints come with issue 6). A unit is in at most one active campaign.
+(``complaint_needed``); the complaint opened from the task is linked to it (``complaint``). A unit
+is in at most one active campaign.
 """
 
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.collection import NextAction, Outcome
 
+from .complaints import Complaint
 from .owner import Owner
 from .property import Community, Unit
 from .scoping import InCommunity
@@ -162,13 +164,15 @@ class CollectionTask(InCommunity, Model):
     next_action: Mapped[str] = mapped_column(String(32))
     next_due: Mapped[date] = mapped_column(index=True)
     last_outcome: Mapped[str | None] = mapped_column(String(16))
-    complaint_needed: Mapped[bool] = mapped_column(Boolean, default=False)  # hook for issue 6
+    complaint_needed: Mapped[bool] = mapped_column(Boolean, default=False)  # no complaint yet
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
 
     community: Mapped[Community] = relationship()
     campaign: Mapped[CollectionCampaign] = relationship(back_populates="tasks")
     unit: Mapped[Unit] = relationship()
     owner: Mapped[Owner | None] = relationship()
     assignee: Mapped[User] = relationship()
+    complaint: Mapped[Complaint | None] = relationship()
     attempts: Mapped[list["ContactAttempt"]] = relationship(
         back_populates="task", order_by="ContactAttempt.at"
     )

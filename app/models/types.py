@@ -36,6 +36,12 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def one_of(column: str, enum, nullable: bool = False) -> str:
+    """A CHECK constraint's SQL: ``column`` holds one of the enum's values (or NULL)."""
+    values = f"{column} IN ({', '.join(repr(m.value) for m in enum)})"
+    return f"{column} IS NULL OR {values}" if nullable else values
+
+
 class LabelledEnum(StrEnum):
     """A string enum whose members carry a translatable label (``LABELS`` on the class)."""
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, aliased
 
 from app.domain.aging import BUCKET_KEYS, BUCKETS, bucket_of, days_overdue, due_dates_of
 from app.models import Bill, Building, Community, Owner, Unit
-from app.services.errors import NotFoundError, Problems
+from app.services.errors import Problems
+from app.services.filters import community_arg, day_arg
 from app.services.payments import OPEN_STATUSES, parse_amount
 from app.services.settings import business_date, get_int
 
@@ -84,21 +85,9 @@ def parse_query(args: Mapping[str, str], visible: set[int] | None) -> ArrearsQue
     :raises NotFoundError: for a community the caller may not see.
     """
     problems = Problems()
-    as_of, community_ids, bucket, min_amount = business_date(), visible, None, None
-    if args.get("as_of"):
-        try:
-            as_of = date.fromisoformat(args["as_of"])
-        except ValueError:
-            problems.add("as_of", _l("Use the form YYYY-MM-DD."))
-    if args.get("community_id"):
-        try:
-            community_id = int(args["community_id"])
-        except ValueError:
-            problems.add("community_id", _l("Not a number."))
-        else:
-            if visible is not None and community_id not in visible:
-                raise NotFoundError(community_id=_l("Unknown community."))
-            community_ids = {community_id}
+    as_of = day_arg(problems, args, "as_of", business_date())
+    community_ids = community_arg(problems, args, visible)
+    bucket = min_amount = None
     if args.get("bucket"):
         bucket = args["bucket"]
         problems.check(

@@ -11,7 +11,8 @@ unit to collect from.
 and due day. A promise pauses the unit's dunning case until the promised day (domain §6: set
 here on ``DunningCase`` directly, the dunning slice exposing no function for it; an installment
 pause is never replaced). A refusal escalates the task to the community manager and flags it
-``complaint_needed``: the complaint itself is opened by the complaints slice (issue 6).
+``complaint_needed`` (unless the complaint linked to the task is still open): customer service
+then opens it (``app.services.complaints.open_from_task``).
 
 ``campaign_report``: per staff member, units, contacted (reached the owner at least once),
 promised, arrears at start, collected and the clearance rate and score. Collected on a task =
@@ -27,7 +28,7 @@ from decimal import Decimal
 
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Subquery, case, func, select
 from sqlalchemy.orm import Session
 
 from app.domain.collection import (
@@ -39,8 +40,9 @@ from app.domain.collection import (
     distribute,
     next_action,
 )
+from app.domain.complaints import Status as ComplaintStatus
 from app.domain.dunning import PauseKind
-from app.domain.money import ZERO
+from app.domain.money import ZERO, to_fen
 from app.models import (
     Allocation,
     Bill,
@@ -276,31 +278,9 @@ def tasks_due(
     return list(tasks), list(campaigns)
 
 
-def _one_of(problems: Problems, field: str, value, enum) -> bool:
-    return problems.check(
-        value in {m.value for m in enum},
-        field,
-        _l("Choose one of: %(values)s.", values=", ".join(m.value for m in enum)),
-    )
-
-
-def _day(problems: Problems, field: str, value, missing) -> date | None:
-    """A date, given as one or in ISO form; ``missing`` is said when there is none."""
-    if isinstance(value, date):
-        return value
-    if value in (None, ""):
-        problems.add(field, missing)
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        problems.add(field, _l("Use the form YYYY-MM-DD."))
-        return None
-
-
 def _promise(problems: Problems, promised_date, promised_amount, today: date):
     """The promised day and amount: both required, the day not in the past."""
-    day = _day(problems, "promised_date", promised_date, _l("Say on which day the owner will pay."))
+    day = problems.day("promised_date", promised_date, _l("Say on which day the owner will pay."))
     if day is not None and not problems.check(
         day >= today, "promised_date", _l("A promise to pay cannot lie in the past.")
     ):
@@ -332,8 +312,8 @@ def record_contact(
         "task_id",
         _l("The campaign of this task is closed."),
     )
-    _one_of(problems, "channel", channel, ContactChannel)
-    known = _one_of(problems, "outcome", outcome, ContactOutcome)
+    problems.one_of("channel", channel, ContactChannel)
+    known = problems.one_of("outcome", outcome, ContactOutcome)
     at = at or datetime.now(UTC)
     if at.tzinfo is None:
         problems.add("at", _l("Give the time with its time zone."))
@@ -369,8 +349,9 @@ def record_contact(
     task.next_action, task.next_due = next_action(Outcome(outcome), day, today)
     task.last_outcome = outcome
     task.status = STATUS_AFTER.get(Outcome(outcome), TaskStatus.IN_PROGRESS)
-    if outcome == Outcome.REFUSED:
-        task.complaint_needed = True  # issue 6 opens the linked complaint from this flag
+    if outcome == Outcome.REFUSED:  # a complaint is needed, unless the task's is still open
+        linked = task.complaint
+        task.complaint_needed = linked is None or linked.status == ComplaintStatus.CLOSED
     if outcome == Outcome.PROMISED:
         _pause_dunning(session, task, day, amount)
     session.flush()
@@ -422,28 +403,40 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), business_zone()).astimezone(UTC)
 
 
-def collected_per_task(
-    session: Session, campaign: CollectionCampaign, as_of: date
-) -> dict[int, Decimal]:
-    """What each task's unit paid on its arrears at start, from the campaign's creation to the
-    end of ``as_of``, capped at the task's arrears at start."""
-    rows = session.execute(
+def task_collections(as_of: date, *where) -> Subquery:
+    """Per task of the campaigns matching ``where``: ``task_id``, ``assignee_id``,
+    ``arrears_at_start`` and ``collected`` — what its unit paid on its arrears at start, from
+    the campaign's creation to the end of ``as_of``, capped at the task's arrears at start."""
+    paid = func.sum(Allocation.principal + Allocation.late_fee)
+    arrears = CollectionTask.arrears_at_start
+    return (
         select(
-            CollectionTask.id,
-            CollectionTask.arrears_at_start,
-            func.sum(Allocation.principal + Allocation.late_fee),
+            CollectionTask.id.label("task_id"),
+            CollectionTask.assignee_id,
+            arrears,
+            case((paid > arrears, arrears), (paid < 0, 0), else_=paid).label("collected"),
         )
+        .join(CollectionCampaign, CollectionCampaign.id == CollectionTask.campaign_id)
         .join(Bill, Bill.unit_id == CollectionTask.unit_id)
         .join(Allocation, Allocation.bill_id == Bill.id)
         .where(
-            CollectionTask.campaign_id == campaign.id,
-            Bill.due_date < campaign.started_on,
-            Allocation.applied_at >= campaign.created_at,
+            *where,
+            Bill.due_date < CollectionCampaign.started_on,
+            Allocation.applied_at >= CollectionCampaign.created_at,
             Allocation.applied_at < end_of_day(as_of),
         )
-        .group_by(CollectionTask.id, CollectionTask.arrears_at_start)
+        .group_by(CollectionTask.id, CollectionTask.assignee_id, arrears)
+        .subquery()
     )
-    return {task_id: max(min(Decimal(paid), arrears), ZERO) for task_id, arrears, paid in rows}
+
+
+def collected_per_task(
+    session: Session, campaign: CollectionCampaign, as_of: date
+) -> dict[int, Decimal]:
+    """What each task of ``campaign`` collected by the end of ``as_of`` (``task_collections``)."""
+    collections = task_collections(as_of, CollectionTask.campaign_id == campaign.id)
+    rows = session.execute(select(collections.c.task_id, collections.c.collected))
+    return {task_id: to_fen(Decimal(collected)) for task_id, collected in rows}
 
 
 def _result(user_id, name, tasks, reached, promised, collected) -> StaffResult:
@@ -470,7 +463,7 @@ def campaign_report(session: Session, campaign_id, as_of=None) -> CampaignReport
     if as_of in (None, ""):
         as_of = business_date()
     problems = Problems()
-    as_of = _day(problems, "as_of", as_of, None)
+    as_of = problems.day("as_of", as_of, None)
     problems.raise_if_any()
     collected = collected_per_task(session, campaign, as_of)
     outcomes = session.execute(

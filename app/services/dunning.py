@@ -11,8 +11,10 @@ outbox's business (SMS are held until they end).
 
 Holds: a balance under the ``min_amount`` setting starts nothing; an owner written to within
 ``min_gap_days`` gets no new message (the levels that would write wait for the next scan); a
-paused case does not rise (``pause_of``); legal action is proposed only once the case's formal
-letter was delivered and its deadline passed, and only a manager decides on it.
+paused case does not rise (``pause_of``), and a unit under an on-track installment agreement
+gets no case (``scan_installments`` runs first and may lift that pause the same day); legal
+action is proposed only once the case's formal letter was delivered and its deadline passed,
+and only a manager decides on it.
 
 Idempotent: a level is acted on once per case (unique case + level) and one case per unit is
 open (partial unique index), so a second scan of the same day creates nothing.
@@ -38,8 +40,10 @@ from app.models.outbox import MessageKind, OutboxStatus
 from app.models.types import Channel
 from app.security import in_scope
 from app.services.arrears import find_overdue_accounts
+from app.services.complaints import renew_pauses, units_complaining
 from app.services.delivery import queue_message
 from app.services.errors import DomainError, NotFoundError, Problems
+from app.services.installments import scan_installments
 from app.services.payments import OPEN_STATUSES
 from app.services.settings import business_date, get_int, get_setting
 
@@ -246,6 +250,9 @@ def scan_dunning(session: Session, as_of: date, actor: str = "system") -> ScanRe
     (``jobs.dunning.dispatch``).
     """
     result = ScanResult(as_of)
+    # First: an agreement that defaulted today lifts its pause, and dunning resumes today.
+    held = scan_installments(session, as_of).on_track
+    complaining = units_complaining(session)
     rows = {row.level: row for row in session.scalars(select(DunningLevel))}
     levels = [Level(r.level, r.days, r.min_amount, r.active) for r in rows.values()]
     floor = Decimal(get_setting(session, "min_amount"))
@@ -273,6 +280,10 @@ def scan_dunning(session: Session, as_of: date, actor: str = "system") -> ScanRe
         current = case.level if case is not None else rules.NO_LEVEL
         target = rules.target_level(account.days, account.amount, levels, floor)
         pause = pause_of(case, as_of)
+        if case is None and account.unit_id in held:
+            pause = PauseKind.INSTALLMENT  # an agreement on track: no case may open
+        elif case is None and account.unit_id in complaining:
+            pause = PauseKind.COMPLAINT  # a new case starts held at the friendly reminder
         ceiling = rules.paused_ceiling(current, pause)
         if pause is not None and target is not None and target > ceiling:
             result.paused += 1
@@ -320,6 +331,7 @@ def scan_dunning(session: Session, as_of: date, actor: str = "system") -> ScanRe
             new.append(action)
         case.level = due[-1].number
     session.flush()
+    renew_pauses(session)  # the new cases of units complaining show their pause
     result.actions_created = len(new)
     _write_to_owners(session, new, as_of, result)
     return result

@@ -5,6 +5,9 @@ The edges map them: a flash message in screens, ``400 {"message": {field: [why]}
 """
 
 from collections.abc import Mapping
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
 
 
 class DomainError(Exception):
@@ -56,6 +59,27 @@ class Problems:
         if not ok:
             self.add(field, why)
         return ok
+
+    def one_of(self, field: str, value, enum) -> bool:
+        """Check that ``value`` is one of the enum's values; the message lists them."""
+        values = [m.value for m in enum]
+        return self.check(
+            value in values, field, _l("Choose one of: %(values)s.", values=", ".join(values))
+        )
+
+    def day(self, field: str, value, missing=None) -> date | None:
+        """A date given as one or in ISO form; None (after ``missing``, if given) when absent."""
+        if isinstance(value, date):
+            return value
+        if value in (None, ""):
+            if missing is not None:
+                self.add(field, missing)
+            return None
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.add(field, _l("Use the form YYYY-MM-DD."))
+            return None
 
     def conflict(self, duplicate: bool, field: str, why) -> None:
         """Record ``why`` when ``duplicate``: a value that must be unique is already taken."""

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Setting
+from app.models.complaints import ComplaintCategory
 
 DEFAULTS = {
     "notice_days": "30",  # tariff change: days between publication and valid-from
@@ -22,6 +23,11 @@ DEFAULTS = {
     "min_gap_days": "5",  # dunning: at most one reminder per owner in this many days
     "letter_deadline_days": "15",  # dunning: days a formal letter gives to pay
     "first_contact_days": "3",  # collection campaign: days to reach every owner
+    "public_url": "",  # surveys: the address owners open survey links at (on notices)
+    "complaint_response_hours": "24",  # complaints: first response within these hours
+    "complaint_resolution_days": "7",  # complaints: resolution days of every category ...
+    **{f"complaint_resolution_days_{c}": "" for c in ComplaintCategory},  # ... unless set here
+    "installment_grace_days": "15",  # an instalment this many days late: default
 }
 
 

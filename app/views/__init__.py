@@ -23,6 +23,21 @@ from .collection import (
     ContactFormView,
     MyTasksView,
 )
+from .complaints import (
+    AcknowledgeComplaintView,
+    AssignComplaintView,
+    ComplaintFromTaskView,
+    ComplaintIntakeView,
+    ComplaintView,
+    NonPaymentReasonView,
+    NoteComplaintView,
+    OverdueComplaintView,
+    ReopenComplaintView,
+    ResolveComplaintView,
+    ReturnVisitView,
+    StartComplaintView,
+)
+from .dashboard import DashboardView
 from .dunning import (
     ApproveLegalView,
     DunningActionView,
@@ -30,6 +45,14 @@ from .dunning import (
     DunningLevelView,
     LegalProposalView,
     RejectLegalView,
+)
+from .installments import (
+    ApproveInstallmentView,
+    AttachScanView,
+    CancelInstallmentView,
+    InstallmentAgreementView,
+    InstallmentDraftFormView,
+    RejectInstallmentView,
 )
 from .jobs import JobRunView
 from .masterdata import (
@@ -56,20 +79,49 @@ from .statements import (
     StatementImportView,
     UnmatchedEntryView,
 )
+from .supervision import (
+    AcceptRectificationView,
+    AddFindingView,
+    CheckPlanView,
+    FindingView,
+    RectificationLedgerView,
+    RectificationView,
+    RectifiedView,
+    RejectRectificationView,
+    SupervisionCheckView,
+    SupervisionReportFormView,
+    SupervisionReportView,
+)
+from .surveys import (
+    FollowUpDoneView,
+    ResponseFormView,
+    SurveyFollowUpView,
+    SurveyFormView,
+    SurveyLinksView,
+    SurveyQuestionView,
+    SurveyResponseView,
+    SurveyResultsView,
+    SurveyView,
+    register_public_form,
+)
 from .waivers import ApproveWaiverView, RejectWaiverView, RequestWaiverView, WaiverView
 
 CATEGORIES = {
+    "Dashboard": (_l("Key figures"), "fa-chart-line"),
     "MasterData": (_l("Master data"), "fa-building"),
     "Tariffs": (_l("Tariffs"), "fa-yen-sign"),
     "Billing": (_l("Billing"), "fa-file-invoice-dollar"),
     "Payments": (_l("Payments"), "fa-cash-register"),
     "Collection": (_l("Arrears and collection"), "fa-hand-holding-usd"),
     "Documents": (_l("Documents"), "fa-envelope-open-text"),
+    "CustomerCare": (_l("Customer care"), "fa-headset"),
+    "Supervision": (_l("Supervision"), "fa-clipboard-check"),
     "Administration": (_l("Administration"), "fa-cogs"),
 }
 
 # (view, resource/menu name, label, icon), in menu order.
 MENU = (
+    (DashboardView, "KPI", _l("Dashboard"), "fa-tachometer-alt"),
     (CommunityView, "Community", _l("Communities"), "fa-city"),
     (BuildingView, "Building", _l("Buildings"), "fa-building"),
     (UnitView, "Unit", _l("Units"), "fa-door-closed"),
@@ -100,7 +152,36 @@ MENU = (
     (DunningCaseView, "DunningCase", _l("Dunning cases"), "fa-folder-open"),
     (DunningActionView, "DunningAction", _l("Dunning actions"), "fa-history"),
     (LegalProposalView, "LegalProposal", _l("Legal action proposals"), "fa-gavel"),
+    (
+        InstallmentDraftFormView,
+        "InstallmentDraftForm",
+        _l("Draft an installment agreement"),
+        "fa-file-signature",
+    ),
+    (
+        InstallmentAgreementView,
+        "InstallmentAgreement",
+        _l("Installment agreements"),
+        "fa-handshake",
+    ),
     (DunningLevelView, "DunningLevel", _l("Dunning levels"), "fa-layer-group"),
+    (ComplaintIntakeView, "ComplaintForm", _l("Log a complaint"), "fa-headset"),
+    (ComplaintView, "Complaint", _l("Complaints"), "fa-comments"),
+    (OverdueComplaintView, "OverdueComplaint", _l("Overdue complaints"), "fa-exclamation-triangle"),
+    (SurveyFormView, "SurveyForm", _l("New survey"), "fa-plus"),
+    (SurveyView, "Survey", _l("Satisfaction surveys"), "fa-smile"),
+    (SurveyResponseView, "SurveyResponse", _l("Survey responses"), "fa-comments"),
+    (SurveyFollowUpView, "SurveyFollowUp", _l("Survey follow-ups"), "fa-phone-volume"),
+    (CheckPlanView, "SupervisionPlan", _l("Check plans"), "fa-calendar-check"),
+    (SupervisionCheckView, "SupervisionCheck", _l("Supervision checks"), "fa-clipboard-check"),
+    (RectificationLedgerView, "RectificationLedger", _l("Rectification ledger"), "fa-list-ol"),
+    (
+        SupervisionReportFormView,
+        "SupervisionReportForm",
+        _l("Supervision-check report"),
+        "fa-file-pdf",
+    ),
+    (SupervisionReportView, "SupervisionReport", _l("Stored supervision reports"), "fa-archive"),
     (StaffAssignmentView, "StaffAssignment", _l("Staff assignments"), "fa-user-tag"),
     (SettingView, "Setting", _l("Settings"), "fa-sliders-h"),
     (AuditLogView, "AuditLog", _l("Audit log"), "fa-clipboard-list"),
@@ -124,6 +205,30 @@ WITHOUT_MENU = (
     ContactFormView,
     ApproveLegalView,
     RejectLegalView,
+    AttachScanView,
+    ApproveInstallmentView,
+    RejectInstallmentView,
+    CancelInstallmentView,
+    AcknowledgeComplaintView,
+    StartComplaintView,
+    ResolveComplaintView,
+    ReturnVisitView,
+    ReopenComplaintView,
+    NoteComplaintView,
+    AssignComplaintView,
+    NonPaymentReasonView,
+    ComplaintFromTaskView,
+    SurveyQuestionView,
+    SurveyResultsView,
+    SurveyLinksView,
+    ResponseFormView,
+    FollowUpDoneView,
+    FindingView,
+    RectificationView,
+    AddFindingView,
+    RectifiedView,
+    AcceptRectificationView,
+    RejectRectificationView,
 )
 
 
@@ -142,3 +247,4 @@ def register_views(appbuilder) -> None:
         )
     for view in WITHOUT_MENU:
         appbuilder.add_view_no_menu(view)
+    register_public_form(appbuilder)

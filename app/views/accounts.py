@@ -1,13 +1,13 @@
-"""A unit's account statement and the cashiers' daily close, as screens (and a CSV)."""
+"""A unit's account statement and the cashiers' daily close, as screens (the close also as
+CSV or XLSX: the closing report cashiers hand in, so reading it is enough to export it)."""
 
 from datetime import date
 
-from flask import Response, abort, request
+from flask import abort, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from app.exports import csv_chunks
 from app.extensions import db
 from app.models.types import PaymentMethod
 from app.security import visible_community_ids
@@ -16,7 +16,7 @@ from app.services.daily_close import daily_close
 from app.services.errors import NotFoundError
 from app.services.settings import business_date
 
-from .base import enum_label
+from .base import enum_label, export_links, send_rows
 
 
 def day_arg(name: str) -> date:
@@ -49,7 +49,7 @@ class DailyCloseView(BaseView):
     """The day's takings per cashier and method, checked against the receipts."""
 
     class_permission_name = "Payment"
-    method_permission_name = {"close": "read", "csv": "read"}
+    method_permission_name = {"close": "read", "export": "read"}
     default_view = "close"
 
     @expose("/")
@@ -61,11 +61,12 @@ class DailyCloseView(BaseView):
             title=_l("Daily close"),
             close=close,
             method_label=enum_label(PaymentMethod),
+            exports=export_links(self),
         )
 
-    @expose("/csv")
+    @expose("/export/<fmt>")
     @has_access
-    def csv(self):
+    def export(self, fmt: str):
         close = daily_close(db.session, day_arg("day"), visible_community_ids())
         label = enum_label(PaymentMethod)
         header = [
@@ -79,18 +80,14 @@ class DailyCloseView(BaseView):
         ]
         rows = [
             [
-                close.day.isoformat(),
+                close.day,
                 line.cashier,
-                str(label(line.method)),
+                label(line.method),
                 line.payments,
-                str(line.received),
-                str(line.reversed),
-                str(line.net),
+                line.received,
+                line.reversed,
+                line.net,
             ]
             for line in close.lines
         ]
-        return Response(
-            csv_chunks(header, rows),
-            mimetype="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f"attachment; filename=daily-close-{close.day}.csv"},
-        )
+        return send_rows(fmt, f"daily-close-{close.day}", header, rows)

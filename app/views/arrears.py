@@ -1,10 +1,12 @@
 """Arrears screens: overdue accounts with the aging summary, and the early-warning list.
 
-Both read the same finders as ``/api/v1/arrears/`` with the same query parameters.
+Both read the same finders as ``/api/v1/arrears/`` with the same query parameters, and export
+their lists (CSV or XLSX) under those filters.
 """
 
-from flask import flash, request
+from flask import abort, flash, request
 from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from app.domain.aging import BUCKET_KEYS
@@ -20,7 +22,7 @@ from app.services.arrears import (
 from app.services.errors import DomainError
 from app.services.settings import business_date
 
-from .base import refusal_text
+from .base import export_links, refusal_text, send_rows
 from .payments import my_communities
 
 
@@ -34,12 +36,30 @@ def _query() -> ArrearsQuery:
         return ArrearsQuery(business_date(), visible)
 
 
+def _export_query() -> ArrearsQuery:
+    """The filters of an export: bad ones are refused (nothing to show them on)."""
+    try:
+        return parse_query(request.args, visible_community_ids())
+    except DomainError as err:
+        abort(err.status)
+
+
+def _accounts(query: ArrearsQuery):
+    return find_overdue_accounts(
+        db.session,
+        query.as_of,
+        query.community_ids,
+        bucket=query.bucket,
+        min_amount=query.min_amount,
+    )
+
+
 class ArrearsView(BaseView):
     """Overdue accounts as of a day, filtered by community, bucket and amount."""
 
     route_base = "/arrears"
     class_permission_name = "Arrears"
-    method_permission_name = {"accounts": "read"}
+    method_permission_name = {"accounts": "read", "export": "export"}
     default_view = "accounts"
 
     @expose("/")
@@ -54,14 +74,38 @@ class ArrearsView(BaseView):
             communities=my_communities(),
             buckets=BUCKET_KEYS,
             aging=aging_summary(db.session, query.as_of, query.community_ids),
-            accounts=find_overdue_accounts(
-                db.session,
-                query.as_of,
-                query.community_ids,
-                bucket=query.bucket,
-                min_amount=query.min_amount,
-            ),
+            accounts=_accounts(query),
+            exports=export_links(self),
         )
+
+    @expose("/export/<fmt>")
+    @has_access
+    def export(self, fmt: str):
+        """The overdue accounts under the page's filters."""
+        header = [
+            gettext("Community"),
+            gettext("Unit"),
+            gettext("Owner"),
+            gettext("Overdue (¥)"),
+            gettext("Bills"),
+            gettext("Oldest due date"),
+            gettext("Days overdue"),
+            gettext("Aging"),
+        ]
+        rows = [
+            [
+                a.community,
+                a.unit,
+                a.owner,
+                a.overdue,
+                a.bills,
+                a.oldest_due,
+                a.days_overdue,
+                a.bucket,
+            ]
+            for a in _accounts(_export_query())
+        ]
+        return send_rows(fmt, "arrears", header, rows)
 
 
 class EarlyWarningView(BaseView):
@@ -69,7 +113,7 @@ class EarlyWarningView(BaseView):
 
     route_base = "/arrears/warning"
     class_permission_name = "Arrears"
-    method_permission_name = {"bills": "read"}
+    method_permission_name = {"bills": "read", "export": "export"}
     default_view = "bills"
 
     @expose("/")
@@ -83,4 +127,25 @@ class EarlyWarningView(BaseView):
             args=request.args,
             communities=my_communities(),
             bills=early_warning(db.session, query.as_of, query.community_ids),
+            exports=export_links(self),
         )
+
+    @expose("/export/<fmt>")
+    @has_access
+    def export(self, fmt: str):
+        """The early-warning bills; days overdue are negative for bills not yet due."""
+        query = _export_query()
+        header = [
+            gettext("Community"),
+            gettext("Unit"),
+            gettext("Owner"),
+            gettext("Bill"),
+            gettext("Due date"),
+            gettext("Balance (¥)"),
+            gettext("Days overdue"),
+        ]
+        rows = [
+            [b.community, b.unit, b.owner, b.number, b.due_date, b.balance, b.days]
+            for b in early_warning(db.session, query.as_of, query.community_ids)
+        ]
+        return send_rows(fmt, "early_warning", header, rows)

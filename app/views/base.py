@@ -4,17 +4,20 @@ Adds and edits are validated by the same service as the API before FAB saves the
 rolls the session back and shows every bad field, by its label, in the user's language.
 """
 
-from flask import flash, redirect, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.const import PERMISSION_PREFIX
 from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length
 
 from app.domain.masking import MASKERS
+from app.exports import FORMATS, cell, described, export_model, maskers, send_export
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
-from app.security import SCOPED, VIEW_METHODS, can_view_personal_data, current_user
+from app.security import EXPORT, SCOPED, VIEW_METHODS, can_view_personal_data, current_user
 from app.services.audit import record
 from app.services.errors import DomainError
 from app.services.masterdata import validate
@@ -84,11 +87,35 @@ def masked(field: str, allowed=can_view_personal_data):
     return fmt
 
 
+def export_links(view) -> dict[str, str] | None:
+    """The export URLs of the list ``view`` shows, carrying its filters and order; None when
+    the user may not export it (FAB's own check, as its templates make for buttons)."""
+    permission = PERMISSION_PREFIX + view.get_method_permission("export")
+    if permission not in view.base_permissions or not view.appbuilder.sm.has_access(
+        permission, view.class_permission_name
+    ):
+        return None
+    args = {key: values for key, values in request.args.lists() if key != "fmt"}
+    return {fmt: url_for(f"{type(view).__name__}.export", fmt=fmt, **args) for fmt in FORMATS}
+
+
+def send_rows(fmt: str, name: str, header: list, rows: list) -> Response:
+    """Export a screen's service-query rows; the page's query string is their filters."""
+    if fmt not in FORMATS:
+        abort(404)
+    details = {"filters": request.args.to_dict(), "rows": len(rows)}
+    cells = ([cell(value) for value in row] for row in rows)
+    return send_export(fmt, name, header, cells, table=name, details=details)
+
+
 class WuyeModelView(ModelView):
     """A ``ModelView`` scoped to the user's communities and validated by the domain services.
 
     ``personal_fields`` are masked unless the user may see personal data, and every list or
     show page that shows them unmasked is recorded in the audit log.
+
+    Every list exports its rows, under its current filters and order, as CSV or XLSX
+    (``export``, under the resource's ``can_export``), masked and audited like the API's.
     """
 
     method_permission_name = VIEW_METHODS
@@ -110,6 +137,11 @@ class WuyeModelView(ModelView):
             **(self.formatters_columns or {}),
         }
         self._scope_relation_fields()
+        if self.include_route_methods is None or "list" in self.include_route_methods:
+            if self.include_route_methods is not None:
+                self.include_route_methods = {*self.include_route_methods, "export"}
+            if self.base_permissions is not None:
+                self.base_permissions = [*self.base_permissions, EXPORT]
         super().__init__(**kwargs)
 
     def may_reveal(self) -> bool:
@@ -129,7 +161,35 @@ class WuyeModelView(ModelView):
     def _list(self, **kwargs):
         widgets = super()._list(**kwargs)
         self._reveal(widgets["list"].template_args.get("pks", []))
+        widgets["exports"] = export_links(self)  # the buttons of our list.html
         return widgets
+
+    @expose("/export/<fmt>")
+    @has_access
+    def export(self, fmt: str):
+        """The list's rows under the page's filters (``_flt_…``) and order, as CSV or XLSX."""
+        if fmt not in FORMATS:
+            abort(404)
+        filters = self.datamodel.get_filters(self.search_columns)
+        get_filter_args(filters)
+        order = get_order_args().get(type(self).__name__)
+        if order is None or order[0] not in self.order_columns:
+            order = self.base_order or ("", "")
+        masked = not self.may_reveal()
+        cells = {c: f for c, f in self.formatters_columns.items() if c not in self.personal_fields}
+        if masked:
+            cells |= maskers(self.list_columns, self.personal_fields)
+        return export_model(
+            fmt,
+            self.datamodel,
+            filters.get_joined_filters(self._base_filters),
+            order,
+            self.list_columns,
+            [self.label_columns.get(c, c) for c in self.list_columns],
+            cells,
+            name=self.datamodel.obj.__tablename__,
+            details={"filters": described(filters), "masked": masked},
+        )
 
     def _show(self, pk):
         widgets = super()._show(pk)
@@ -181,6 +241,10 @@ class RowActionView(BaseView):
     title = submit = intro = None
     back_endpoint = ""  # the row's show page, e.g. "PaymentView.show"
 
+    def make_form(self, pk: int):
+        """The page's form (override to fill in choices that depend on the row)."""
+        return self.form_class()
+
     def operation(self, session, pk: int, form, actor: str) -> tuple[str, str]:
         """Do it; return the success message and the URL to go to."""
         raise NotImplementedError
@@ -191,7 +255,7 @@ class RowActionView(BaseView):
     @expose("/<int:pk>", methods=["GET", "POST"])
     @has_access
     def confirm(self, pk: int):
-        form = self.form_class()
+        form = self.make_form(pk)
         if form.validate_on_submit():
             try:
                 with unit_of_work() as session:

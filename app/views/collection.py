@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, action, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -54,8 +54,9 @@ from .base import RowActionView, WuyeModelView, enum_label, enum_select, local_t
 from .payments import my_communities
 
 
-def my_staff() -> list[tuple[str, str]]:
-    """Active staff assigned to the user's communities, as form choices."""
+def my_staff(roles: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+    """Active staff assigned to the user's communities (holding one of ``roles`` if given), as
+    form choices."""
     query = (
         select(User.id, User.username, User.last_name, User.first_name)
         .join(StaffAssignment, StaffAssignment.user_id == User.id)
@@ -63,6 +64,8 @@ def my_staff() -> list[tuple[str, str]]:
         .distinct()
         .order_by(User.username)
     )
+    if roles is not None:
+        query = query.where(User.roles.any(Role.name.in_(roles)))
     ids = visible_community_ids()
     if ids is not None:
         query = query.where(StaffAssignment.community_id.in_(ids))
@@ -239,6 +242,7 @@ class OwnTasks:
 class CollectionTaskView(OwnTasks, WuyeModelView):
     datamodel = SQLAInterface(CollectionTask)
     class_permission_name = "CollectionTask"
+    method_permission_name = {**WuyeModelView.method_permission_name, "complaint": "write"}
     include_route_methods = {"list", "show", "action", "action_post"}
     list_title = show_title = _l("Collection tasks")
     personal_fields = ("phone",)
@@ -254,7 +258,7 @@ class CollectionTaskView(OwnTasks, WuyeModelView):
         "next_due",
         "complaint_needed",
     ]
-    show_columns = [*list_columns, "days_overdue_at_start", "last_outcome"]
+    show_columns = [*list_columns, "complaint", "days_overdue_at_start", "last_outcome"]
     search_columns = ["campaign", "status", "next_due", "complaint_needed"]
     formatters_columns = {
         "status": enum_label(TaskStatus),
@@ -266,6 +270,11 @@ class CollectionTaskView(OwnTasks, WuyeModelView):
     @action("contact", _l("Record a contact"), "", "fa-phone", multiple=False)
     def contact(self, item):
         return redirect(url_for("ContactFormView.confirm", pk=item.id))
+
+    @action("complaint", _l("Open the complaint"), "", "fa-comment", multiple=False)
+    def complaint(self, item):
+        """A refusal calls for a complaint (customer service opens it)."""
+        return redirect(url_for("ComplaintFromTaskView.confirm", pk=item.id))
 
 
 class MyTasksView(BaseView):

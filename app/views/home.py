@@ -1,9 +1,11 @@
-"""The start page: the user's communities at a glance and where to go next."""
+"""The start page: the user's communities at a glance and where to go next; a manager lands on
+the dashboard instead (``LANDING_PAGES``)."""
 
+from flask import redirect, url_for
 from flask_appbuilder import IndexView, expose
 
 from app.extensions import db
-from app.security import visible_community_ids
+from app.security import LANDING_PAGES, visible_community_ids
 from app.services.queries import community_overview
 
 
@@ -12,8 +14,14 @@ class HomeView(IndexView):
 
     @expose("/")
     def index(self):
-        self.update_redirect()
         user = self.appbuilder.sm.current_user
+        if user and user.is_authenticated:
+            landing = next(
+                (LANDING_PAGES[r.name] for r in user.roles if r.name in LANDING_PAGES), None
+            )
+            if landing is not None:
+                return redirect(url_for(landing))
+        self.update_redirect()
         overview = (
             community_overview(db.session, visible_community_ids())
             if user and user.is_authenticated

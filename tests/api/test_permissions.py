@@ -56,6 +56,17 @@ staffassignmentview  y      -        -        -                -          y
 settingview          y      -        -        -                -          -
 auditlogview         y      -        -        -                -          y
 jobrunview           y      -        -        -                -          y
+checkplanview        y      y        -        y                -          y
+supervisioncheckview y      y        -        y                -          y
+rectificationview    y      y        y        y                y          y
+supervisionreportview y     y        -        -                -          y
+complaintview        y      y        -        y                -          y
+overduecomplaintview y      y        -        y                -          y
+installmentagreementview y      y        y        y                -          y
+surveyview           y      y        -        y                -          y
+surveyresponseview   y      y        -        y                -          y
+surveyfollowupview   y      y        -        y                -          y
+surveyquestionview   y      y        -        y                -          y
 """)
 
 # Valid bodies: an allowed post answers 201, an allowed put 200 (rows of community A).

@@ -31,7 +31,7 @@ def test_the_daily_close_balances_and_exports(login, paid):
     client = login("Finance")
     page = client.get(f"/dailycloseview/?day={business_date()}").get_data(as_text=True)
     assert "100.00" in page and 'class="text-success"' in page
-    with client.get(f"/dailycloseview/csv?day={business_date()}") as response:
+    with client.get(f"/dailycloseview/export/csv?day={business_date()}") as response:
         text = response.get_data().decode("utf-8-sig")
     (row,) = list(csv.reader(io.StringIO(text)))[1:]
     assert row[1:] == ["finance", "现金", "1", "100.00", "0.00", "100.00"]

@@ -110,7 +110,7 @@ def test_who_may_open_the_billing_screens(login, path, role):
     allowed = SCREENS[path].split()[ROLES.index(role)] == "y"
     client = login(role)
     assert client.get(path).status_code == (200 if allowed else 403)
-    menu = client.get("/").get_data(as_text=True)
+    menu = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert (path.split("/")[1] in menu) is allowed
 
 

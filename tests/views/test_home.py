@@ -8,7 +8,12 @@ def community_links(page) -> list[str]:
 
 
 def test_staff_see_their_communities_only(login):
-    assert community_links(login("Manager").get("/")) == ["A 安居小区"]
+    assert community_links(login("Finance").get("/")) == ["A 安居小区"]
+
+
+def test_a_manager_lands_on_the_dashboard(login):
+    response = login("Manager").get("/")
+    assert response.status_code == 302 and response.location.endswith("/dashboard/")
 
 
 def test_an_auditor_sees_every_community(login):

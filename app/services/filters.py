@@ -1,0 +1,52 @@
+"""Query-string filters shared by the read-only finders (arrears, key figures): a day, a month,
+a community the caller may see. Each adds a message naming its field to ``problems`` and
+returns the default, so that one refusal lists every bad field."""
+
+from collections.abc import Mapping
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from app.domain.periods import parse_month
+from app.services.errors import NotFoundError, Problems
+
+
+def day_arg(problems: Problems, args: Mapping[str, str], field: str, default: date) -> date:
+    """``args[field]`` as a day written YYYY-MM-DD; ``default`` when absent."""
+    if not args.get(field):
+        return default
+    try:
+        return date.fromisoformat(args[field])
+    except ValueError:
+        problems.add(field, _l("Use the form YYYY-MM-DD."))
+        return default
+
+
+def month_arg(problems: Problems, args: Mapping[str, str], field: str, default: date) -> date:
+    """``args[field]`` as the first day of the month written YYYY-MM; ``default`` when absent."""
+    if not args.get(field):
+        return default
+    month = parse_month(args[field])
+    if month is None:
+        problems.add(field, _l("Use the form YYYY-MM."))
+        return default
+    return month
+
+
+def community_arg(
+    problems: Problems, args: Mapping[str, str], visible: set[int] | None
+) -> set[int] | None:
+    """The communities asked for: ``{community_id}``, or all ``visible`` ones (None: all).
+
+    :raises NotFoundError: for a community the caller may not see.
+    """
+    if not args.get("community_id"):
+        return visible
+    try:
+        community_id = int(args["community_id"])
+    except ValueError:
+        problems.add("community_id", _l("Not a number."))
+        return visible
+    if visible is not None and community_id not in visible:
+        raise NotFoundError(community_id=_l("Unknown community."))
+    return {community_id}

@@ -1,0 +1,532 @@
+"""Supervision (监督检查, domain §11): plans, checks with findings, rectifications, the ledger.
+
+A check is recorded for one community (by its screen's form or ``record_check``); each finding
+added to it gets its rectification: a responsible staff member of the community and a deadline
+not before the check. The responsible person (or customer service, or a manager) reports it
+rectified; a manager other than whoever is responsible for it or reported it accepts the work,
+or rejects it back to open with a note. ``status`` is kept current on every change and by the
+daily marking (``mark_overdue``); the ledger (``rectification_ledger``) computes it for any day.
+"""
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from flask_appbuilder.security.sqla.models import User
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from app.domain import supervision as rules
+from app.models import (
+    CheckPlan,
+    Community,
+    Finding,
+    Rectification,
+    StaffAssignment,
+    SupervisionCheck,
+)
+from app.models.supervision import CheckKind, PlanCycle, RectificationStatus, Severity
+from app.security import (
+    current_user,
+    in_scope,
+    rectification_in_scope,
+    sees_only_own_rectifications,
+    visible_community_ids,
+)
+from app.services.errors import DomainError, NotFoundError, Problems
+from app.services.filters import community_arg, day_arg
+from app.services.masterdata import REQUIRED, UNKNOWN_COMMUNITY, apply_defaults
+from app.services.settings import business_date
+
+STATUSES = tuple(s.value for s in RectificationStatus)
+SEVERITIES = tuple(s.value for s in Severity)
+
+
+def _text(problems: Problems, field: str, value, limit: int, required: bool = True) -> str:
+    text = ("" if value is None else str(value)).strip()
+    if required:
+        problems.check(bool(text), field, REQUIRED)
+    problems.check(len(text) <= limit, field, _l("At most %(n)d characters.", n=limit))
+    return text
+
+
+def _community_ok(problems: Problems, community: Community | None) -> bool:
+    if community is None:
+        problems.add("community", REQUIRED)
+        return False
+    return problems.check(in_scope(community), "community", UNKNOWN_COMMUNITY)
+
+
+# --- plans -----------------------------------------------------------------------------------
+
+
+def validate_plan(session: Session, plan: CheckPlan, actor: str = "system") -> None:
+    """Check a new or changed plan and set its end from its cycle; raises ``DomainError``."""
+    apply_defaults(plan)
+    problems = Problems()
+    _text(problems, "title", plan.title, 100)
+    cycle_ok = problems.one_of("cycle", plan.cycle, PlanCycle)
+    if plan.community is not None:
+        _community_ok(problems, plan.community)
+    else:  # a company-wide plan concerns every community
+        problems.check(
+            visible_community_ids() is None,
+            "community",
+            _l("Only who oversees every community plans company-wide."),
+        )
+    problems.check(
+        isinstance(plan.planned_checks, int) and plan.planned_checks >= 1,
+        "planned_checks",
+        _l("Plan at least one check."),
+    )
+    if plan.starts_on is None:
+        problems.add("starts_on", REQUIRED)
+    elif cycle_ok and problems.check(
+        rules.starts_cycle(plan.cycle, plan.starts_on),
+        "starts_on",
+        _l("A plan starts on the first day of its year, quarter or month."),
+    ):
+        plan.ends_on = rules.plan_end(plan.cycle, plan.starts_on)
+    problems.raise_if_any()
+    if plan.id is None:
+        plan.created_by, plan.created_at = actor, datetime.now(UTC)
+
+
+# --- checks and findings ---------------------------------------------------------------------
+
+
+def validate_check(session: Session, check: SupervisionCheck, actor: str = "system") -> None:
+    """Check a new or changed check; raises ``DomainError`` naming every bad field."""
+    apply_defaults(check)
+    problems = Problems()
+    community_ok = _community_ok(problems, check.community)
+    problems.one_of("kind", check.kind, CheckKind)
+    _text(problems, "inspector", check.inspector, 100)
+    day = check.checked_on
+    if day is None:
+        problems.add("checked_on", REQUIRED)
+    else:
+        problems.check(
+            day <= business_date(), "checked_on", _l("A check cannot lie in the future.")
+        )
+    plan = check.plan
+    if plan is not None and community_ok:
+        problems.check(
+            plan.community_id in (None, check.community.id),
+            "plan",
+            _l("This plan is another community's."),
+        )
+        problems.check(
+            day is None or plan.starts_on <= day <= plan.ends_on,
+            "plan",
+            _l(
+                "The check lies outside the plan's period (%(start)s to %(end)s).",
+                start=plan.starts_on.isoformat(),
+                end=plan.ends_on.isoformat(),
+            ),
+        )
+    if check.id is not None and check.findings:
+        problems.check(
+            community_ok and check.community.id == check.findings[0].community_id,
+            "community",
+            _l("A check with findings stays in its community."),
+        )
+        earliest = min(f.rectification.deadline for f in check.findings)
+        problems.check(
+            day is None or day <= earliest,
+            "checked_on",
+            _l("A rectification deadline (%(day)s) would lie before the check.", day=earliest),
+        )
+    problems.raise_if_any()
+    if check.id is None:
+        check.recorded_by, check.recorded_at = actor, datetime.now(UTC)
+
+
+def get_check(session: Session, check_id) -> SupervisionCheck:
+    check = session.get(SupervisionCheck, check_id) if isinstance(check_id, int) else None
+    if check is None or not in_scope(check):
+        raise NotFoundError(check_id=_l("Unknown check."))
+    return check
+
+
+def _ref(session: Session, model, value):
+    """The row of ``model`` with id ``value`` (an int, or digits), or None."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    return session.get(model, value) if isinstance(value, int) else None
+
+
+def record_check(
+    session: Session,
+    community_id,
+    kind: str,
+    checked_on,
+    inspector: str,
+    summary: str = "",
+    plan_id=None,
+    findings: list[Mapping] = (),
+    actor: str = "system",
+) -> SupervisionCheck:
+    """Record a check with its findings (each a mapping of ``add_finding``'s arguments) at once;
+    a bad finding is named by its position (``findings.0.deadline``) and nothing is written."""
+    community = _ref(session, Community, community_id)
+    if community is None or not in_scope(community):
+        raise NotFoundError(community=UNKNOWN_COMMUNITY)
+    problems = Problems()
+    day = problems.day("checked_on", checked_on, REQUIRED)
+    plan = None
+    if plan_id not in (None, ""):
+        plan = _ref(session, CheckPlan, plan_id)
+        problems.check(plan is not None, "plan", _l("Unknown plan."))
+    problems.check(isinstance(findings, list | tuple), "findings", _l("Give a list of findings."))
+    problems.raise_if_any()
+    check = SupervisionCheck(
+        community=community,
+        kind=kind,
+        checked_on=day,
+        inspector=inspector,
+        summary=(summary or "").strip(),
+        plan=plan,
+    )
+    with session.no_autoflush:
+        validate_check(session, check, actor)
+    session.add(check)
+    session.flush()
+    problems = Problems()
+    for n, finding in enumerate(findings):
+        try:
+            if not isinstance(finding, Mapping):
+                raise DomainError(_=_l("Give each finding as an object."))
+            add_finding(session, check.id, **_finding_args(finding), actor=actor)
+        except DomainError as err:
+            for field, messages in err.messages.items():
+                for message in messages:
+                    problems.add(f"findings.{n}.{field}", message)
+    problems.raise_if_any()
+    return check
+
+
+def _finding_args(body: Mapping) -> dict:
+    return {name: body.get(name) for name in ("severity", "description", "responsible", "deadline")}
+
+
+def community_staff(session: Session, community_id: int) -> list[User]:
+    """The active staff members assigned to a community: who may be responsible there."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(StaffAssignment, StaffAssignment.user_id == User.id)
+            .where(StaffAssignment.community_id == community_id, User.active.is_(True))
+            .order_by(User.username)
+        )
+    )
+
+
+def _responsible(session: Session, problems: Problems, community_id: int, user_id) -> User | None:
+    if user_id in (None, ""):
+        problems.add("responsible", REQUIRED)
+        return None
+    user = _ref(session, User, user_id)
+    if user is None or user not in community_staff(session, community_id):
+        problems.add("responsible", _l("Choose an active staff member of the community."))
+        return None
+    return user
+
+
+def add_finding(
+    session: Session,
+    check_id,
+    severity: str,
+    description: str,
+    responsible,
+    deadline,
+    actor: str = "system",
+) -> Finding:
+    """Add a finding to a check, with its rectification (responsible staff, deadline)."""
+    check = get_check(session, check_id)
+    problems = Problems()
+    problems.one_of("severity", severity, Severity)
+    text = _text(problems, "description", description, 2000)
+    user = _responsible(session, problems, check.community_id, responsible)
+    day = problems.day("deadline", deadline, REQUIRED)
+    if day is not None:
+        problems.check(
+            day >= check.checked_on,
+            "deadline",
+            _l("The deadline cannot lie before the check (%(day)s).", day=check.checked_on),
+        )
+    problems.raise_if_any()
+    finding = Finding(
+        community_id=check.community_id, check=check, severity=severity, description=text
+    )
+    rectification = Rectification(
+        community_id=check.community_id,
+        finding=finding,
+        responsible=user,
+        deadline=day,
+        rejections=0,
+        rectification_note="",
+    )
+    rectification.status = _status(rectification, business_date())
+    session.add_all([finding, rectification])
+    session.flush()
+    return finding
+
+
+# --- rectifications --------------------------------------------------------------------------
+
+
+def _on(instant: datetime | None) -> date | None:
+    return business_date(instant) if instant is not None else None
+
+
+def _status(item: Rectification, as_of: date) -> str:
+    return rules.rectification_status(
+        as_of, item.deadline, _on(item.rectified_at), _on(item.accepted_at)
+    )
+
+
+def get_rectification(session: Session, rectification_id) -> Rectification:
+    """A rectification the user may see (finance and collectors: their own only)."""
+    item = (
+        session.get(Rectification, rectification_id) if isinstance(rectification_id, int) else None
+    )
+    if item is None or not rectification_in_scope(item):
+        raise NotFoundError(rectification_id=_l("Unknown rectification."))
+    return item
+
+
+def mark_rectified(session: Session, rectification_id, note: str, actor: str) -> Rectification:
+    """The responsible person (or customer service, a manager) reports the work done."""
+    item = get_rectification(session, rectification_id)
+    if item.accepted_at is not None:
+        raise DomainError(rectification_id=_l("This rectification is accepted already."))
+    if item.rectified_at is not None:
+        raise DomainError(rectification_id=_l("It was reported rectified and awaits acceptance."))
+    problems = Problems()
+    text = _text(problems, "note", note, 2000)
+    problems.raise_if_any()
+    item.rectified_at, item.rectified_by, item.rectification_note = datetime.now(UTC), actor, text
+    item.status = _status(item, business_date())
+    session.flush()
+    return item
+
+
+def _reported(session: Session, rectification_id, actor: str) -> Rectification:
+    item = get_rectification(session, rectification_id)
+    if item.accepted_at is not None:
+        raise DomainError(rectification_id=_l("This rectification is accepted already."))
+    if item.rectified_at is None:
+        raise DomainError(rectification_id=_l("Nothing to decide: it is not reported rectified."))
+    if actor in (item.responsible.username, item.rectified_by):
+        raise DomainError(
+            rectification_id=_l("Someone other than who is responsible or reported it decides.")
+        )
+    return item
+
+
+def accept_rectification(session: Session, rectification_id, actor: str, note: str = ""):
+    """A manager checks the work and accepts it: the finding is closed."""
+    item = _reported(session, rectification_id, actor)
+    problems = Problems()
+    text = _text(problems, "note", note, 300, required=False)
+    problems.raise_if_any()
+    item.accepted_at, item.accepted_by, item.decision_note = datetime.now(UTC), actor, text or None
+    item.status = RectificationStatus.ACCEPTED
+    session.flush()
+    return item
+
+
+def reject_rectification(session: Session, rectification_id, actor: str, note: str):
+    """A manager finds the work wanting: back to open (overdue past the deadline), with why."""
+    item = _reported(session, rectification_id, actor)
+    problems = Problems()
+    text = _text(problems, "note", note, 300)
+    problems.raise_if_any()
+    item.rectified_at = item.rectified_by = None
+    item.rejections += 1
+    item.decision_note = text
+    item.status = _status(item, business_date())
+    session.flush()
+    return item
+
+
+def mark_overdue(session: Session, as_of: date) -> int:
+    """The daily marking: every rectification not accepted gets its status of ``as_of``;
+    returns how many changed (a second run the same day changes nothing)."""
+    changed = 0
+    pending = select(Rectification).where(Rectification.accepted_at.is_(None))
+    for item in session.scalars(pending):
+        status = _status(item, as_of)
+        if item.status != status:
+            item.status, changed = status, changed + 1
+    session.flush()
+    return changed
+
+
+@dataclass(frozen=True)
+class ChecksSummary:
+    """The checks made from ``start`` to ``end``: how many of each kind, and their findings by
+    severity (every kind and severity present)."""
+
+    start: date
+    end: date
+    checks: dict[str, int]
+    findings: dict[str, int]
+
+
+def checks_summary(
+    session: Session, start: date, end: date, community_ids: set[int] | None = None
+) -> ChecksSummary:
+    made = [SupervisionCheck.checked_on >= start, SupervisionCheck.checked_on <= end]
+    if community_ids is not None:
+        made.append(SupervisionCheck.community_id.in_(community_ids))
+    kinds = dict(
+        session.execute(
+            select(SupervisionCheck.kind, func.count()).where(*made).group_by(SupervisionCheck.kind)
+        ).all()
+    )
+    severities = dict(
+        session.execute(
+            select(Finding.severity, func.count())
+            .join(SupervisionCheck)
+            .where(*made)
+            .group_by(Finding.severity)
+        ).all()
+    )
+    return ChecksSummary(
+        start,
+        end,
+        {kind.value: kinds.get(kind.value, 0) for kind in CheckKind},
+        {severity: severities.get(severity, 0) for severity in SEVERITIES},
+    )
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One rectification in the ledger (整改台账), its status as of the ledger's day."""
+
+    rectification_id: int
+    community_id: int
+    community: str
+    check_id: int
+    checked_on: date
+    check_kind: str
+    severity: str
+    description: str
+    responsible_id: int
+    responsible: str
+    deadline: date
+    status: str
+    rectified_on: date | None
+    accepted_on: date | None
+    days_overdue: int
+
+
+def rectification_ledger(
+    session: Session,
+    as_of: date,
+    community_ids: set[int] | None = None,
+    *,
+    status: str | None = None,
+    severity: str | None = None,
+    responsible_id: int | None = None,
+) -> list[LedgerLine]:
+    """Every rectification of a check made by ``as_of`` with its status that day, overdue ones
+    first (longest overdue first), then by deadline. ``community_ids``: None for all."""
+    query = (
+        select(Rectification)
+        .join(Finding)
+        .join(SupervisionCheck)
+        .where(SupervisionCheck.checked_on <= as_of)
+        .options(
+            joinedload(Rectification.finding).joinedload(Finding.check),
+            joinedload(Rectification.community),
+            joinedload(Rectification.responsible),
+        )
+    )
+    if community_ids is not None:
+        query = query.where(Rectification.community_id.in_(community_ids))
+    if severity is not None:
+        query = query.where(Finding.severity == severity)
+    if responsible_id is not None:
+        query = query.where(Rectification.responsible_id == responsible_id)
+    lines = []
+    for item in session.scalars(query):
+        state = _status(item, as_of)
+        if status is not None and state != status:
+            continue
+        check, user = item.finding.check, item.responsible
+        lines.append(
+            LedgerLine(
+                rectification_id=item.id,
+                community_id=item.community_id,
+                community=item.community.name,
+                check_id=check.id,
+                checked_on=check.checked_on,
+                check_kind=check.kind,
+                severity=item.finding.severity,
+                description=item.finding.description,
+                responsible_id=user.id,
+                responsible=f"{user.last_name}{user.first_name}",
+                deadline=item.deadline,
+                status=state,
+                rectified_on=_on(item.rectified_at),
+                accepted_on=_on(item.accepted_at),
+                days_overdue=rules.days_overdue(as_of, item.deadline, state),
+            )
+        )
+    return sorted(
+        lines, key=lambda line: (-line.days_overdue, line.deadline, line.rectification_id)
+    )
+
+
+def ledger_counts(lines: list[LedgerLine]) -> dict[str, int]:
+    """How many lines have each status (every status present, zero or more)."""
+    counts = Counter(line.status for line in lines)
+    return {status: counts[status] for status in STATUSES}
+
+
+@dataclass(frozen=True)
+class LedgerQuery:
+    """The ledger's filters as a screen or API call asked for them, checked."""
+
+    as_of: date
+    community_ids: set[int] | None
+    status: str | None = None
+    severity: str | None = None
+
+
+def parse_ledger_query(args: Mapping[str, str], visible: set[int] | None) -> LedgerQuery:
+    """Check ``as_of``, ``community_id``, ``status`` and ``severity`` (all optional) of a query
+    string; ``visible``: the caller's communities (None: all).
+
+    :raises DomainError: naming each bad field.
+    :raises NotFoundError: for a community the caller may not see.
+    """
+    problems = Problems()
+    as_of = day_arg(problems, args, "as_of", business_date())
+    community_ids = community_arg(problems, args, visible)
+    status, severity = args.get("status") or None, args.get("severity") or None
+    if status is not None:
+        problems.one_of("status", status, RectificationStatus)
+    if severity is not None:
+        problems.one_of("severity", severity, Severity)
+    problems.raise_if_any()
+    return LedgerQuery(as_of, community_ids, status, severity)
+
+
+def ledger_of(session: Session, query: LedgerQuery) -> list[LedgerLine]:
+    """The ledger a screen or API call asked for: finance and collectors get the
+    rectifications they are responsible for."""
+    user = current_user()
+    return rectification_ledger(
+        session,
+        query.as_of,
+        query.community_ids,
+        status=query.status,
+        severity=query.severity,
+        responsible_id=user.id if user is not None and sees_only_own_rectifications() else None,
+    )

@@ -1,0 +1,704 @@
+"""Satisfaction surveys (满意度调查, domain §10): campaigns, responses, links, results.
+
+``create_survey`` makes a draft with the seven default questions. ``open_survey`` opens it (one
+open survey per community at a time) and issues every unit's link, valid until the closing day;
+``close_survey`` ends it. ``record_response`` (staff entry) and ``submit_online`` (the owner, by
+link) record one unit's answers — one response per unit per survey, refused by name and backed
+by a unique key — and open a follow-up for customer service for every score of 2 or less.
+
+Links: ``issue_tokens`` gives each unit of the community that has a paying owner today and has
+not answered yet a new one-time token. Only the token's SHA-256 hash and a random nonce are
+stored; the token is an HMAC of the nonce under the application's secret key, so the server can
+print a unit's live link again (``survey_invitation``, on the payment notice) while a copy of
+the database alone opens nothing. A link is refused (``LinkRefusedError``, nothing written) when
+unknown, expired, already used, when the survey is not open or outside its dates, when the unit
+has answered already, and when the form names another unit than the link's.
+
+Figures (``survey_results``): per dimension the number of answers, the mean score and the
+satisfaction rate (share of scores ≥ 4); the response rate = responses of units with a paying
+owner on the survey's closing day ÷ those units (units without an owner have nobody to ask);
+and the change of each figure against the community's previous closed survey.
+``satisfaction_summary`` gives these figures for the latest closed survey of each community.
+"""
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from flask import current_app, has_request_context, request
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from app.domain.rates import rate
+from app.domain.surveys import (
+    SATISFIED_FROM,
+    Figures,
+    change,
+    figures,
+    needs_follow_up,
+    valid_score,
+)
+from app.models import (
+    Building,
+    Community,
+    Ownership,
+    Survey,
+    SurveyAnswer,
+    SurveyFollowUp,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveyToken,
+    Unit,
+)
+from app.models.surveys import FollowUpStatus, ResponseSource, SurveyDimension, SurveyStatus
+from app.security import in_scope
+from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
+from app.services.settings import business_date, get_setting
+
+NOTE_LENGTH = 2000
+
+
+class LinkRefusedError(DomainError):
+    """A survey link that may not be used; ``status`` says why (404, 403, 409 or 410)."""
+
+    def __init__(self, status: int, field: str, why):
+        self.status = status
+        super().__init__(**{field: why})
+
+
+# --- Surveys ---------------------------------------------------------------------------------
+
+
+def _id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(problems: Problems, field: str, value, length: int, required: bool = True) -> str:
+    text = str(value or "").strip()
+    if required:
+        problems.check(bool(text), field, _l("This field is required."))
+    problems.check(len(text) <= length, field, _l("At most %(n)d characters.", n=length))
+    return text
+
+
+def default_questions() -> list[SurveyQuestion]:
+    """The seven questions of §10, worded in the company's language (they are shown to owners)."""
+    with force_locale(current_app.config["WUYE_LOCALE"]):
+        return [
+            SurveyQuestion(dimension=dimension.value, text=str(text), position=position)
+            for position, (dimension, text) in enumerate(SurveyDimension.QUESTIONS().items(), 1)
+        ]
+
+
+def create_survey(
+    session: Session,
+    community_id,
+    title: str,
+    period: str,
+    opens_on,
+    closes_on,
+    actor: str = "system",
+) -> Survey:
+    """A draft survey of a community with the default questions.
+
+    :raises NotFoundError: for a community the user may not see.
+    :raises DomainError: naming every bad field; nothing is written.
+    """
+    community = session.get(Community, _id(community_id) or 0)
+    if community is None or not in_scope(community):
+        raise NotFoundError(community=_l("Unknown community."))
+    problems = Problems()
+    title = _text(problems, "title", title, 100)
+    period = _text(problems, "period", period, 32)
+    opens_on = problems.day("opens_on", opens_on, _l("This field is required."))
+    closes_on = problems.day("closes_on", closes_on, _l("This field is required."))
+    if opens_on and closes_on:
+        problems.check(
+            closes_on >= opens_on, "closes_on", _l("The survey cannot close before it opens.")
+        )
+    problems.raise_if_any()
+    survey = Survey(
+        community=community,
+        title=title,
+        period=period,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        status=SurveyStatus.DRAFT,
+        created_by=actor,
+        created_at=datetime.now(UTC),
+        questions=default_questions(),
+    )
+    session.add(survey)
+    session.flush()
+    return survey
+
+
+def get_survey(session: Session, survey_id) -> Survey:
+    survey = session.get(Survey, _id(survey_id) or 0)
+    if survey is None or not in_scope(survey):
+        raise NotFoundError(survey=_l("Unknown survey."))
+    return survey
+
+
+def open_survey(session: Session, survey_id, actor: str = "system") -> Survey:
+    """Open a draft survey and issue every unit's link, valid until the closing day."""
+    survey = get_survey(session, survey_id)
+    problems = Problems()
+    problems.check(
+        survey.status == SurveyStatus.DRAFT, "survey", _l("Only a draft survey can be opened.")
+    )
+    problems.check(
+        survey.closes_on >= business_date(),
+        "closes_on",
+        _l("The closing day has passed already."),
+    )
+    other = session.scalar(
+        select(Survey.title).where(
+            Survey.community_id == survey.community_id,
+            Survey.status == SurveyStatus.OPEN,
+            Survey.id != survey.id,
+        )
+    )
+    problems.check(
+        other is None,
+        "survey",
+        _l("Close the open survey %(title)s of this community first.", title=other),
+    )
+    problems.raise_if_any()
+    survey.status = SurveyStatus.OPEN
+    survey.opened_at = datetime.now(UTC)
+    session.flush()
+    issue_tokens(session, survey.id, survey.closes_on, actor)
+    return survey
+
+
+def close_survey(session: Session, survey_id) -> Survey:
+    """Close an open survey: no more responses; its links stop working."""
+    survey = get_survey(session, survey_id)
+    if survey.status != SurveyStatus.OPEN:
+        raise DomainError(survey=_l("Only an open survey can be closed."))
+    survey.status = SurveyStatus.CLOSED
+    survey.closed_at = datetime.now(UTC)
+    session.flush()
+    return survey
+
+
+# --- Units ---------------------------------------------------------------------------------
+
+
+def _owned_on(day: date):
+    """SQL: the unit has a paying owner on ``day``."""
+    return exists().where(
+        Ownership.unit_id == Unit.id,
+        Ownership.start_date <= day,
+        or_(Ownership.end_date.is_(None), Ownership.end_date >= day),
+    )
+
+
+def owned_units(session: Session, community_id: int, day: date) -> dict[int, str]:
+    """The community's units with a paying owner on ``day`` (whom a survey asks): id -> code."""
+    return dict(
+        session.execute(
+            select(Unit.id, Unit.code)
+            .join(Building)
+            .where(Building.community_id == community_id, _owned_on(day))
+            .order_by(Unit.id)
+        ).all()
+    )
+
+
+def find_unit(session: Session, community_id: int, code: str) -> int | None:
+    """The id of the community's unit with ``code``, if there is one."""
+    return session.scalar(
+        select(Unit.id)
+        .join(Building)
+        .where(Building.community_id == community_id, Unit.code == (code or "").strip())
+    )
+
+
+def _answered(session: Session, survey_id: int) -> set[int]:
+    return set(
+        session.scalars(select(SurveyResponse.unit_id).where(SurveyResponse.survey_id == survey_id))
+    )
+
+
+def _has_answered(session: Session, survey_id: int, unit_id: int) -> bool:
+    return session.scalar(
+        select(
+            exists().where(SurveyResponse.survey_id == survey_id, SurveyResponse.unit_id == unit_id)
+        )
+    )
+
+
+# --- Links -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurveyLink:
+    unit_id: int
+    unit_code: str
+    url: str
+    expires_on: date
+
+
+def _token(nonce: str) -> str:
+    """The link token of ``nonce``: 128 bits of an HMAC under the secret key, URL-safe."""
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, b"survey-link:" + nonce.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_base(session: Session) -> str:
+    """What a link is before its token: the survey form under the ``public_url`` setting, else
+    under the address of the current request."""
+    base = get_setting(session, "public_url") or (request.url_root if has_request_context() else "")
+    return f"{base.rstrip('/')}/s/"
+
+
+def _link(base: str, row: SurveyToken) -> SurveyLink | None:
+    """The row's link, or None if the secret key changed since it was issued."""
+    token = _token(row.nonce)
+    if not hmac.compare_digest(_hash(token), row.token_hash):
+        return None
+    return SurveyLink(row.unit_id, row.unit.code, base + token, row.expires_on)
+
+
+def issue_tokens(
+    session: Session, survey_id, expires_on, actor: str = "system"
+) -> list[SurveyLink]:
+    """A new one-time link, valid through ``expires_on``, for every unit of the survey's
+    community with a paying owner today that has not answered yet. Earlier links stay valid
+    until they expire or the unit answers.
+
+    :raises DomainError: the survey is closed, or ``expires_on`` is past or after its closing.
+    """
+    survey = get_survey(session, survey_id)
+    problems = Problems()
+    problems.check(survey.status != SurveyStatus.CLOSED, "survey", _l("This survey is closed."))
+    expires_on = problems.day("expires_on", expires_on, _l("This field is required."))
+    today = business_date()
+    if expires_on is not None:
+        problems.check(expires_on >= today, "expires_on", _l("This day has passed already."))
+        problems.check(
+            expires_on <= survey.closes_on,
+            "expires_on",
+            _l("A link cannot outlast its survey (closing on %(day)s).", day=survey.closes_on),
+        )
+    problems.raise_if_any()
+    answered = _answered(session, survey.id)
+    base, now, links = link_base(session), datetime.now(UTC), []
+    for unit_id, code in owned_units(session, survey.community_id, today).items():
+        if unit_id in answered:
+            continue
+        nonce = secrets.token_hex(16)
+        token = _token(nonce)
+        session.add(
+            SurveyToken(
+                community_id=survey.community_id,
+                survey_id=survey.id,
+                unit_id=unit_id,
+                nonce=nonce,
+                token_hash=_hash(token),
+                expires_on=expires_on,
+                issued_at=now,
+                issued_by=actor,
+            )
+        )
+        links.append(SurveyLink(unit_id, code, base + token, expires_on))
+    session.flush()
+    return links
+
+
+def _live_tokens(survey_id: int, today: date):
+    """SQL: the survey's tokens still usable on ``today`` by units that have not answered."""
+    answered = exists().where(
+        SurveyResponse.survey_id == SurveyToken.survey_id,
+        SurveyResponse.unit_id == SurveyToken.unit_id,
+    )
+    return (
+        select(SurveyToken)
+        .options(joinedload(SurveyToken.unit))
+        .where(
+            SurveyToken.survey_id == survey_id,
+            SurveyToken.used_at.is_(None),
+            SurveyToken.expires_on >= today,
+            ~answered,
+        )
+        .order_by(SurveyToken.unit_id, SurveyToken.expires_on.desc(), SurveyToken.id.desc())
+    )
+
+
+def survey_links(session: Session, survey_id) -> list[SurveyLink]:
+    """Each unit's live link (the one lasting longest) of a survey, for staff to pass on."""
+    survey = get_survey(session, survey_id)
+    base, links = link_base(session), {}
+    for row in session.scalars(_live_tokens(survey.id, business_date())):
+        if row.unit_id not in links and (link := _link(base, row)) is not None:
+            links[row.unit_id] = link
+    return list(links.values())
+
+
+def survey_invitation(session: Session, unit_id: int, as_of: date) -> dict | None:
+    """What a payment notice of ``as_of`` prints about the survey of the unit's community: the
+    survey's title, the unit's link and the day it expires; None without an open survey or a
+    live link."""
+    unit = session.get(Unit, unit_id)
+    survey = session.scalar(
+        select(Survey).where(
+            Survey.community_id == unit.building.community_id,
+            Survey.status == SurveyStatus.OPEN,
+            Survey.opens_on <= as_of,
+            Survey.closes_on >= as_of,
+        )
+    )
+    if survey is None:
+        return None
+    rows = session.scalars(_live_tokens(survey.id, as_of).where(SurveyToken.unit_id == unit_id))
+    base = link_base(session)
+    link = next((link for row in rows if (link := _link(base, row)) is not None), None)
+    if link is None:
+        return None
+    return {"title": survey.title, "url": link.url, "expires_on": link.expires_on}
+
+
+def check_link(session: Session, token: str, today: date | None = None) -> SurveyToken:
+    """The token row of a usable link.
+
+    :raises LinkRefusedError: unknown (404); expired, used, or survey not open (410); the unit
+        has answered already (409).
+    """
+    today = today or business_date()
+    row = session.scalar(select(SurveyToken).where(SurveyToken.token_hash == _hash(token or "")))
+    if row is None:
+        raise LinkRefusedError(404, "link", _l("This survey link is not known."))
+    survey = row.survey
+    if row.used_at is not None:
+        raise LinkRefusedError(410, "link", _l("This survey link has been used already."))
+    if row.expires_on < today:
+        raise LinkRefusedError(410, "link", _l("This survey link has expired."))
+    if survey.status != SurveyStatus.OPEN or not survey.opens_on <= today <= survey.closes_on:
+        raise LinkRefusedError(410, "link", _l("This survey is not open."))
+    if _has_answered(session, survey.id, row.unit_id):
+        raise LinkRefusedError(
+            409, "link", _l("Your unit has answered this survey already. Thank you!")
+        )
+    return row
+
+
+# --- Responses -------------------------------------------------------------------------------
+
+
+def _scores(problems: Problems, survey: Survey, answers) -> dict[SurveyQuestion, int]:
+    """The scores given, by question; unanswered questions are left out."""
+    if not isinstance(answers, Mapping):
+        problems.add("answers", _l("Give the scores by dimension."))
+        return {}
+    questions = {q.dimension: q for q in survey.questions}
+    unknown = sorted(str(k) for k in answers if k not in questions)
+    problems.check(
+        not unknown, "answers", _l("Unknown questions: %(names)s.", names=", ".join(unknown))
+    )
+    given = {q: answers[d] for d, q in questions.items() if answers.get(d) not in (None, "")}
+    problems.check(bool(given) or bool(unknown), "answers", _l("Answer at least one question."))
+    scores = {}
+    for question, value in given.items():
+        score = int(value) if isinstance(value, str) and value.strip().isdigit() else value
+        if problems.check(valid_score(score), question.dimension, _l("Give a score from 1 to 5.")):
+            scores[question] = score
+    return scores
+
+
+def _record(
+    session: Session,
+    survey: Survey,
+    unit_id,
+    answers,
+    comment: str,
+    source: ResponseSource,
+    actor: str,
+) -> SurveyResponse:
+    """Check and record one unit's response with its follow-ups; the unique key backs the
+    one-response-per-unit rule against a concurrent second response (refused the same way)."""
+    problems = Problems()
+    problems.check(survey.status == SurveyStatus.OPEN, "survey", _l("This survey is not open."))
+    unit = session.get(Unit, _id(unit_id) or 0)
+    if problems.check(
+        unit is not None and unit.building.community_id == survey.community_id,
+        "unit",
+        _l("This unit is not in the survey's community."),
+    ):
+        problems.conflict(
+            _has_answered(session, survey.id, unit.id),
+            "unit",
+            _l("This unit has answered this survey already (one response per unit)."),
+        )
+    scores = _scores(problems, survey, answers)
+    comment = _text(problems, "comment", comment, NOTE_LENGTH, required=False)
+    problems.raise_if_any()
+    now = datetime.now(UTC)
+    response = SurveyResponse(
+        community_id=survey.community_id,
+        survey=survey,
+        unit=unit,
+        source=source,
+        comment=comment,
+        submitted_at=now,
+        recorded_by=actor,
+        answers=[SurveyAnswer(question=q, score=s) for q, s in scores.items()],
+    )
+    follow_ups = [
+        SurveyFollowUp(
+            community_id=survey.community_id,
+            response=response,
+            dimension=question.dimension,
+            score=score,
+            status=FollowUpStatus.OPEN,
+            created_at=now,
+        )
+        for question, score in scores.items()
+        if needs_follow_up(score)
+    ]
+    try:
+        with session.begin_nested():
+            session.add_all([response, *follow_ups])
+            session.flush()
+    except IntegrityError as err:
+        raise ConflictError(
+            unit=_l("This unit has answered this survey already (one response per unit).")
+        ) from err
+    return response
+
+
+def record_response(
+    session: Session, survey_id, unit_id, answers, comment: str = "", actor: str = "system"
+) -> SurveyResponse:
+    """Staff enter one unit's answers (``{dimension: score}``) from a paper form or a call.
+
+    :raises NotFoundError: for a survey the user may not see.
+    :raises ConflictError: the unit has answered already (409).
+    :raises DomainError: naming every bad field; nothing is written.
+    """
+    survey = get_survey(session, survey_id)
+    return _record(session, survey, unit_id, answers, comment, ResponseSource.STAFF, actor)
+
+
+def submit_online(
+    session: Session, token: str, unit_id, answers, comment: str = ""
+) -> SurveyResponse:
+    """The owner's own response through a link; spends the link.
+
+    :raises LinkRefusedError: see ``check_link``; 403 when ``unit_id`` is not the link's unit.
+    :raises DomainError: naming every bad answer; nothing is written.
+    """
+    row = check_link(session, token)
+    if _id(unit_id) != row.unit_id:
+        raise LinkRefusedError(403, "unit", _l("This link belongs to another unit."))
+    response = _record(
+        session, row.survey, row.unit_id, answers, comment, ResponseSource.ONLINE, "online"
+    )
+    row.used_at = response.submitted_at
+    session.flush()
+    return response
+
+
+# --- Follow-ups ----------------------------------------------------------------------------
+
+
+def complete_follow_up(session: Session, follow_up_id, note: str, actor: str) -> SurveyFollowUp:
+    """Mark a follow-up done, with what was done (the note)."""
+    item = session.get(SurveyFollowUp, _id(follow_up_id) or 0)
+    if item is None or not in_scope(item):
+        raise NotFoundError(follow_up=_l("Unknown follow-up."))
+    problems = Problems()
+    problems.check(
+        item.status == FollowUpStatus.OPEN, "follow_up", _l("This follow-up is done already.")
+    )
+    note = _text(problems, "note", note, NOTE_LENGTH)
+    problems.raise_if_any()
+    item.status = FollowUpStatus.DONE
+    item.note = note
+    item.done_by = actor
+    item.done_at = datetime.now(UTC)
+    session.flush()
+    return item
+
+
+# --- Results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    dimension: str
+    label: object  # lazy: translated when shown
+    answers: int
+    mean: object  # Decimal | None
+    satisfaction_rate: object  # Decimal | None
+    mean_change: object  # Decimal | None: against the previous survey
+    satisfaction_change: object  # Decimal | None
+
+
+@dataclass(frozen=True)
+class SurveyResults:
+    survey_id: int
+    community_id: int
+    community: str
+    title: str
+    period: str
+    opens_on: date
+    closes_on: date
+    status: str
+    units: int  # with a paying owner on the closing day
+    responses: int  # of those units
+    response_rate: object  # Decimal | None
+    response_rate_change: object  # Decimal | None
+    dimensions: list[DimensionResult]
+    previous_id: int | None
+    previous_title: str | None
+    open_follow_ups: int
+
+    @property
+    def overall(self) -> DimensionResult:
+        return next(d for d in self.dimensions if d.dimension == SurveyDimension.OVERALL)
+
+
+@dataclass(frozen=True)
+class _Raw:
+    units: int
+    responses: int
+    dimensions: dict[str, Figures]
+
+    @property
+    def response_rate(self):
+        return rate(self.responses, self.units)
+
+
+def _raw(session: Session, survey: Survey) -> _Raw:
+    rows = session.execute(
+        select(
+            SurveyQuestion.dimension,
+            func.count(SurveyAnswer.id),
+            func.coalesce(func.sum(SurveyAnswer.score), 0),
+            func.count(SurveyAnswer.id).filter(SurveyAnswer.score >= SATISFIED_FROM),
+        )
+        .outerjoin(SurveyAnswer, SurveyAnswer.question_id == SurveyQuestion.id)
+        .where(SurveyQuestion.survey_id == survey.id)
+        .group_by(SurveyQuestion.dimension, SurveyQuestion.position)
+        .order_by(SurveyQuestion.position)
+    )
+    dimensions = {dim: figures(n, int(total), satisfied) for dim, n, total, satisfied in rows}
+    units = owned_units(session, survey.community_id, survey.closes_on).keys()
+    responses = len(units & _answered(session, survey.id))
+    return _Raw(len(units), responses, dimensions)
+
+
+def previous_survey(session: Session, survey: Survey) -> Survey | None:
+    """The community's closed survey closing last before ``survey``."""
+    earlier = or_(
+        Survey.closes_on < survey.closes_on,
+        and_(Survey.closes_on == survey.closes_on, Survey.id < survey.id),
+    )
+    return session.scalar(
+        select(Survey)
+        .where(
+            Survey.community_id == survey.community_id,
+            Survey.status == SurveyStatus.CLOSED,
+            earlier,
+        )
+        .order_by(Survey.closes_on.desc(), Survey.id.desc())
+        .limit(1)
+    )
+
+
+def results_of(session: Session, survey: Survey) -> SurveyResults:
+    """The figures of ``survey`` against its previous one (no scope check: callers do it)."""
+    now = _raw(session, survey)
+    previous = previous_survey(session, survey)
+    before = _raw(session, previous) if previous is not None else None
+    empty = Figures(0, None, None)
+
+    def result(dimension: str, fig: Figures) -> DimensionResult:
+        old = before.dimensions.get(dimension, empty) if before else empty
+        return DimensionResult(
+            dimension,
+            SurveyDimension(dimension).label,
+            fig.answers,
+            fig.mean,
+            fig.satisfaction_rate,
+            change(fig.mean, old.mean),
+            change(fig.satisfaction_rate, old.satisfaction_rate),
+        )
+
+    open_follow_ups = session.scalar(
+        select(func.count(SurveyFollowUp.id))
+        .join(SurveyResponse)
+        .where(SurveyResponse.survey_id == survey.id, SurveyFollowUp.status == FollowUpStatus.OPEN)
+    )
+    return SurveyResults(
+        survey_id=survey.id,
+        community_id=survey.community_id,
+        community=survey.community.name,
+        title=survey.title,
+        period=survey.period,
+        opens_on=survey.opens_on,
+        closes_on=survey.closes_on,
+        status=survey.status,
+        units=now.units,
+        responses=now.responses,
+        response_rate=now.response_rate,
+        response_rate_change=change(now.response_rate, before.response_rate if before else None),
+        dimensions=[result(dim, fig) for dim, fig in now.dimensions.items()],
+        previous_id=previous.id if previous else None,
+        previous_title=str(previous) if previous else None,
+        open_follow_ups=open_follow_ups,
+    )
+
+
+def survey_results(session: Session, survey_id) -> SurveyResults:
+    """A survey's figures (see the module's docstring).
+
+    :raises NotFoundError: for a survey the user may not see.
+    """
+    return results_of(session, get_survey(session, survey_id))
+
+
+def satisfaction_history(session: Session, survey_id, limit: int = 8) -> list[SurveyResults]:
+    """The figures of a survey and of the community's closed surveys before it, oldest first
+    (at most ``limit``)."""
+    survey = get_survey(session, survey_id)
+    surveys = [survey]
+    while len(surveys) < limit and (earlier := previous_survey(session, surveys[-1])):
+        surveys.append(earlier)
+    return [results_of(session, s) for s in reversed(surveys)]
+
+
+def satisfaction_summary(
+    session: Session, as_of: date, community_ids: set[int] | None
+) -> list[SurveyResults]:
+    """The figures of each community's latest survey closed by ``as_of`` (closing on or before
+    it), by community code; ``community_ids`` None means every community."""
+    query = (
+        select(Survey)
+        .join(Community)
+        .where(Survey.status == SurveyStatus.CLOSED, Survey.closes_on <= as_of)
+        .order_by(Community.code, Survey.closes_on.desc(), Survey.id.desc())
+    )
+    if community_ids is not None:
+        query = query.where(Survey.community_id.in_(community_ids))
+    latest: dict[int, Survey] = {}
+    for survey in session.scalars(query):
+        latest.setdefault(survey.community_id, survey)
+    return [results_of(session, survey) for survey in latest.values()]

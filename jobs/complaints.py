@@ -1,0 +1,18 @@
+"""The daily complaint check (periodic, ``jobs.schedule``): flag the complaints whose first
+response or resolution is overdue (``check_deadlines``), and set the dunning pause on cases
+opened or freed since a complaint was marked as the reason for not paying (``renew_pauses``).
+Both are idempotent: a slot run twice flags nothing new."""
+
+from datetime import UTC, datetime
+
+from app.extensions import unit_of_work
+from app.services.complaints import check_deadlines, renew_pauses
+
+
+def check(day: str) -> int:
+    """The check of the slot's business date ``day`` (ISO), made at the moment the job runs (a
+    slot caught up late judges by the time it actually runs); returns the complaints flagged."""
+    with unit_of_work() as session:
+        result = check_deadlines(session, datetime.now(UTC), actor="complaint-check")
+        renew_pauses(session)
+    return len(result.response) + len(result.resolution)
