@@ -58,6 +58,7 @@ from app.security import in_scope, task_in_scope
 from app.services.arrears import find_overdue_accounts
 from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.payments import parse_amount
+from app.services.queries import is_id, visible_row
 from app.services.settings import business_date, business_zone, get_int
 
 STATUS_AFTER = {
@@ -222,12 +223,12 @@ def create_campaign(
 
 
 def get_campaign(session: Session, campaign_id) -> CollectionCampaign:
-    campaign = (
-        session.get(CollectionCampaign, campaign_id) if isinstance(campaign_id, int) else None
+    return visible_row(
+        session,
+        CollectionCampaign,
+        campaign_id if is_id(campaign_id) else None,
+        campaign_id=_l("Unknown campaign."),
     )
-    if campaign is None or not in_scope(campaign):
-        raise NotFoundError(campaign_id=_l("Unknown campaign."))
-    return campaign
 
 
 def close_campaign(session: Session, campaign_id) -> CollectionCampaign:

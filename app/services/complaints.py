@@ -56,6 +56,7 @@ from app.models.complaints import (
 from app.security import ADMIN, GRANTS, WRITE, in_scope, visible_community_ids
 from app.services.collection import get_task
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
+from app.services.queries import visible_row, whole_number
 from app.services.settings import business_date, get_setting
 
 NOTE_LENGTH = 2000
@@ -94,12 +95,6 @@ def resolution_days(session: Session, category: str) -> int:
 
 # --- Logging a complaint ---------------------------------------------------------------------
 
-
-def _id(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _note(problems: Problems, note, required=None) -> str:
@@ -142,7 +137,7 @@ def _assignee(session: Session, problems: Problems, community_id: int, value) ->
     """An active staff member of the community who may work on complaints, or None."""
     if value in (None, ""):
         return None
-    user_id = _id(value)
+    user_id = whole_number(value)
     fit = user_id is not None and session.scalar(
         select(User.id)
         .join(StaffAssignment, StaffAssignment.user_id == User.id)
@@ -207,7 +202,7 @@ def log_complaint(
     """
     now = now or datetime.now(UTC)
     problems = Problems()
-    unit = session.get(Unit, _id(unit_id)) if _id(unit_id) is not None else None
+    unit = session.get(Unit, whole_number(unit_id)) if whole_number(unit_id) is not None else None
     if unit is None and unit_id in (None, ""):
         problems.add("unit", _l("Choose the unit the complaint is about."))
     elif unit is None or not in_scope(unit):
@@ -230,7 +225,8 @@ def log_complaint(
         if owner_id in (None, ""):
             owner = session.get(Owner, payer) if payer is not None else None
         else:
-            owner = session.get(Owner, _id(owner_id)) if _id(owner_id) is not None else None
+            number = whole_number(owner_id)
+            owner = session.get(Owner, number) if number is not None else None
             problems.check(
                 owner is not None and owner.id == payer,
                 "owner",
@@ -274,10 +270,7 @@ def log_complaint(
 
 def get_complaint(session: Session, complaint_id) -> Complaint:
     """A complaint the user may see."""
-    complaint = session.get(Complaint, _id(complaint_id)) if _id(complaint_id) else None
-    if complaint is None or not in_scope(complaint):
-        raise NotFoundError(complaint_id=_l("Unknown complaint."))
-    return complaint
+    return visible_row(session, Complaint, complaint_id, complaint_id=_l("Unknown complaint."))
 
 
 # --- Follow-ups ------------------------------------------------------------------------------
@@ -377,7 +370,7 @@ def return_visit(
     complaint = get_complaint(session, complaint_id)
     target = _move(complaint, Step.RETURN_VISIT)
     problems = Problems()
-    value = _id(score)
+    value = whole_number(score)
     problems.check(
         value in rules.SCORES and str(score).strip() == str(value),
         "score",

@@ -53,6 +53,7 @@ from app.services.accounts import account_statement
 from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.files import write_file
 from app.services.payments import OPEN_STATUSES, lock_unit, parse_amount
+from app.services.queries import is_id, visible_row
 from app.services.settings import business_date, get_int
 
 MAX_SCAN_BYTES = 10 * 1024 * 1024
@@ -60,19 +61,18 @@ SCAN_TYPES = {b"%PDF-": ".pdf", b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": "
 ENDED = (InstallmentStatus.COMPLETED, InstallmentStatus.DEFAULTED)
 
 
-def _is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
 
 def get_installment(session: Session, agreement_id) -> InstallmentAgreement:
     """The agreement, if the user may see it.
 
     :raises NotFoundError: unknown, or outside the user's communities.
     """
-    agreement = session.get(InstallmentAgreement, agreement_id) if _is_id(agreement_id) else None
-    if agreement is None or not in_scope(agreement):
-        raise NotFoundError(agreement_id=_l("Unknown installment agreement."))
-    return agreement
+    return visible_row(
+        session,
+        InstallmentAgreement,
+        agreement_id if is_id(agreement_id) else None,
+        agreement_id=_l("Unknown installment agreement."),
+    )
 
 
 # --- Drafting --------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ def _covered(
             "bill_ids",
             _l("Unit %(unit)s has no overdue bill on %(date)s.", unit=unit.code, date=agreed_on),
         )
-    elif not isinstance(bill_ids, list) or not all(_is_id(i) for i in bill_ids):
+    elif not isinstance(bill_ids, list) or not all(is_id(i) for i in bill_ids):
         problems.add("bill_ids", _l("A list of bill ids."))
         return []
     else:
@@ -238,7 +238,7 @@ class Plan:
 
 
 def _count(problems: Problems, count) -> int | None:
-    ok = _is_id(count) or (isinstance(count, str) and count.strip().isdigit())
+    ok = is_id(count) or (isinstance(count, str) and count.strip().isdigit())
     if ok and 1 <= int(count) <= rules.MAX_INSTALMENTS:
         return int(count)
     problems.add(
@@ -346,7 +346,7 @@ def draft_installment(
     :raises NotFoundError: for a unit the user may not see.
     :raises DomainError: naming every bad field; nothing is written.
     """
-    unit = session.get(Unit, unit_id) if _is_id(unit_id) else None
+    unit = session.get(Unit, unit_id) if is_id(unit_id) else None
     if unit is None or not in_scope(unit):
         raise NotFoundError(unit_id=_l("Unknown unit."))
     problems = Problems()

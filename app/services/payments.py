@@ -34,6 +34,7 @@ from app.models import (
 from app.models.types import BillStatus, PaymentMethod
 from app.security import in_scope
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
+from app.services.queries import is_id
 from app.services.settings import business_date
 
 METHODS = tuple(m.value for m in PaymentMethod)
@@ -70,9 +71,6 @@ def parse_amount(problems: Problems, field: str, value) -> Decimal | None:
         return amount.quantize(Decimal("0.01"))
     return None
 
-
-def _is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def lock_unit(session: Session, unit_id) -> Unit | None:
@@ -262,7 +260,7 @@ def record_payment(
     )
     if paid_at is not None and paid_at.tzinfo is None:
         problems.add("paid_at", _l("Give the time with its time zone."))
-    unit = session.get(Unit, unit_id) if _is_id(unit_id) else None
+    unit = session.get(Unit, unit_id) if is_id(unit_id) else None
     problems.check(unit is not None and in_scope(unit), "unit_id", _l("Unknown unit."))
     problems.raise_if_any()
     reference = (reference or "").strip() or None
@@ -340,7 +338,7 @@ def reverse_payment(session: Session, payment_id, reason: str, actor: str = "sys
     """Undo a payment: a reversal entry, negative allocations, bills reopened, receipt void."""
     problems = Problems()
     problems.check(bool((reason or "").strip()), "reason", _l("Give the reason."))
-    original = session.get(Payment, payment_id) if _is_id(payment_id) else None
+    original = session.get(Payment, payment_id) if is_id(payment_id) else None
     if original is None or not in_scope(original):
         raise NotFoundError(payment_id=_l("Unknown payment."))
     problems.raise_if_any()

@@ -6,6 +6,35 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Building, Community, Owner, Unit
+from app.security import in_scope
+from app.services.errors import NotFoundError
+
+
+def is_id(value) -> bool:
+    """Whether ``value`` is a row id as JSON carries one (an int, not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def whole_number(value) -> int | None:
+    """``value`` as an int (a number or its digits, as forms send them), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def visible_row(session: Session, model, pk, **not_found):
+    """The ``model`` row of id ``pk`` if the user may see it.
+
+    :raises NotFoundError: with ``not_found`` (field=message) when unknown or out of scope.
+    """
+    number = whole_number(pk)
+    row = session.get(model, number) if number is not None else None
+    if row is None or not in_scope(row):
+        raise NotFoundError(**not_found)
+    return row
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ from app.models import (
 from app.models.surveys import FollowUpStatus, ResponseSource, SurveyDimension, SurveyStatus
 from app.security import in_scope
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
+from app.services.queries import visible_row, whole_number
 from app.services.settings import business_date, get_setting
 
 NOTE_LENGTH = 2000
@@ -75,12 +76,6 @@ class LinkRefusedError(DomainError):
 
 # --- Surveys ---------------------------------------------------------------------------------
 
-
-def _id(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _text(problems: Problems, field: str, value, length: int, required: bool = True) -> str:
@@ -114,7 +109,7 @@ def create_survey(
     :raises NotFoundError: for a community the user may not see.
     :raises DomainError: naming every bad field; nothing is written.
     """
-    community = session.get(Community, _id(community_id) or 0)
+    community = session.get(Community, whole_number(community_id) or 0)
     if community is None or not in_scope(community):
         raise NotFoundError(community=_l("Unknown community."))
     problems = Problems()
@@ -144,10 +139,7 @@ def create_survey(
 
 
 def get_survey(session: Session, survey_id) -> Survey:
-    survey = session.get(Survey, _id(survey_id) or 0)
-    if survey is None or not in_scope(survey):
-        raise NotFoundError(survey=_l("Unknown survey."))
-    return survey
+    return visible_row(session, Survey, survey_id, survey=_l("Unknown survey."))
 
 
 def open_survey(session: Session, survey_id, actor: str = "system") -> Survey:
@@ -435,7 +427,7 @@ def _record(
     one-response-per-unit rule against a concurrent second response (refused the same way)."""
     problems = Problems()
     problems.check(survey.status == SurveyStatus.OPEN, "survey", _l("This survey is not open."))
-    unit = session.get(Unit, _id(unit_id) or 0)
+    unit = session.get(Unit, whole_number(unit_id) or 0)
     if problems.check(
         unit is not None and unit.building.community_id == survey.community_id,
         "unit",
@@ -505,7 +497,7 @@ def submit_online(
     :raises DomainError: naming every bad answer; nothing is written.
     """
     row = check_link(session, token)
-    if _id(unit_id) != row.unit_id:
+    if whole_number(unit_id) != row.unit_id:
         raise LinkRefusedError(403, "unit", _l("This link belongs to another unit."))
     response = _record(
         session, row.survey, row.unit_id, answers, comment, ResponseSource.ONLINE, "online"
@@ -520,7 +512,7 @@ def submit_online(
 
 def complete_follow_up(session: Session, follow_up_id, note: str, actor: str) -> SurveyFollowUp:
     """Mark a follow-up done, with what was done (the note)."""
-    item = session.get(SurveyFollowUp, _id(follow_up_id) or 0)
+    item = session.get(SurveyFollowUp, whole_number(follow_up_id) or 0)
     if item is None or not in_scope(item):
         raise NotFoundError(follow_up=_l("Unknown follow-up."))
     problems = Problems()
