@@ -157,8 +157,8 @@ def fill(url: str, units: int, seed: int = 2026) -> None:
         flush()
         db.session.commit()
         if db.engine.dialect.name == "postgresql":  # what autovacuum would do after the load
-            with db.engine.connect() as analyze:
-                analyze.exec_driver_sql("ANALYZE")
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.exec_driver_sql("ANALYZE")
 
 
 def naive_collection(url: str, period: date, as_of: date) -> tuple:

@@ -47,4 +47,6 @@ def test_more_rows_in_the_same_memory(login, session, fmt, large):
     add_owners(session, large - 1_000)
     large_size, large_peak = traced_export(client, fmt)
     assert large_size > large / 1_000 * small_size / 2  # the rows did come out (XLSX: zipped)
-    assert large_peak < 1.25 * small_peak, (small_peak, large_peak)
+    # Rows kept in memory would make the peak grow with them (×5 or ×10 here); caches filled by
+    # earlier tests of a full run have been seen to add up to ×1.4.
+    assert large_peak < 1.6 * small_peak, (small_peak, large_peak)

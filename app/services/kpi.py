@@ -54,6 +54,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     union,
@@ -87,14 +88,14 @@ from app.services.payments import OPEN_STATUSES
 from app.services.settings import business_date
 from app.services.surveys import satisfaction_summary
 
-# The key figures of the other slices, so that every edge takes its figures from here.
+# This slice's key figures and, re-exported, the other slices': every edge takes them from here.
 __all__ = [
     "CollectionFigures",
     "CollectionOverview",
     "CollectorScore",
     "FunnelStep",
-    "MonthlyRate",
     "KpiQuery",
+    "MonthlyRate",
     "OldArrearsRecovery",
     "collection_by_community",
     "collection_figures",
@@ -104,6 +105,7 @@ __all__ = [
     "complaints_by_category",
     "dunning_funnel",
     "installment_counts",
+    "month_of",
     "monthly_collection_rates",
     "old_arrears_recovery",
     "outstanding",
@@ -212,7 +214,7 @@ def _collections(
     session: Session, windows: list[_Window], community_ids, units: bool = True
 ) -> list[list[tuple]]:
     """Per window, in order, per cut: (billed, waived, collected, units billed, units paid),
-    without the units unless ``units``; one query for any number of disjoint windows (the
+    without the units unless ``units``; one query for any number of windows (the
     monthly series of the dashboard).
 
     Bills are found through the (community, period start) index, then each bill's allocations
@@ -440,19 +442,25 @@ def _outstanding_bills(until: datetime, *where):
         .join(touched_since, touched_since.c.bill_id == Bill.id)
         .where(*live),
     ).cte("candidates")
+    ids = select(candidates.c.id)
+    # each candidate's total, less its waivers and allocations found by id (a semi-join: no
+    # join on the union, whose size a planner cannot estimate), summed per bill
     parts = union_all(
         select(candidates.c.id, candidates.c.due_date, candidates.c.total.label("amount")),
-        select(candidates.c.id, candidates.c.due_date, -Waiver.amount)
-        .join(Waiver, Waiver.bill_id == candidates.c.id)
-        .where(_approved_principal(), Waiver.decided_at < until),
-        select(candidates.c.id, candidates.c.due_date, -Allocation.principal)
-        .join(Allocation, Allocation.bill_id == candidates.c.id)
+        select(Waiver.bill_id, null(), -Waiver.amount).where(
+            Waiver.bill_id.in_(ids), _approved_principal(), Waiver.decided_at < until
+        ),
+        select(Allocation.bill_id, null(), -Allocation.principal)
         .join(Payment, Payment.id == Allocation.payment_id)
-        .where(Payment.paid_at < until),
+        .where(Allocation.bill_id.in_(ids), Payment.paid_at < until),
     ).subquery("parts")
     return (
-        select(parts.c.id, parts.c.due_date, func.sum(parts.c.amount).label("left"))
-        .group_by(parts.c.id, parts.c.due_date)
+        select(
+            parts.c.id,
+            func.max(parts.c.due_date).label("due_date"),
+            func.sum(parts.c.amount).label("left"),
+        )
+        .group_by(parts.c.id)
         .subquery("outstanding")
     )
 

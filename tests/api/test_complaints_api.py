@@ -120,7 +120,7 @@ def test_the_flow_through_the_operations(client, api, session, logged):
     assert post("resolve", note="已清理").json["status"] == "resolved"
     bad = post("return_visit", score=7)
     assert bad.status_code == 400 and bad.json["message"] == {
-        "score": ["A whole number from 1 to 5."]}
+        "score": ["请填写 1 到 5 的整数。"]}  # the API speaks the default locale, zh
     closed = post("return_visit", score=4, note="满意")
     assert (closed.status_code, closed.json["status"], closed.json["satisfaction"]) == (
         200, "closed", 4)
