@@ -15,6 +15,7 @@ computation in Python over every bill, allocation and waiver (they must be equal
 import argparse
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -50,7 +51,7 @@ def _instant(day: date, hour: int = 12) -> datetime:
 def fill(url: str, units: int, seed: int = 2026) -> None:
     """Migrate and fill the database at ``url``."""
     import flask_migrate
-    from sqlalchemy import insert
+    from sqlalchemy import insert, select
 
     from app.extensions import db
     from app.models import Allocation, Bill, Building, Community, Payment, Unit, Waiver
@@ -82,17 +83,19 @@ def fill(url: str, units: int, seed: int = 2026) -> None:
                 for u in range(units)
             ],
         )
-        areas = {u + 1: None for u in range(units)}
-        for unit_id, area in conn.execute(Unit.__table__.select().with_only_columns(
-            Unit.id, Unit.area
-        )):
-            areas[unit_id] = Decimal(area)
+        areas = {
+            unit_id: Decimal(area) for unit_id, area in conn.execute(select(Unit.id, Unit.area))
+        }
         bill_id = payment_id = 0
         bills, payments, allocations, waivers = [], [], [], []
 
         def flush():
-            for model, rows in ((Bill, bills), (Payment, payments), (Allocation, allocations),
-                                (Waiver, waivers)):
+            for model, rows in (
+                (Bill, bills),
+                (Payment, payments),
+                (Allocation, allocations),
+                (Waiver, waivers),
+            ):
                 if rows:
                     conn.execute(insert(model), rows)
                     rows.clear()
@@ -105,53 +108,106 @@ def fill(url: str, units: int, seed: int = 2026) -> None:
                 total = (areas[unit_id] * Decimal("2.5")).quantize(Decimal("0.01"))
                 waived = Decimal("10.00") if rng.random() < 0.005 else Decimal("0.00")
                 if waived:
-                    waivers.append({
-                        "community_id": community_id, "bill_id": bill_id, "part": "principal",
-                        "amount": waived, "reason": "hardship", "status": "approved",
-                        "requested_by": "bench", "requested_at": _instant(month),
-                        "decided_by": "bench", "decided_at": _instant(month + timedelta(days=3)),
-                    })
+                    waivers.append(
+                        {
+                            "community_id": community_id,
+                            "bill_id": bill_id,
+                            "part": "principal",
+                            "amount": waived,
+                            "reason": "hardship",
+                            "status": "approved",
+                            "requested_by": "bench",
+                            "requested_at": _instant(month),
+                            "decided_by": "bench",
+                            "decided_at": _instant(month + timedelta(days=3)),
+                        }
+                    )
                 paid = Decimal("0.00")
                 if habit != "never":
                     delay = rng.randint(0, 25) if habit != "late" else rng.randint(40, 120)
-                    amount = total - waived if habit != "half" else (total / 2).quantize(
-                        Decimal("0.01"))
+                    amount = (
+                        total - waived if habit != "half" else (total / 2).quantize(Decimal("0.01"))
+                    )
                     payment_id += 1
                     paid_at = _instant(month + timedelta(days=delay))
-                    payments.append({
-                        "id": payment_id, "community_id": community_id, "unit_id": unit_id,
-                        "kind": "payment", "method": "wechat", "amount": amount,
-                        "paid_at": paid_at, "recorded_at": paid_at, "recorded_by": "bench",
-                    })
-                    allocations.append({"payment_id": payment_id, "bill_id": bill_id,
-                                        "principal": amount, "late_fee": 0, "applied_at": paid_at})
+                    payments.append(
+                        {
+                            "id": payment_id,
+                            "community_id": community_id,
+                            "unit_id": unit_id,
+                            "kind": "payment",
+                            "method": "wechat",
+                            "amount": amount,
+                            "paid_at": paid_at,
+                            "recorded_at": paid_at,
+                            "recorded_by": "bench",
+                        }
+                    )
+                    allocations.append(
+                        {
+                            "payment_id": payment_id,
+                            "bill_id": bill_id,
+                            "principal": amount,
+                            "late_fee": 0,
+                            "applied_at": paid_at,
+                        }
+                    )
                     paid = amount
                     if rng.random() < 0.01:  # reversed a few days later
                         original = payment_id
                         payment_id += 1
                         undone_at = paid_at + timedelta(days=rng.randint(1, 20))
-                        payments.append({
-                            "id": payment_id, "community_id": community_id, "unit_id": unit_id,
-                            "kind": "reversal", "method": "wechat", "amount": amount,
-                            "paid_at": undone_at, "recorded_at": undone_at,
-                            "recorded_by": "bench", "reverses_id": original, "reason": "bench",
-                        })
-                        allocations.append({"payment_id": payment_id, "bill_id": bill_id,
-                                            "principal": -amount, "late_fee": 0,
-                                            "applied_at": undone_at})
+                        payments.append(
+                            {
+                                "id": payment_id,
+                                "community_id": community_id,
+                                "unit_id": unit_id,
+                                "kind": "reversal",
+                                "method": "wechat",
+                                "amount": amount,
+                                "paid_at": undone_at,
+                                "recorded_at": undone_at,
+                                "recorded_by": "bench",
+                                "reverses_id": original,
+                                "reason": "bench",
+                            }
+                        )
+                        allocations.append(
+                            {
+                                "payment_id": payment_id,
+                                "bill_id": bill_id,
+                                "principal": -amount,
+                                "late_fee": 0,
+                                "applied_at": undone_at,
+                            }
+                        )
                         paid = Decimal("0.00")
                 balance = total - waived - paid
-                status = "paid" if balance <= 0 and paid > 0 else (
-                    "waived" if balance <= 0 else ("partial" if paid > 0 else "open"))
-                bills.append({
-                    "id": bill_id, "number": f"B{bill_id}", "community_id": community_id,
-                    "unit_id": unit_id, "period_start": month,
-                    "period_end": (month + timedelta(days=32)).replace(day=1)
-                    - timedelta(days=1),
-                    "due_date": month + timedelta(days=30), "total": total, "paid": paid,
-                    "waived": waived, "late_fee": 0, "late_fee_waived": 0, "balance": balance,
-                    "status": status, "issued_at": now,
-                })
+                status = (
+                    "paid"
+                    if balance <= 0 and paid > 0
+                    else ("waived" if balance <= 0 else ("partial" if paid > 0 else "open"))
+                )
+                bills.append(
+                    {
+                        "id": bill_id,
+                        "number": f"B{bill_id}",
+                        "community_id": community_id,
+                        "unit_id": unit_id,
+                        "period_start": month,
+                        "period_end": (month + timedelta(days=32)).replace(day=1)
+                        - timedelta(days=1),
+                        "due_date": month + timedelta(days=30),
+                        "total": total,
+                        "paid": paid,
+                        "waived": waived,
+                        "late_fee": 0,
+                        "late_fee_waived": 0,
+                        "balance": balance,
+                        "status": status,
+                        "issued_at": now,
+                    }
+                )
             if len(bills) >= CHUNK:
                 flush()
         flush()
@@ -171,8 +227,14 @@ def naive_collection(url: str, period: date, as_of: date) -> tuple:
     until = datetime.combine(as_of + timedelta(days=1), clock(), SHANGHAI).astimezone(UTC)
     with _app(url).app_context():
         s = db.session
-        bills = {b.id: b for b in s.execute(select(Bill.id, Bill.unit_id, Bill.total).where(
-            Bill.period_start == period, Bill.status != "cancelled"))}
+        bills = {
+            b.id: b
+            for b in s.execute(
+                select(Bill.id, Bill.unit_id, Bill.total).where(
+                    Bill.period_start == period, Bill.status != "cancelled"
+                )
+            )
+        }
         paid = defaultdict(Decimal)
         for bill_id, principal, paid_at in s.execute(
             select(Allocation.bill_id, Allocation.principal, Payment.paid_at).join(Payment)
@@ -182,7 +244,8 @@ def naive_collection(url: str, period: date, as_of: date) -> tuple:
         waived = defaultdict(Decimal)
         for bill_id, amount, decided_at in s.execute(
             select(Waiver.bill_id, Waiver.amount, Waiver.decided_at).where(
-                Waiver.status == "approved", Waiver.part == "principal")
+                Waiver.status == "approved", Waiver.part == "principal"
+            )
         ):
             if bill_id in bills and decided_at < until:
                 waived[bill_id] += Decimal(amount)
@@ -210,9 +273,15 @@ def measure(url: str) -> None:
     cases = [
         ("collection_figures", lambda s, c: kpi.collection_figures(s, "2026-12", AS_OF, c)),
         ("year_to_date", lambda s, c: kpi.year_to_date(s, "2026-12", AS_OF, c)),
-        ("monthly_collection_rates (12 months x 2)",
-         lambda s, c: kpi.monthly_collection_rates(s, "2026-12", AS_OF, c)),
+        (
+            "monthly_collection_rates (12 months x 2)",
+            lambda s, c: kpi.monthly_collection_rates(s, "2026-12", AS_OF, c),
+        ),
         ("outstanding", lambda s, c: kpi.outstanding(s, AS_OF, c)),
+        (
+            "collection_overview (the dashboard's)",
+            lambda s, c: kpi.collection_overview(s, "2026-12", AS_OF, c),
+        ),
         ("old_arrears_recovery", lambda s, c: kpi.old_arrears_recovery(s, "2026-12", AS_OF, c)),
     ]
     with _app(url).app_context():
@@ -250,6 +319,8 @@ def main() -> None:
             print(f"SQLite, {args.units:,} units: filled in {time.perf_counter() - start:.0f} s")
         print(f"SQLite, {args.units:,} units ({path.stat().st_size / 2**20:.0f} MiB):")
         measure(url)
+        if not args.keep:
+            shutil.rmtree(folder)
     if args.db in ("postgres", "both"):
         from tests import postgres
 
