@@ -7,6 +7,7 @@ user per role; staff other than Admin and Auditor work for community A only.
 """
 
 import shutil
+import threading
 
 import flask_migrate
 import pytest
@@ -72,6 +73,14 @@ def app(tmp_path_factory):
     shutil.copy(db_file, folder / "template.db")
     app.config["TEST_DB_FILE"] = db_file
     return app
+
+
+@pytest.fixture(autouse=True)
+def _no_clock_left():
+    """No test may start embedded mode's clock: the thread would outlive the test and queue
+    periodic jobs on the test database while later tests run."""
+    yield
+    assert "wuye-clock" not in {thread.name for thread in threading.enumerate()}
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,10 @@ from tests.conftest import PASSWORD
 
 
 def production_like(app, **overrides):
-    """A second app on the same database with production protections switched on."""
+    """A second app on the same database with production protections switched on (still
+    ``TESTING``, which keeps embedded mode's clock thread from starting)."""
     return create_app({
+        "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "SECRET_KEY": app.config["SECRET_KEY"],
         "WTF_CSRF_ENABLED": False,
