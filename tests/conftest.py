@@ -19,6 +19,7 @@ from app.extensions import db, unit_of_work
 from app.models import StaffAssignment
 from app.security import ROLES
 from app.services.audit import acting_as
+from jobs import wait as wait_for_jobs
 from tests.factories import (
     make_building,
     make_community,
@@ -85,12 +86,15 @@ def _no_clock_left():
 
 @pytest.fixture(autouse=True)
 def _fresh_database(request):
-    """Restore the template database before every test that uses the app."""
+    """Restore the template database before every test that uses the app, once the jobs an
+    earlier test queued (e.g. deliveries after a dunning scan) are done: copying the file
+    under a job writing to it corrupts it."""
     if "app" not in request.fixturenames:
         yield
         return
     app = request.getfixturevalue("app")
     db_file = app.config["TEST_DB_FILE"]
+    assert wait_for_jobs(60), "a job queued by an earlier test still runs"
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
