@@ -28,6 +28,7 @@ from rq.job import JobStatus as RQStatus
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+import reports
 from app.extensions import db, unit_of_work
 from app.services.audit import acting_as
 from app.services.jobs import fail_job, finish_job, release_dependents, start_job
@@ -161,9 +162,11 @@ def _push_rq(connection: Redis, job_id: str, queue_name: str) -> None:
 
 class JobWorker(Worker):
     """RQ's forking worker, run by ``wuye worker`` inside the app's context. Each job runs in a
-    fresh work-horse process, which must not use the database connections it inherited."""
+    fresh work-horse process, which must not use the database connections it inherited, and
+    inherits fonts, stylesheet and templates made ready once (``reports.warm_up``)."""
 
     def __init__(self, connection: Redis):
+        reports.warm_up()
         super().__init__(
             [Queue(name, connection=connection) for name in QUEUES],
             connection=connection,
