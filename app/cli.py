@@ -19,6 +19,7 @@ from app.services.demo import seed_demo
 from app.services.dunning import scan_dunning
 from app.services.errors import DomainError
 from app.services.files import files_dir
+from app.services.latefees import close_month
 from app.services.notices import batch_notices, start_notice_batches
 from app.services.settings import business_date
 from app.services.statements import import_statement
@@ -213,6 +214,22 @@ def dunning_scan_command(as_of: str | None) -> None:
         f"held: paused {result.paused}  minimum gap {result.deferred}"
         f"  awaiting the formal demand {result.awaiting_demand}"
     )
+
+
+@wuye.command("late-fees")
+@click.option("--month", required=True, help="Month to close, YYYY-MM (it must be over).")
+@click.option("--community", "code", help="Community code (default: every community).")
+def late_fees_command(month: str, code: str | None) -> None:
+    """Post the late fees accrued to a month's end on bills whose principal is unpaid (the
+    month close the periodic job makes on the 1st); closing a month again posts nothing."""
+    try:
+        with acting_as("cli"), unit_of_work() as session:
+            community_id = None if code is None else _community_id(session, code)
+            result = close_month(session, month, community_id)
+    except DomainError as err:
+        raise click.ClickException(err.as_text()) from err
+    click.echo(f"month: {result.month:%Y-%m}  late fees reckoned to {result.as_of.isoformat()}")
+    click.echo(f"bills posted: {result.bills}  amount: {result.posted}")
 
 
 report = AppGroup("report", help="Reports rendered on the spot, as PDF files.")

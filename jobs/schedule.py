@@ -31,6 +31,7 @@ from app.services.settings import business_zone
 from . import enqueue
 from .complaints import check as check_complaints
 from .dunning import scan as scan_dunning
+from .latefees import close as close_late_fees
 from .ledger import check_ledger
 from .runner import RESULT_TTL, redis_connection
 from .supervision import daily as supervision_daily
@@ -49,6 +50,8 @@ class Periodic:
 
 
 SCHEDULE = (
+    # the month just ended: its late fees posted before the ledger check and the dunning scan
+    Periodic("late-fee-close", "0 1 1 * *", close_late_fees),
     Periodic("ledger-check", "30 2 * * *", check_ledger),
     # before the dunning scan: complaint pauses set on the cases the scan will look at
     Periodic("complaint-check", "30 5 * * *", check_complaints),

@@ -70,6 +70,7 @@ class Bill(InCommunity, Model):
         CheckConstraint("total >= 0", name="ck_bill_total"),
         CheckConstraint("paid >= 0 AND waived >= 0 AND late_fee >= 0", name="ck_bill_amounts"),
         CheckConstraint("late_fee_waived >= 0", name="ck_bill_late_fee_waived"),
+        CheckConstraint("late_fee_closed >= 0", name="ck_bill_late_fee_closed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +87,9 @@ class Bill(InCommunity, Model):
     waived: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     late_fee: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     late_fee_waived: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    # posted by the month close while the principal is unpaid: accrued to ``late_fee_closed_on``
+    late_fee_closed: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    late_fee_closed_on: Mapped[date | None]
     balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     status: Mapped[str] = mapped_column(String(16), default=BillStatus.OPEN, index=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)

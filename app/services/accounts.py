@@ -64,7 +64,7 @@ def account_statement(session: Session, unit_id: int, as_of: date) -> Statement:
         principal_due = principal_of(bill) - Decimal(principal_paid)
         fee = bill.late_fee
         if principal_due > 0 and bill.status in OPEN_STATUSES:
-            fee = max(accrued_late_fee(session, bill, as_of), Decimal(fee_paid))
+            fee = max(accrued_late_fee(session, bill, as_of), bill.late_fee)
         lines.append(
             StatementLine(
                 bill.id,

@@ -9,6 +9,8 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from app.domain.periods import parse_month
+
 
 class DomainError(Exception):
     """Bad input for a business operation; ``messages`` maps a field name to its reasons."""
@@ -80,6 +82,15 @@ class Problems:
         except ValueError:
             self.add(field, _l("Use the form YYYY-MM-DD."))
             return None
+
+    def month(self, field: str, value) -> date | None:
+        """The first day of a month given as ``YYYY-MM`` or as any of its days; None if not."""
+        if isinstance(value, date):
+            return value.replace(day=1)
+        month = parse_month(value)
+        if month is None:
+            self.add(field, _l("Use the form YYYY-MM."))
+        return month
 
     def conflict(self, duplicate: bool, field: str, why) -> None:
         """Record ``why`` when ``duplicate``: a value that must be unique is already taken."""

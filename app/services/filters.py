@@ -7,7 +7,6 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from app.domain.periods import parse_month
 from app.services.errors import NotFoundError, Problems
 
 
@@ -26,11 +25,7 @@ def month_arg(problems: Problems, args: Mapping[str, str], field: str, default: 
     """``args[field]`` as the first day of the month written YYYY-MM; ``default`` when absent."""
     if not args.get(field):
         return default
-    month = parse_month(args[field])
-    if month is None:
-        problems.add(field, _l("Use the form YYYY-MM."))
-        return default
-    return month
+    return problems.month(field, args[field]) or default
 
 
 def community_arg(

@@ -64,7 +64,6 @@ from sqlalchemy.orm import Session, aliased
 
 from app.domain.collection import clearance_rate, collector_score
 from app.domain.money import to_fen
-from app.domain.periods import parse_month
 from app.domain.rates import rate
 from app.models import (
     Allocation,
@@ -81,7 +80,7 @@ from app.models.collection import CampaignStatus
 from app.models.types import BillStatus, UTCDateTime
 from app.services.collection import end_of_day, task_collections
 from app.services.complaints import complaint_kpis, complaints_by_category
-from app.services.errors import DomainError, Problems
+from app.services.errors import Problems
 from app.services.filters import community_arg, day_arg, month_arg
 from app.services.installments import installment_counts
 from app.services.payments import OPEN_STATUSES
@@ -129,9 +128,9 @@ def month_of(period) -> date:
 
     :raises DomainError: naming ``period`` when it is no month.
     """
-    month = period.replace(day=1) if isinstance(period, date) else parse_month(period)
-    if month is None:
-        raise DomainError(period=_l("Use the form YYYY-MM."))
+    problems = Problems()
+    month = problems.month("period", period)
+    problems.raise_if_any()
     return month
 
 

@@ -124,7 +124,9 @@ def refresh_bill(session: Session, bill: Bill) -> None:
     """Recompute a bill's cached paid/balance/status from its allocations."""
     principal, fee = allocated_to(session, bill)
     if principal < principal_of(bill):
-        bill.late_fee = max(fee, ZERO)  # unsettled principal: nothing beyond what was paid
+        # unsettled principal: posted is what was paid or waived of the fee, or what the last
+        # month close posted, whichever is more
+        bill.late_fee = max(fee + bill.late_fee_waived, bill.late_fee_closed, ZERO)
     bill.paid = principal + fee
     bill.balance = bill.total + bill.late_fee - bill.waived - bill.late_fee_waived - bill.paid
     if bill.balance <= 0 and bill.paid > 0:
@@ -171,9 +173,9 @@ def _apply(
         principal, fee = allocated_to(session, bill)
         outstanding = principal_of(bill) - principal
         if outstanding > 0:
-            # never below what was already paid of it (payments may arrive back-dated)
+            # never below what was already posted (payments may arrive back-dated)
             as_of = max(held_since, bill.period_start) if held_since else on
-            accrued[bill.id] = max(accrued_late_fee(session, bill, as_of), fee)
+            accrued[bill.id] = max(accrued_late_fee(session, bill, as_of), bill.late_fee)
             fee_due = max(accrued[bill.id] - fee - bill.late_fee_waived, ZERO)
             dues.append(OpenBill(bill.id, bill.due_date, outstanding, fee_due))
         elif bill.late_fee - fee - bill.late_fee_waived > 0:
