@@ -354,23 +354,48 @@ def record_contact(
         linked = task.complaint
         task.complaint_needed = linked is None or linked.status == ComplaintStatus.CLOSED
     if outcome == Outcome.PROMISED:
-        _pause_dunning(session, task, day, amount)
+        _pause_dunning(session, attempt)
     session.flush()
     return attempt
 
 
-def _pause_dunning(session: Session, task: CollectionTask, day: date, amount: Decimal) -> None:
-    """Hold the unit's open dunning case until the promised day (domain §6)."""
+def _pause_dunning(session: Session, attempt: ContactAttempt) -> None:
+    """Hold the unit's open dunning case until the promised day (domain §6), unless an
+    installment or a complaint holds it: the promise is then restored when that pause lifts."""
     case = session.scalar(
         select(DunningCase).where(
-            DunningCase.unit_id == task.unit_id, DunningCase.closed_on.is_(None)
+            DunningCase.unit_id == attempt.task.unit_id, DunningCase.closed_on.is_(None)
         )
     )
-    if case is None or case.pause_kind == PauseKind.INSTALLMENT:
-        return
+    if case is not None and case.pause_kind not in (PauseKind.INSTALLMENT, PauseKind.COMPLAINT):
+        _hold(case, attempt)
+
+
+def _hold(case: DunningCase, promise: ContactAttempt) -> None:
     case.pause_kind = PauseKind.PROMISE
-    case.paused_until = day
-    case.pause_note = f"¥{amount} / {day.isoformat()} (#{task.id})"
+    case.paused_until = promise.promised_date
+    case.pause_note = (
+        f"¥{promise.promised_amount} / {promise.promised_date.isoformat()} (#{promise.task.id})"
+    )
+
+
+def hold_for_promise(session: Session, case: DunningCase, today: date) -> bool:
+    """Pause ``case`` for the unit's latest promise to pay whose day is not past (when another
+    pause lifts); whether there was one."""
+    promise = session.scalar(
+        select(ContactAttempt)
+        .join(CollectionTask, CollectionTask.id == ContactAttempt.task_id)
+        .where(
+            CollectionTask.unit_id == case.unit_id,
+            ContactAttempt.outcome == Outcome.PROMISED,
+            ContactAttempt.promised_date >= today,
+        )
+        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
+        .limit(1)
+    )
+    if promise is not None:
+        _hold(case, promise)
+    return promise is not None
 
 
 # --- Report ----------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ the status flow does not allow is refused, naming the status.
 
 Reason for non-payment: while a unit has an open (not closed) complaint marked as the reason,
 its open dunning case carries the ``complaint`` pause (no escalation beyond level 1, domain §6);
-the pause is lifted when no such complaint remains (unmarked or closed). An installment pause is
-never replaced; ``renew_pauses`` (daily) sets the pause on cases opened or freed since.
+the pause is lifted when no such complaint remains (unmarked or closed), and a promise to pay
+made meanwhile then holds the case until its day. An installment pause is never replaced;
+``renew_pauses`` (daily) sets the pause on cases opened or freed since.
 
 ``check_deadlines`` flags the complaints whose first response or resolution is overdue at
 ``now`` and not yet flagged (one entry each); a second run flags nothing.
@@ -54,7 +55,7 @@ from app.models.complaints import (
     EntryAction,
 )
 from app.security import ADMIN, GRANTS, WRITE, in_scope, visible_community_ids
-from app.services.collection import get_task
+from app.services.collection import get_task, hold_for_promise
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
 from app.services.queries import visible_row, whole_number
 from app.services.settings import business_date, get_setting
@@ -454,6 +455,7 @@ def _sync_pause(session: Session, unit_id: int) -> None:
     elif case.pause_kind == PauseKind.COMPLAINT:
         case.pause_kind = case.paused_until = None
         case.pause_note = ""
+        hold_for_promise(session, case, business_date())  # a promise made meanwhile holds
     session.flush()
 
 

@@ -23,6 +23,7 @@ from app.services.collection import (
     create_campaign,
     record_contact,
 )
+from app.services.complaints import log_complaint, mark_nonpayment_reason
 from app.services.errors import DomainError, NotFoundError
 from app.services.payments import record_payment, reverse_payment
 from app.services.settings import business_date
@@ -213,6 +214,22 @@ def test_a_promise_never_replaces_an_installment_pause(session, task):
     session.flush()
     record_contact(session, task.id, "phone", "promised", "2026-11-30", "200.00", at=AT)
     assert (case.pause_kind, case.paused_until) == ("installment", None)
+
+
+def test_a_promise_made_while_a_complaint_holds_the_case_holds_it_once_the_complaint_lifts(
+    session, task
+):
+    case = DunningCase(community_id=1, unit_id=1, level=1, opened_on=date(2026, 2, 1),
+                       pause_note="")
+    session.add(case)
+    session.flush()
+    item = log_complaint(session, 1, "phone", "facilities", "电梯停运", actor="customerservice",
+                         nonpayment_reason=True)
+    record_contact(session, task.id, "phone", "promised", "2026-11-30", "200.00", at=AT)
+    assert case.pause_kind == "complaint"  # fix the service first: the complaint still holds
+    mark_nonpayment_reason(session, item.id, False, "业主同意先缴费", "customerservice")
+    assert (case.pause_kind, case.paused_until) == ("promise", date(2026, 11, 30))
+    assert "200.00" in case.pause_note
 
 
 @pytest.mark.parametrize(
