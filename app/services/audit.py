@@ -76,11 +76,15 @@ def _updates(obj) -> dict | None:
             continue
         hist = state.attrs[rel.key].history
         if hist.has_changes():
-            old = hist.deleted[0] if hist.deleted else None
-            new = hist.added[0] if hist.added else None
-            before[rel.key] = inspect(old).identity[0] if old is not None else None
-            after[rel.key] = inspect(new).identity[0] if new is not None else None
+            before[rel.key] = _key(hist.deleted[0] if hist.deleted else None)
+            after[rel.key] = _key(hist.added[0] if hist.added else None)
     return {"before": before, "after": after} if after or before else None
+
+
+def _key(obj):
+    """The primary key of a related row, also of one inserted by the flush being audited (not
+    yet given its identity)."""
+    return None if obj is None else inspect(obj).mapper.primary_key_from_instance(obj)[0]
 
 
 def _row_id(obj) -> str | None:

@@ -99,11 +99,13 @@ def queue_message(
     attachment: str | None = None,
     unit: Unit | None = None,
     related: str | None = None,
+    flush: bool = True,
 ) -> OutboxMessage:
     """Write a message to ``owner`` to the outbox on the channel the rules choose.
 
     :param attachment: a PDF path relative to ``WUYE_FILES_DIR``.
     :param related: the record it is about, as ``"table:id"`` (e.g. ``"bill:42"``).
+    :param flush: False to leave the flush (and so the id) to the caller, writing many.
     :returns: the message, ``queued`` for e-mail and SMS (deliver it after the commit with
         ``jobs.delivery.enqueue_delivery``) or ``to_print`` for a letter.
     """
@@ -140,7 +142,8 @@ def queue_message(
         created_at=datetime.now(UTC),
     )
     session.add(message)
-    session.flush()
+    if flush:
+        session.flush()
     return message
 
 

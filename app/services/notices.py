@@ -345,7 +345,11 @@ def finish_notice_batch(
         select(Notice)
         .where(Notice.batch_id == batch_id)
         .order_by(Notice.position)
-        .options(*(selectinload(r) for r in (Notice.bill, Notice.owner, Notice.unit)))
+        .options(
+            selectinload(Notice.bill),
+            selectinload(Notice.owner),
+            selectinload(Notice.unit).joinedload(Unit.building),  # the message's community
+        )
     ).all()
     to_deliver = []
     for notice in notices:
@@ -363,10 +367,11 @@ def finish_notice_batch(
             attachment=notice.file,
             unit=notice.unit,
             related=f"bill:{notice.bill_id}",
+            flush=False,  # one flush for the whole batch, below
         )
         if notice.message.status == OutboxStatus.QUEUED:
-            to_deliver.append(notice.message.id)
+            to_deliver.append(notice.message)
     batch.status = NoticeBatchStatus.FINISHED
     batch.merged_file, batch.pages, batch.finished_at = merged, pages, now
     session.flush()
-    return to_deliver
+    return [message.id for message in to_deliver]

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from app.models import AuditLog, Unit
+from app.models import AuditLog, Building, Unit
 from app.services.audit import acting_as, record
 
 
@@ -14,6 +14,15 @@ def trail(session, table="unit"):
     return session.scalars(
         select(AuditLog).where(AuditLog.table_name == table).order_by(AuditLog.id)
     ).all()
+
+
+def test_an_update_pointing_at_a_row_inserted_by_the_same_flush_records_its_id(session):
+    unit = session.scalar(select(Unit).where(Unit.code == "1-1-101", Unit.building_id == 1))
+    building = Building(community_id=1, code="9", name="9号楼")
+    unit.building = building  # both written by one flush
+    session.flush()
+    assert trail(session)[-1].changes["after"] == {"building_id": building.id,
+                                                   "building": building.id}
 
 
 def test_create_update_delete_are_recorded_with_the_actor(session):
