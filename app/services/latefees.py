@@ -40,7 +40,7 @@ class MonthClose:
     posted: Decimal  # how much their balances grew, in all
 
 
-def closable_month(month, today: date | None = None) -> date:
+def _closable_month(month, today: date | None = None) -> date:
     """The first day of ``month`` (a date or ``YYYY-MM``), refused unless the month is over."""
     problems = Problems()
     first = problems.month("month", month)
@@ -58,7 +58,7 @@ def close_month(
     session: Session, month, community_id: int | None = None, today: date | None = None
 ) -> MonthClose:
     """Post the late fees of ``month`` (its bills due before its last day, principal unpaid)."""
-    first = closable_month(month, today)
+    first = _closable_month(month, today)
     as_of = period_end(first, 1)
     owing = (Bill.status.in_(OPEN_STATUSES), Bill.due_date < as_of)
     units = select(Bill.unit_id).where(*owing).distinct().order_by(Bill.unit_id)
