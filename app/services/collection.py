@@ -379,9 +379,9 @@ def _hold(case: DunningCase, promise: ContactAttempt) -> None:
     )
 
 
-def hold_for_promise(session: Session, case: DunningCase, today: date) -> bool:
-    """Pause ``case`` for the unit's latest promise to pay whose day is not past (when another
-    pause lifts); whether there was one."""
+def hold_for_promise(session: Session, case: DunningCase, today: date) -> None:
+    """Pause ``case`` for the unit's latest promise to pay whose day is not past, if any (when
+    another pause lifts)."""
     promise = session.scalar(
         select(ContactAttempt)
         .join(CollectionTask, CollectionTask.id == ContactAttempt.task_id)
@@ -395,7 +395,6 @@ def hold_for_promise(session: Session, case: DunningCase, today: date) -> bool:
     )
     if promise is not None:
         _hold(case, promise)
-    return promise is not None
 
 
 # --- Report ----------------------------------------------------------------------------------
