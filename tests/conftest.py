@@ -8,6 +8,7 @@ user per role; staff other than Admin and Auditor work for community A only.
 
 import shutil
 import threading
+from datetime import UTC, datetime
 
 import flask_migrate
 import pytest
@@ -30,6 +31,49 @@ from tests.factories import (
 )
 
 PASSWORD = "Test-Pass-2026"
+
+
+# --- The clock: no test may depend on the day it runs -------------------------------------------
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-ahead",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="run with this process's wall clock DAYS ahead (time-machine), from collection on",
+    )
+
+
+def pytest_configure(config):
+    days = config.getoption("--clock-ahead")
+    if days:
+        from datetime import timedelta
+
+        import time_machine
+
+        config._clock_ahead = time_machine.travel(datetime.now(UTC) + timedelta(days=days))
+        config._clock_ahead.start()
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "_clock_ahead", None) is not None:
+        config._clock_ahead.stop()
+
+
+#: The instant of the ``clock`` fixture: 10:00 on 20 November 2026 in Shanghai.
+CLOCK_NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock():
+    """The wall clock at ``CLOCK_NOW``, ticking on: for a test whose world is built around the
+    day it runs and whose services read "today" themselves (rather than being told the day)."""
+    import time_machine
+
+    with time_machine.travel(CLOCK_NOW, tick=True) as traveller:
+        yield traveller
 USERNAMES = {role: role.lower() for role in ROLES}
 
 
@@ -118,6 +162,8 @@ def client(app):
 
     class Client(FlaskClient):
         def open(self, *args, **kwargs):
+            # Read (and close) a streamed answer, as a server does, unless asked not to.
+            kwargs.setdefault("buffered", True)
             with app.app_context():
                 return super().open(*args, **kwargs)
 
@@ -178,15 +224,16 @@ def files_dir(app, tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def postgres_url():
-    """URL of an empty PostgreSQL database: ``WUYE_TEST_POSTGRES_URL``, or a throw-away cluster
-    started for this run. Skips without PostgreSQL, except under CI=true, where it fails."""
+def postgres_cluster():
+    """The throw-away PostgreSQL cluster of this run (``tests/postgres.py``), or None when
+    ``WUYE_TEST_POSTGRES_URL`` names a server. Skips without PostgreSQL, except under CI=true,
+    where it fails."""
     import os
 
     from tests import postgres
 
     if os.environ.get(postgres.ENV_URL):
-        yield os.environ[postgres.ENV_URL]
+        yield None
         return
     bindir = postgres.find_bindir()
     if bindir is None:
@@ -196,9 +243,20 @@ def postgres_url():
         pytest.skip(message)
     cluster = postgres.TempCluster(bindir)
     try:
-        yield cluster.start()
+        cluster.start()
+        yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_cluster):
+    """URL of an empty PostgreSQL database: ``WUYE_TEST_POSTGRES_URL``, or the run's cluster."""
+    import os
+
+    from tests import postgres
+
+    return postgres_cluster.url() if postgres_cluster else os.environ[postgres.ENV_URL]
 
 
 @pytest.fixture

@@ -402,10 +402,16 @@ def add_note(session: Session, complaint_id, note, actor: str = "system") -> Com
 
 
 def mark_nonpayment_reason(
-    session: Session, complaint_id, marked: bool, note: str = "", actor: str = "system"
+    session: Session,
+    complaint_id,
+    marked: bool,
+    note: str = "",
+    actor: str = "system",
+    today: date | None = None,
 ) -> Complaint:
     """Mark (or clear) the complaint as the owner's reason for not paying; this pauses (or
-    resumes) the escalation of the unit's dunning case."""
+    resumes) the escalation of the unit's dunning case (a promise to pay whose day is not
+    past on ``today``, default the business date, holds it once cleared)."""
     complaint = get_complaint(session, complaint_id)
     if marked:
         _not_closed(complaint, "nonpayment_reason")
@@ -418,7 +424,7 @@ def mark_nonpayment_reason(
     action = EntryAction.REASON_MARKED if marked else EntryAction.REASON_CLEARED
     _entry(complaint, action, actor, datetime.now(UTC), note, complaint.status)
     session.flush()
-    _sync_pause(session, complaint.unit_id)
+    _sync_pause(session, complaint.unit_id, today)
     return complaint
 
 
@@ -439,7 +445,7 @@ def _reason_complaint(session: Session, unit_id: int) -> Complaint | None:
     )
 
 
-def _sync_pause(session: Session, unit_id: int) -> None:
+def _sync_pause(session: Session, unit_id: int, today: date | None = None) -> None:
     """Set or lift the complaint pause of the unit's open dunning case (never replacing an
     installment pause, never lifting another slice's)."""
     case = session.scalar(
@@ -455,7 +461,7 @@ def _sync_pause(session: Session, unit_id: int) -> None:
     elif case.pause_kind == PauseKind.COMPLAINT:
         case.pause_kind = case.paused_until = None
         case.pause_note = ""
-        hold_for_promise(session, case, business_date())  # a promise made meanwhile holds
+        hold_for_promise(session, case, today or business_date())  # a promise made meanwhile
     session.flush()
 
 

@@ -227,7 +227,8 @@ def test_a_promise_made_while_a_complaint_holds_the_case_holds_it_once_the_compl
                          nonpayment_reason=True)
     record_contact(session, task.id, "phone", "promised", "2026-11-30", "200.00", at=AT)
     assert case.pause_kind == "complaint"  # fix the service first: the complaint still holds
-    mark_nonpayment_reason(session, item.id, False, "业主同意先缴费", "customerservice")
+    mark_nonpayment_reason(session, item.id, False, "业主同意先缴费", "customerservice",
+                           today=date(2026, 11, 29))
     assert (case.pause_kind, case.paused_until) == ("promise", date(2026, 11, 30))
     assert "200.00" in case.pause_note
 

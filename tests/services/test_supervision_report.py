@@ -22,12 +22,15 @@ from app.services.settings import business_date
 from app.services.surveys import close_survey, create_survey, open_survey, record_response
 from jobs.supervision import render, report_document
 from tests.collection import bill_first_quarter, staff_ids
+from tests.conftest import CLOCK_NOW
 from tests.reports import pdf
 from tests.supervision import finding, make_check
 
-TODAY = business_date()
+TODAY = business_date(CLOCK_NOW)
 MONTH = month_start(TODAY)
 PERIOD = f"{MONTH:%Y-%m}"
+# The world is built around "this month" and the services read today from the clock.
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
