@@ -1,11 +1,14 @@
 """``flask --app app wuye …``: thin commands over the services, one transaction each."""
 
+import time
 from datetime import date
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
 import jobs
@@ -25,11 +28,33 @@ from app.services.settings import business_date
 from app.services.statements import import_statement
 from jobs.dunning import dispatch as dispatch_dunning
 from jobs.notices import run_notice_batch
-from jobs.runner import JobWorker, redis_connection
-from jobs.schedule import register
+from jobs.runner import EMBEDDED, JobWorker, queue_unavailable, redis_connection
+from jobs.schedule import SCHEDULE
 from jobs.supervision import render, report_document
 
 wuye = AppGroup("wuye", help="Wuye back-office commands.")
+
+JOB_PROGRESS_SECONDS = 10
+QUEUE_UNAVAILABLE = (
+    "队列服务（Redis）无法连接：任务已记录在任务表中，Redis 恢复后由 worker 执行。\n"
+    "The queue (Redis) is unreachable: the jobs are recorded in the job table and run once "
+    "Redis is back."
+)
+
+
+@wuye.result_callback()
+@with_appcontext
+def _after_command(*_args, **_kwargs) -> None:
+    """After every command: say if Redis could not take its jobs; in embedded mode, run the
+    jobs it queued before the process ends (a daemon thread would die with it)."""
+    if queue_unavailable():
+        click.echo(QUEUE_UNAVAILABLE, err=True)
+    if redis_connection() is not None or not EMBEDDED.pending:
+        return
+    click.echo(f"jobs: running {EMBEDDED.pending} in this process…")
+    while not jobs.wait(JOB_PROGRESS_SECONDS):
+        click.echo(f"jobs: {EMBEDDED.pending} still to run")
+    click.echo("jobs: done")
 
 
 @wuye.command("seed-demo")
@@ -205,7 +230,6 @@ def dunning_scan_command(as_of: str | None) -> None:
         raise click.BadParameter("expected YYYY-MM-DD", param_hint="--as-of") from None
     with acting_as("cli"), unit_of_work() as session:
         result = scan_dunning(session, day, actor="cli")
-    with acting_as("cli"):
         dispatch_dunning(result)
     click.echo(f"as of: {day.isoformat()}")
     click.echo(f"actions created: {result.actions_created}")
@@ -256,18 +280,59 @@ def supervision_report_command(month: str, code: str | None, out: str) -> None:
     click.echo(f"file: {Path(out).resolve()}")
 
 
+@wuye.command("run-periodic")
+@click.argument("name", type=click.Choice([entry.name for entry in SCHEDULE]))
+@click.option("--day", help="Business date the job is for, YYYY-MM-DD (default today).")
+def run_periodic_command(name: str, day: str | None) -> None:
+    """Queue one of the periodic jobs now (e.g. the ledger check), apart from its schedule."""
+    try:
+        on = date.fromisoformat(day) if day else business_date()
+    except ValueError:
+        raise click.BadParameter("expected YYYY-MM-DD", param_hint="--day") from None
+    entry = next(entry for entry in SCHEDULE if entry.name == name)
+    with acting_as("cli"), unit_of_work():
+        job_id = jobs.enqueue(
+            entry.function, on.isoformat(), description=f"{name} {on.isoformat()} (by hand)"
+        )
+    click.echo(f"job: {job_id}")
+
+
 @wuye.command("worker")
 @click.option("--burst", is_flag=True, help="Run the queued jobs, then stop.")
-def worker_command(burst: bool) -> None:
-    """An RQ worker with the scheduler, on WUYE_REDIS_URL: runs jobs, retries, periodic jobs."""
+@click.option("--name", help="The worker's name (default: a random one).")
+def worker_command(burst: bool, name: str | None) -> None:
+    """An RQ worker with the scheduler, on WUYE_REDIS_URL: runs jobs, their retries, the
+    periodic jobs and the sweeper; waits out a Redis outage. Stop it with SIGTERM (it finishes
+    the job in hand)."""
     connection = redis_connection()
     if connection is None:
         raise click.ClickException(
             "WUYE_REDIS_URL is not set. Without Redis (embedded mode) the web server runs the "
             "jobs itself; a worker needs Redis."
         )
-    register(connection)
-    JobWorker(connection).work(burst=burst, with_scheduler=True)
+    while True:
+        worker = JobWorker(connection, name)
+        try:
+            worker.work(burst=burst, with_scheduler=True)
+        except (RedisConnectionError, RedisTimeoutError) as err:
+            click.echo(f"Redis: {err}", err=True)
+        if burst or worker._stop_requested:
+            return
+        _wait_for_redis(connection)
+        worker.register_death()  # its farewell was lost with Redis: the name is free again
+
+
+def _wait_for_redis(connection) -> None:
+    """Redis went away under the worker: wait for it (the jobs' records are in the database)."""
+    delay = 1
+    while True:
+        try:
+            connection.ping()
+            return
+        except (RedisConnectionError, RedisTimeoutError):
+            click.echo(f"waiting for Redis ({delay} s)…", err=True)
+            time.sleep(delay)
+            delay = min(delay * 2, 30)
 
 
 def register_cli(app) -> None:

@@ -50,7 +50,7 @@ def deliver_due(day: str = "") -> int:
 
 
 def enqueue_delivery(message_ids: Iterable[int], again: bool = False) -> None:
-    """Enqueue ``deliver`` for each message, after the commit that queued them.
+    """Enqueue ``deliver`` for each message, in the unit of work that queued them.
 
     The first delivery has a deterministic job key, so queuing it twice runs it once; a
     delivery ``again`` (a resend) gets a fresh key, since the first job has already run.

@@ -31,7 +31,8 @@ QUEUE = "documents"
 
 
 def dispatch(result: ScanResult) -> None:
-    """After the scan's commit: deliver its reminders, render its letters."""
+    """In the scan's unit of work: deliver its reminders, render its letters (the jobs are
+    committed with the scan, and pushed after)."""
     enqueue_delivery(result.messages)
     for owner_id in result.letters:
         enqueue(
@@ -48,7 +49,7 @@ def scan(day: str) -> int:
     """The daily scan (periodic): record the day's dunning actions; returns how many."""
     with unit_of_work() as session:
         result = scan_dunning(session, date.fromisoformat(day), actor="dunning-scan")
-    dispatch(result)
+        dispatch(result)
     return result.actions_created
 
 
@@ -62,8 +63,8 @@ def render_letter(owner_id: int, day: str) -> int | None:
     with unit_of_work() as session:
         message = record_letter(session, owner_id, as_of, relative)
         message_id = message.id if message is not None else None
-    if message_id is not None:
-        enqueue_delivery([message_id])
+        if message_id is not None:
+            enqueue_delivery([message_id])
     return message_id
 
 

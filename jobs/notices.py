@@ -13,8 +13,8 @@ writes the outbox messages and queues their delivery. Every job has a determinis
 import reports
 from app.extensions import unit_of_work
 from app.models import NoticeBatch
-from app.models.jobs import JobStatus
 from app.models.notices import NoticeBatchStatus, job_key
+from app.services.audit import actor
 from app.services.files import files_dir, write_file
 from app.services.jobs import job_status
 from app.services.notices import (
@@ -28,7 +28,7 @@ from app.services.notices import (
 )
 from reports.pdfs import merge_pdfs, split_pdf
 
-from . import enqueue, retry_failed
+from . import enqueue, retry
 from .delivery import enqueue_delivery
 
 QUEUE = "documents"
@@ -58,17 +58,17 @@ def _enqueue_merge(batch_id: int, label: str) -> str:
 def run_notice_batch(batch_id: int) -> list[str]:
     """Queue what the batch still needs, after the commit that started it; the job ids.
 
-    Idempotent, and the way to resume a batch: failed jobs of the batch run again, chunks not
-    rendered are queued (one queued or running already is left alone), a batch whose notices
-    are all rendered gets its merge.
+    Idempotent, and the way to resume a batch: its failed jobs run again, and so do those whose
+    worker is gone (``jobs.sweeper.retry``), chunks not rendered are queued (one queued or
+    running already is left alone), a batch whose notices are all rendered gets its merge.
     """
     with unit_of_work() as session:
         batch = session.get(NoticeBatch, batch_id)
         label, merging = str(batch), batch.status == NoticeBatchStatus.MERGING
         chunks = pending_chunks(session, batch_id)
-        failed = [job for job in batch.job_ids() if job_status(session, job) == JobStatus.FAILED]
-    for job in failed:
-        retry_failed(job)
+        known = [job for job in batch.job_ids() if job_status(session, job) is not None]
+    for job in known:
+        retry(job, actor()[1])
     queued = [_enqueue_chunk(batch_id, chunk, label) for chunk in chunks]
     if merging:
         queued.append(_enqueue_merge(batch_id, label))
@@ -95,9 +95,8 @@ def render_notice_chunk(batch_id: int, chunk: int) -> int:
             )
         pages = len(batch.document.pages)
     with unit_of_work() as session:
-        last = record_chunk(session, batch_id, rendered, work.dropped)
-    if last:
-        _enqueue_merge(batch_id, work.label)
+        if record_chunk(session, batch_id, rendered, work.dropped):
+            _enqueue_merge(batch_id, work.label)
     return pages
 
 
@@ -111,6 +110,5 @@ def merge_notices(batch_id: int) -> int:
     merged, pages = merge_pdfs(files_dir() / name for name in plan.chunk_files)
     write_file(plan.merged_file, merged)
     with unit_of_work() as session:
-        messages = finish_notice_batch(session, batch_id, plan.merged_file, pages)
-    enqueue_delivery(messages)
+        enqueue_delivery(finish_notice_batch(session, batch_id, plan.merged_file, pages))
     return pages

@@ -1,28 +1,35 @@
-"""How a job runs: in an RQ work-horse (Redis mode) or in a thread of the web server (embedded).
+"""How a job runs: in an RQ work-horse (Redis mode) or in a thread of the process that queued it
+(embedded mode).
 
-Both modes call ``run(job_id)``: the job's row (``job_run``) names the function and its
-arguments; the attempt is recorded as running, then finished or failed, in transactions of its
-own, while the function opens its own unit of work. A transient error (``TRANSIENT``) is tried
-again after ``RETRY_DELAYS`` — by RQ's scheduler in Redis mode (the job returns an RQ
-``Retry``, so the worker must run ``--with-scheduler``), by a timer in embedded mode. Any other
-error fails the job at once: a refusal or a broken ledger is the same on the next try.
+Both modes call ``run(job_id, worker)``: the job's row (``job_run``) names the function and its
+arguments; the attempt is recorded as running in ``worker``, then finished or failed, in
+transactions of its own, while the function opens its own unit of work. A transient error
+(``TRANSIENT``) is tried again after ``RETRY_DELAYS`` — by RQ's scheduler in Redis mode (the job
+returns an RQ ``Retry``, so the worker must run ``--with-scheduler``), by a timer in embedded
+mode. Any other error fails the job at once: a refusal or a broken ledger is the same on the
+next try. A worker that dies mid-job is found by the sweeper (``jobs.sweeper``).
 """
 
+import ctypes
 import logging
+import os
 import queue
+import signal
+import socket
 import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import import_module
 
 import redis.exceptions
-from flask import current_app
+from flask import current_app, g, has_app_context
 from redis import Redis
 from rq import Queue, Retry, Worker
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
 from rq.job import JobStatus as RQStatus
 from sqlalchemy.exc import OperationalError
@@ -31,7 +38,7 @@ from sqlalchemy.orm import Session
 import reports
 from app.extensions import db, unit_of_work
 from app.services.audit import acting_as
-from app.services.jobs import fail_job, finish_job, release_dependents, start_job
+from app.services.jobs import beat, fail_job, finish_job, release_dependents, start_job
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +88,12 @@ def resolve(path: str):
     return getattr(import_module(module), name)
 
 
-def run(job_id: str) -> int | None:
-    """Run one attempt of the job in the current app context. Returns None when it is done
-    (or not waiting to run), the seconds to wait before the next attempt after a transient
-    error; raises the error of a failure (recorded first)."""
+def run(job_id: str, worker: str) -> int | None:
+    """Run one attempt of the job in the current app context, recorded as ``worker``'s. Returns
+    None when it is done (or not waiting to run), the seconds to wait before the next attempt
+    after a transient error; raises the error of a failure (recorded first)."""
     with unit_of_work() as session:
-        started = start_job(session, job_id)
+        started = start_job(session, job_id, worker)
     if started is None:  # finished already, or another worker has it
         return None
     path, args, attempt = started
@@ -100,7 +107,7 @@ def run(job_id: str) -> int | None:
         if retry:
             log.warning("job %s: attempt %s failed, will retry: %r", job_id, attempt, exc)
         with unit_of_work() as session:
-            fail_job(session, job_id, "".join(traceback.format_exception(exc)), retrying=retry)
+            fail_job(session, job_id, "".join(traceback.format_exception(exc)), retry, attempt)
         if not retry:
             raise
         return RETRY_DELAYS[attempt - 1]
@@ -109,7 +116,7 @@ def run(job_id: str) -> int | None:
     # Finished is committed before the dependents are looked for: a dependent enqueued meanwhile
     # then either is seen here or sees the job finished (jobs.enqueue), never neither.
     with unit_of_work() as session:
-        finish_job(session, job_id)
+        finish_job(session, job_id, attempt)
     with unit_of_work() as session:
         released = release_dependents(session, job_id)
     for dependent, queue_name in released:
@@ -122,7 +129,7 @@ def run(job_id: str) -> int | None:
 
 @cache
 def _connect(url: str) -> Redis:
-    return Redis.from_url(url)
+    return Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
 
 
 def redis_connection() -> Redis | None:
@@ -131,12 +138,45 @@ def redis_connection() -> Redis | None:
     return _connect(url) if url else None
 
 
+def max_attempts() -> int:
+    """Attempts a job gets, whether they fail with a transient error or their worker is lost."""
+    return len(RETRY_DELAYS) + 1
+
+
+def heartbeat_seconds() -> int:
+    """How often a worker says that the job it runs is alive (``WUYE_JOB_HEARTBEAT``)."""
+    return int(current_app.config["WUYE_JOB_HEARTBEAT"])
+
+
+def lost_after() -> timedelta:
+    """A running job whose worker has not beaten for this long is lost: three beats missed."""
+    return timedelta(seconds=3 * heartbeat_seconds())
+
+
 def perform(job_id: str) -> Retry | None:
     """What RQ runs for every job, in a fresh app context of the worker's app (a failure
     lands in RQ's failed registry too)."""
     with current_app.app_context():
-        delay = run(job_id)
+        delay = run(job_id, f"rq:{os.environ.get('RQ_WORKER_ID', '?')}")
     return None if delay is None else Retry(max=len(RETRY_DELAYS), interval=list(RETRY_DELAYS))
+
+
+def _aware(instant: datetime | None) -> datetime | None:
+    return instant.replace(tzinfo=UTC) if instant and instant.tzinfo is None else instant
+
+
+def rq_holds(job: Job | None) -> bool:
+    """Whether RQ will run (or is running) ``job``: waiting in a queue or a registry, or started
+    in a work-horse that still beats."""
+    if job is None:
+        return False
+    status = job.get_status(refresh=False)
+    if status in (RQStatus.QUEUED, RQStatus.SCHEDULED, RQStatus.DEFERRED):
+        return True
+    beaten = _aware(job.last_heartbeat) or _aware(job.started_at)
+    return status == RQStatus.STARTED and (
+        beaten is None or datetime.now(UTC) - beaten < lost_after()
+    )
 
 
 def _push_rq(connection: Redis, job_id: str, queue_name: str) -> None:
@@ -151,37 +191,85 @@ def _push_rq(connection: Redis, job_id: str, queue_name: str) -> None:
     try:
         rq_queue.enqueue(perform, job_id, **options)
     except DuplicateJobError:
-        # RQ still holds an earlier run under this id (a failed job keeps it for failure_ttl):
-        # replace it, unless it is about to run anyway.
-        old = Job.fetch(job_id, connection=connection)
-        if old.get_status() in (RQStatus.QUEUED, RQStatus.STARTED, RQStatus.SCHEDULED):
+        # RQ still holds an earlier run under this id (a failed job keeps it for failure_ttl,
+        # a dead worker's job stays "started"): replace it, unless it is about to run anyway.
+        try:
+            old = Job.fetch(job_id, connection=connection)
+        except NoSuchJobError:
+            old = None
+        if rq_holds(old):
             return
-        old.delete()
+        if old is not None:
+            old.delete()
         rq_queue.enqueue(perform, job_id, **options)
 
 
-class JobWorker(Worker):
-    """RQ's forking worker, run by ``wuye worker`` inside the app's context. Each job runs in a
-    fresh work-horse process, which must not use the database connections it inherited, and
-    inherits fonts, stylesheet and templates made ready once (``reports.warm_up``)."""
+def _die_with_parent() -> None:
+    """Linux: the calling process gets SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the sweeper still finds the job lost
+        log.warning("work-horses will not die with their worker on this system")
 
-    def __init__(self, connection: Redis):
+
+class JobWorker(Worker):
+    """RQ's forking worker, run by ``wuye worker`` inside the app's context.
+
+    Each job runs in a fresh work-horse process, which must not use the database connections
+    it inherited, inherits fonts, stylesheet and templates made ready once
+    (``reports.warm_up``), and dies with its worker (a job is never left running unseen). While
+    the horse works, the worker writes the job's heartbeat into the job table every
+    ``WUYE_JOB_HEARTBEAT`` seconds and, between jobs and between beats, runs the sweeper's tick
+    (``jobs.sweeper.tick``). A Redis outage during a job is waited out: the job's own record is
+    in the database.
+    """
+
+    def __init__(self, connection: Redis, name: str | None = None):
         reports.warm_up()
+        beat_every = heartbeat_seconds()
         super().__init__(
-            [Queue(name, connection=connection) for name in QUEUES],
+            [Queue(queue, connection=connection) for queue in QUEUES],
+            name=name,
             connection=connection,
             work_horse_killed_handler=_horse_killed,
+            job_monitoring_interval=beat_every,
+            maintenance_interval=beat_every,
         )
+        self.worker_ttl = max(beat_every, 15) + 15  # RQ waits for a job up to worker_ttl - 15 s
 
     def main_work_horse(self, job, rq_queue):
+        _die_with_parent()
         db.engine.dispose(close=False)  # the parent keeps its connections; the horse opens its own
         super().main_work_horse(job, rq_queue)
 
+    def maintain_heartbeats(self, job, execution):
+        try:
+            with own_transaction() as session:
+                beat(session, job.id, f"rq:{self.name}")
+        except OperationalError as err:  # the database is away: the horse will find out too
+            log.warning("job %s: no heartbeat written: %s", job.id, err)
+        try:
+            super().maintain_heartbeats(job, execution)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as err:
+            log.warning("job %s: Redis is away (%s); the job goes on", job.id, err)
+            return
+        if self.should_run_maintenance_tasks:
+            self.run_maintenance_tasks()
+
+    def run_maintenance_tasks(self):
+        from .sweeper import tick  # the sweeper queues jobs: it imports this module
+
+        super().run_maintenance_tasks()
+        tick(self.connection)
+
 
 def _horse_killed(job, retpid, ret_val, rusage) -> None:
-    """The work-horse died (out of memory, killed): the job failed, and its row says so."""
-    with own_transaction() as session:
-        fail_job(session, job.id, f"the work-horse died (wait status {ret_val})", retrying=False)
+    """The work-horse died (out of memory, killed): the attempt failed, and its row says so;
+    the sweeper runs it again if attempts are left."""
+    from .sweeper import give_up  # the sweeper queues jobs: it imports this module
+
+    give_up(job.id, f"the work-horse died (wait status {ret_val})")
 
 
 # --- Embedded mode ---------------------------------------------------------------------------
@@ -198,14 +286,25 @@ class Embedded:
 
     def __init__(self):
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._pending = 0
+        self._held: dict[str, int] = {}  # job id -> submissions not done yet
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
+        self.name = f"embedded:{socket.gethostname()}:{os.getpid()}"
+
+    @property
+    def pending(self) -> int:
+        """How many jobs this process has yet to run (queued, running or waiting to retry)."""
+        with self._changed:
+            return sum(self._held.values())
+
+    def holds(self, job_id: str) -> bool:
+        with self._changed:
+            return job_id in self._held
 
     def submit(self, job_id: str, delay: float = 0) -> None:
         app = current_app._get_current_object()
         with self._changed:
-            self._pending += 1
+            self._held[job_id] = self._held.get(job_id, 0) + 1
             if self._thread is None:
                 self._thread = threading.Thread(target=self._work, name="wuye-jobs", daemon=True)
                 self._thread.start()
@@ -219,41 +318,51 @@ class Embedded:
     def _work(self) -> None:
         while True:
             with self._changed:
-                if self._pending == 0:
+                if not self._held:
                     self._thread = None
                     return
             app, job_id = self._jobs.get()
             try:
                 with app.app_context():
-                    delay = run(job_id)
+                    delay = run(job_id, self.name)
                     if delay is not None:
                         self.submit(job_id, delay)
             except Exception:
                 log.exception("job %s failed", job_id)
             finally:
                 with self._changed:
-                    self._pending -= 1
+                    self._held[job_id] -= 1
+                    if not self._held[job_id]:
+                        del self._held[job_id]
                     self._changed.notify_all()
 
     def wait(self, timeout: float) -> bool:
         with self._changed:
-            return self._changed.wait_for(lambda: self._pending == 0, timeout)
+            return self._changed.wait_for(lambda: not self._held, timeout)
 
 
 EMBEDDED = Embedded()
 
 
-def push(job_id: str, queue_name: str) -> None:
-    """Hand a queued job to what runs jobs: RQ, or the embedded thread. If Redis cannot take
-    it, the job is recorded as failed (to be retried from the Jobs screen) and the error
-    raised."""
+def push(job_id: str, queue_name: str) -> bool:
+    """Hand a queued job to what runs jobs: RQ, or the embedded thread; whether it was taken.
+    If Redis cannot take it, the job stays queued in the job table (the sweeper pushes it once
+    Redis is back) and ``queue_unavailable()`` says so to the edge that queued it."""
     connection = redis_connection()
     if connection is None:
         EMBEDDED.submit(job_id)
-        return
+        return True
     try:
         _push_rq(connection, job_id, queue_name)
-    except Exception as exc:
-        with own_transaction() as session:
-            fail_job(session, job_id, f"could not be queued: {exc!r}", retrying=False)
-        raise
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as err:
+        log.warning("job %s stays queued until Redis is back: %s", job_id, err)
+        if has_app_context():
+            g.wuye_queue_unavailable = True
+        return False
+    return True
+
+
+def queue_unavailable() -> bool:
+    """Whether a job queued in this app context could not reach Redis (it runs once Redis is
+    back)."""
+    return bool(g.get("wuye_queue_unavailable"))

@@ -4,13 +4,13 @@ Each entry runs once per *slot* (one firing of its cron expression). The slot's 
 ``<name>-<YYYY-MM-DD-HHMM>`` in business time, so however many processes queue a slot, the
 job table's unique job id lets one job through. The job gets the slot's business date (ISO).
 
-- Redis mode: ``wuye worker`` calls ``register()`` when it starts: each entry's latest slot is
-  queued now unless it already ran (a night missed while every worker was down is caught up
-  once), and the next slot is handed to RQ's scheduler (``enqueue_at`` in UTC, unique id
-  ``fire-<slot id>``, so several workers register it once). When it fires, ``fire`` queues the
-  slot's job and registers the slot after: the chain needs no clock process of its own.
-- Embedded mode: a clock thread, started with the first request the server serves (never in
-  tests), queues each entry's latest slot every minute; a slot already in the job table is a no-op.
+``enqueue_due()`` queues each entry's latest slot unless the job table has it (a night missed
+while nothing ran is caught up once). It runs with the sweeper's tick (``jobs.sweeper``):
+
+- Redis mode: in the ``wuye worker`` processes, at most once per ``WUYE_JOB_HEARTBEAT`` seconds
+  across them all, so a slot is queued within that time and no clock process is needed.
+- Embedded mode: in a clock thread started with the first request the server serves (never in
+  tests), every minute.
 """
 
 import logging
@@ -21,10 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from croniter import croniter
-from flask import current_app
-from redis import Redis
-from rq import Queue
-from rq.exceptions import DuplicateJobError
 
 from app.services.settings import business_zone
 
@@ -33,7 +29,6 @@ from .complaints import check as check_complaints
 from .dunning import scan as scan_dunning
 from .latefees import close as close_late_fees
 from .ledger import check_ledger
-from .runner import RESULT_TTL, redis_connection
 from .supervision import daily as supervision_daily
 
 log = logging.getLogger(__name__)
@@ -90,40 +85,6 @@ def enqueue_due(now: datetime | None = None) -> list[str]:
     return [_enqueue_slot(entry, latest_slot(entry, now)) for entry in SCHEDULE]
 
 
-# --- Redis mode ------------------------------------------------------------------------------
-
-
-def _register_slot(connection: Redis, entry: Periodic, slot: datetime) -> None:
-    try:
-        Queue("default", connection=connection).enqueue_at(
-            slot.astimezone(UTC),
-            fire,
-            entry.name,
-            slot.isoformat(),
-            job_id=f"fire-{entry.key(slot)}",
-            unique=True,
-            result_ttl=RESULT_TTL,
-        )
-    except DuplicateJobError:
-        pass  # another worker registered the slot
-
-
-def register(connection: Redis, now: datetime | None = None) -> None:
-    """Catch up each entry's latest slot and hand its next one to RQ's scheduler."""
-    enqueue_due(now)
-    for entry in SCHEDULE:
-        _register_slot(connection, entry, next_slot(entry, now))
-
-
-def fire(name: str, slot: str) -> None:
-    """Run by RQ's scheduler at a slot: register the slot after, then queue this one's job."""
-    entry = next(e for e in SCHEDULE if e.name == name)
-    at = datetime.fromisoformat(slot)
-    with current_app.app_context():
-        _register_slot(redis_connection(), entry, next_slot(entry, at))
-        _enqueue_slot(entry, at)
-
-
 # --- Embedded mode ---------------------------------------------------------------------------
 
 _clock_lock = threading.Lock()
@@ -131,16 +92,18 @@ _clock: threading.Thread | None = None
 
 
 def _tick_forever(app) -> None:
+    from .sweeper import tick  # the sweeper queues this table's jobs
+
     while True:
         try:
             with app.app_context():
-                enqueue_due()
+                tick()
         except Exception:  # a locked or unreachable database: try again next minute
             log.exception("periodic jobs could not be queued")
         time.sleep(60 - datetime.now().second)
 
 
-def init_app(app) -> None:
+def start_clock(app) -> None:
     """Embedded mode, outside tests: start the clock with the first request served (so that
     commands such as ``db upgrade`` never start it)."""
     if app.config["WUYE_REDIS_URL"] or app.testing:

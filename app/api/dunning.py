@@ -51,9 +51,9 @@ class DunningApi(BaseApi):
                 raise DomainError(as_of=_l("Use the form YYYY-MM-DD.")) from None
             with unit_of_work() as session:
                 result = scan_dunning(session, as_of or business_date(), current_user().username)
+                dispatch(result)
         except DomainError as err:
             return self.response(err.status, message=err.as_dict())
-        dispatch(result)
         return self.response(
             200,
             as_of=result.as_of.isoformat(),

@@ -3,6 +3,10 @@
 ``job_id`` is unique, so a deterministic key enqueued twice can never make a second row (the
 database backs up RQ's ``unique=True``). A job that depends on another waits as ``deferred``
 until that one has finished. Instants are UTC.
+
+A running job names its ``worker`` (``rq:<worker name>`` or ``embedded:<host>:<pid>``); an RQ
+worker writes ``heartbeat_at`` while its work-horse runs, so that a job whose worker died is
+found and run again (``jobs.sweeper``, docs/jobs.md).
 """
 
 from datetime import datetime
@@ -53,6 +57,8 @@ class JobRun(Model):
     enqueued_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     enqueued_by: Mapped[str] = mapped_column(String(100), default="")
 
     def progress(self) -> str:

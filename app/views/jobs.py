@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from app.labels import LABELS
 from app.models.jobs import JobRun, JobStatus
 from app.security import current_user
-from jobs import retry_failed
+from jobs import retry as retry_job
 
 from .base import WuyeModelView, enum_select, local_time
 
@@ -67,10 +67,19 @@ class JobRunView(WuyeModelView):
     }
     base_order = ("id", "desc")
 
-    @action("retry", _l("Retry"), _l("Run this failed job again?"), "fa-redo", multiple=False)
+    @action("retry", _l("Retry"), _l("Run this job again?"), "fa-redo", multiple=False)
     def retry(self, item):
-        if retry_failed(item.job_id, by=current_user().username):
+        done = retry_job(item.job_id, by=current_user().username)
+        if done == "requeued":
             flash(gettext("The job is queued again."), "success")
+        elif done == "pushed":
+            flash(gettext("The job is handed to the queue again."), "success")
         else:
-            flash(gettext("Only a failed job can be retried."), "warning")
+            flash(
+                gettext(
+                    "Only a failed or stuck job can be retried: this one has finished, waits "
+                    "for another job or is running in a live worker."
+                ),
+                "warning",
+            )
         return redirect(url_for("JobRunView.show", pk=item.id))

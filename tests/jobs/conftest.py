@@ -13,6 +13,15 @@ def job_functions(monkeypatch):
     monkeypatch.setattr(runner, "JOB_PACKAGES", (*runner.JOB_PACKAGES, "tests.jobs"))
 
 
+@pytest.fixture(autouse=True)
+def no_periodic_jobs(monkeypatch):
+    """A worker's first tick queues each periodic job's latest slot by the wall clock: job tests
+    run only the jobs they queue (tests/jobs/test_schedule.py puts an entry back)."""
+    from jobs import schedule
+
+    monkeypatch.setattr(schedule, "SCHEDULE", ())
+
+
 @pytest.fixture
 def short_retries(monkeypatch):
     monkeypatch.setattr(runner, "RETRY_DELAYS", (1, 1))

@@ -10,8 +10,9 @@ from sqlalchemy import func, select, update
 
 from app.models import AuditLog, Bill, JobRun, Setting
 from app.services.billing import run_billing
-from jobs import enqueue, retry_failed
+from jobs import enqueue, retry
 from jobs.ledger import check_ledger
+from jobs.sweeper import sweep
 from tests.jobs.sample_jobs import add_setting, broken, die, flaky
 
 
@@ -109,8 +110,8 @@ def test_a_broken_ledger_fails_the_check_until_mended_and_retried(session, redis
 
     session.execute(update(Bill).where(Bill.id == 1).values(paid=Decimal("0.00")))
     session.commit()
-    assert retry_failed(job_id, by="admin")  # the failed RQ job is replaced
-    assert not retry_failed(job_id)  # queued now: nothing to retry
+    assert retry(job_id, by="admin") == "requeued"  # the failed RQ job is replaced
+    assert retry(job_id, by="admin") == "pushed"  # queued: handed over again, runs once
     work()
     row = job_row(job_id)
     assert (row.status, row.attempts, row.enqueued_by) == ("finished", 1, "admin")
@@ -138,9 +139,18 @@ def test_a_job_behind_a_failed_one_waits(session, redis, work, job_row):
     assert enqueue(add_setting, "late", "1", depends_on=failed) and settings(session, "late") == []
 
 
-def test_a_killed_work_horse_is_recorded_as_a_failure(session, redis, work, job_row):
+def test_a_killed_work_horse_is_run_again_until_its_attempts_are_spent(
+    session, redis, work, job_row
+):
     job_id = enqueue(die)
     work()
     row = job_row(job_id)
-    assert row.status == "failed"
+    assert (row.status, row.attempts) == ("queued", 1)
     assert "work-horse died" in row.error
+    for attempt in (2, 3, 4):
+        assert sweep().pushed == [job_id]  # RQ holds it no more: the sweeper hands it over
+        work()
+        assert job_row(job_id).attempts == attempt
+    row = job_row(job_id)
+    assert (row.status, row.attempts) == ("failed", 4)
+    assert sweep().pushed == []

@@ -1,18 +1,18 @@
-"""The table of periodic jobs: slots in business time, registered once however many workers."""
+"""The table of periodic jobs: slots in business time, queued once however many workers."""
 
 from datetime import UTC, datetime
 
 import pytest
 from croniter import croniter
 from rq import Queue
-from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
 import jobs
 from app.models import JobRun
 from jobs import KEY, schedule
 from jobs.runner import resolve
-from jobs.schedule import SCHEDULE, enqueue_due, latest_slot, next_slot, register
+from jobs.schedule import SCHEDULE, enqueue_due, latest_slot, next_slot
+from jobs.sweeper import LOCK, tick
 
 LEDGER_CHECK = next(entry for entry in SCHEDULE if entry.name == "ledger-check")
 # 02:45 on 23 November in Shanghai (UTC+8), a quarter of an hour after the nightly check.
@@ -43,34 +43,31 @@ def test_every_entry_is_a_job_at_a_valid_time(entry):
     assert KEY.fullmatch(entry.key(datetime(2026, 12, 31, 23, 59, tzinfo=UTC)))
 
 
-def test_two_workers_register_each_slot_once(session, redis, work, job_row):
-    register(redis, NOW)
-    register(redis, NOW)  # a second worker starting
+def test_the_tick_queues_each_slot_once_however_many_workers(session, redis, work, job_row):
+    assert tick(redis, NOW) is not None
+    assert tick(redis, NOW) is None  # a second worker within the same beat: nothing to do
+    redis.delete(LOCK)
+    assert tick(redis, NOW).pushed == []  # a later beat: the slot is queued, and RQ holds it
 
-    # The night's missed check is caught up, once; the next night's is scheduled, once.
+    # The night's missed check is caught up, once.
     rows = session.scalars(select(JobRun.job_id)).all()
     assert rows == ["ledger-check-2026-11-23-0230"]
     assert Queue("default", connection=redis).job_ids == rows
-    scheduled = ScheduledJobRegistry("default", connection=redis)
-    assert scheduled.get_job_ids() == ["fire-ledger-check-2026-11-24-0230"]
-    assert scheduled.get_scheduled_time("fire-ledger-check-2026-11-24-0230") == datetime(
-        2026, 11, 23, 18, 30, tzinfo=UTC
-    )
 
     work()
     assert job_row("ledger-check-2026-11-23-0230").status == "finished"
     assert job_row("ledger-check-2026-11-23-0230").args == ["2026-11-23"]
 
 
-def test_a_slot_fires_through_rqs_scheduler_and_registers_the_next(session, redis, work, job_row):
-    register(redis, datetime(2020, 1, 1, tzinfo=UTC))  # its next slot is long past by now
-
-    work()  # RQ's scheduler moves the due slot to the queue; the worker fires it
-
-    assert job_row("ledger-check-2020-01-01-0230").status == "finished"  # caught up
-    assert job_row("ledger-check-2020-01-02-0230").status == "finished"  # fired
-    scheduled = ScheduledJobRegistry("default", connection=redis).get_job_ids()
-    assert scheduled == ["fire-ledger-check-2020-01-03-0230"]
+def test_the_next_slot_is_queued_by_the_first_tick_after_it(session, redis, work, job_row):
+    before = datetime(2026, 11, 23, 18, 29, tzinfo=UTC)  # 02:29 on the 24th in Shanghai
+    tick(redis, before)
+    redis.delete(LOCK)
+    tick(redis, datetime(2026, 11, 23, 18, 30, 20, tzinfo=UTC))
+    assert session.scalars(select(JobRun.job_id).order_by(JobRun.id)).all() == [
+        "ledger-check-2026-11-23-0230",
+        "ledger-check-2026-11-24-0230",
+    ]
 
 
 def test_embedded_mode_queues_the_latest_slot_once(session, job_row):
