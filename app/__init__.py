@@ -9,7 +9,10 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 
 import config
-from app import models  # noqa: F401  (register the tables)
+from app import (
+    errors,
+    models,  # noqa: F401  (register the tables)
+)
 from app.api import register_apis
 from app.cli import register_cli
 from app.domain.money import format_money
@@ -19,7 +22,7 @@ from app.security import FAB_ROLES, password_strength
 from app.services import audit  # noqa: F401  (install the audit listener)
 from app.views import register_views
 from app.views.home import HomeView
-from jobs.schedule import init_app as init_jobs
+from jobs import init_app as init_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,5 +69,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["percent"] = format_percent
     register_cli(app)
+    errors.init_app(app)
     init_jobs(app)
     return app

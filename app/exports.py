@@ -7,6 +7,12 @@ read ``CHUNK_ROWS`` at a time (``yield_per``), CSV is streamed chunk by chunk, a
 written row by row (openpyxl's write-only mode, inline strings) to a temporary file that is
 then sent from disk.
 
+A streamed export holds no connection of the request's session: model rows are read through a
+session of the export's own, closed with the response, whether the stream ends or the client
+goes away; the request's session ends its transaction before the first byte. Each process runs
+at most ``WUYE_EXPORT_SLOTS`` exports at once, so exports can never take every pooled
+connection: one more answers "busy, try again" (503 on the API, a message on the screen).
+
 CSV is UTF-8 with a byte-order mark, which Excel needs to show Chinese text. Text that a
 spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``: statement remarks come
 from outside) is written as text: quoted with ``'`` in CSV, typed as a string in XLSX.
@@ -15,20 +21,30 @@ from outside) is written as text: quoted with ``'`` in CSV, typed as a string in
 import csv
 import io
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from flask import Response, send_file, stream_with_context
+from flask import (
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+)
+from flask_babel import force_locale, get_locale, gettext
 from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from app.domain.masking import MASKERS
-from app.extensions import unit_of_work
+from app.extensions import db, unit_of_work
 from app.services.audit import record
 
 FORMATS = {
@@ -117,29 +133,96 @@ def xlsx_file(header: list[str], rows: Iterable[list], title: str):
     return handle
 
 
+def _each_in_context(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks``, each made in an app context of its own, in the request's language: labels
+    and times are formatted as on the screen, and no context outlives a chunk, so a stream the
+    client abandons leaves nothing pushed (and streams served side by side cannot pop each
+    other's contexts). The app and the language are taken now, in the request: the stream is
+    read after the request has ended."""
+    app = current_app._get_current_object()
+    locale = get_locale()
+
+    def each() -> Iterator[bytes]:
+        while True:
+            with app.app_context(), force_locale(locale):
+                chunk = next(chunks, None)
+            if chunk is None:
+                return
+            yield chunk
+
+    return each()
+
+
+BUSY_RETRY_SECONDS = 30
+_slots_lock = threading.Lock()
+
+
+def _slots() -> threading.BoundedSemaphore:
+    """This process's export slots (``WUYE_EXPORT_SLOTS``)."""
+    with _slots_lock:
+        return current_app.extensions.setdefault(
+            "wuye_export_slots", threading.BoundedSemaphore(current_app.config["WUYE_EXPORT_SLOTS"])
+        )
+
+
+def busy() -> Response:
+    """Every export slot is taken: say so, and when to try again."""
+    message = gettext("Other exports are running: try again in a minute.")
+    if request.path.startswith("/api/"):
+        response = jsonify(message=message)
+        response.status_code = 503
+    else:
+        flash(message, "warning")
+        response = redirect(request.referrer or "/")
+    response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return response
+
+
 def send_export(
     fmt: str,
     name: str,
     header: list[str],
-    rows: Iterable[list],
+    rows: Callable[[Session | None], Iterable[list]],
     *,
     table: str,
     details: dict,
 ) -> Response:
     """Record the export of ``table`` (``details``: filters, masked, rows…) in the audit log,
-    then answer the rows as the file ``<name>.<fmt>``: CSV streamed, XLSX from disk."""
-    with unit_of_work() as session:
-        record(session, "export", table, details={"format": fmt, **details})
-    mimetype, extension = FORMATS[fmt]
-    filename = f"{name}.{extension}"
-    if fmt == "csv":
-        return Response(
-            stream_with_context(csv_chunks([str(h) for h in header], rows)),
+    then answer the rows as the file ``<name>.<fmt>``: CSV streamed, XLSX from disk.
+
+    :param rows: called with a session of the export's own (CSV) or None (XLSX, written
+        within the request, through the request's session); returns the rows.
+    """
+    slots = _slots()
+    if not slots.acquire(blocking=False):
+        return busy()
+    streaming = False
+    try:
+        with unit_of_work() as session:
+            record(session, "export", table, details={"format": fmt, **details})
+        mimetype, extension = FORMATS[fmt]
+        filename = f"{name}.{extension}"
+        if fmt == "xlsx":
+            handle = xlsx_file([str(h) for h in header], rows(None), name)
+            return send_file(handle, mimetype=mimetype, as_attachment=True, download_name=filename)
+        own = Session(db.engine)
+        response = Response(
+            _each_in_context(csv_chunks([str(h) for h in header], rows(own))),
             mimetype=mimetype,
             headers={"Content-Disposition": f"attachment; filename={filename}"},
         )
-    handle = xlsx_file([str(h) for h in header], rows, name)
-    return send_file(handle, mimetype=mimetype, as_attachment=True, download_name=filename)
+        streaming = True
+    finally:
+        if not streaming:
+            slots.release()
+    db.session.close()  # the request's transaction ends here, not when the client has read all
+
+    def finished() -> None:
+        own.close()
+        slots.release()
+
+    response.call_on_close(finished)
+    return response
 
 
 # --------------------------------------------------------------------------- model lists
@@ -220,11 +303,17 @@ def export_model(
     entry counts the rows that matched when the export started."""
     query = model_query(datamodel, filters, order, columns)
     count = query.order_by(None).count()
+
+    def rows(own: Session | None) -> Iterator[list]:
+        return model_rows(
+            datamodel, query if own is None else query.with_session(own), columns, cells
+        )
+
     return send_export(
         fmt,
         name,
         header,
-        model_rows(datamodel, query, columns, cells),
+        rows,
         table=datamodel.obj.__tablename__,
         details={**details, "rows": count},
     )

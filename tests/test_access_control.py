@@ -59,6 +59,22 @@ def test_login_is_rate_limited(limited_client, path, payload):
     assert statuses[10] == 429
 
 
+def test_login_works_and_is_still_limited_with_redis_down(app):
+    """The limiter keeps its counts in Redis; with Redis away it counts in memory instead."""
+    from tests.postgres import _free_port
+
+    dead = f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there
+    client = production_like(
+        app, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=dead, WUYE_REDIS_URL=dead
+    )
+    signed_in = client.post("/login/", data={"username": "admin", "password": PASSWORD})
+    assert signed_in.status_code == 302
+    assert client.get("/communityview/list/").status_code == 200
+    wrong = {"username": "admin", "password": "wrong-password"}
+    statuses = [client.post("/login/", data=wrong).status_code for _ in range(10)]
+    assert statuses[-1] == 429 and 500 not in statuses
+
+
 @pytest.mark.parametrize("weak", ["short1A!", "alllowercaseletters", "ALLUPPER12345", ""])
 def test_weak_passwords_are_refused(weak):
     with pytest.raises(PasswordComplexityValidationError):

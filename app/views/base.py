@@ -104,8 +104,8 @@ def send_rows(fmt: str, name: str, header: list, rows: list) -> Response:
     if fmt not in FORMATS:
         abort(404)
     details = {"filters": request.args.to_dict(), "rows": len(rows)}
-    cells = ([cell(value) for value in row] for row in rows)
-    return send_export(fmt, name, header, cells, table=name, details=details)
+    cells = [[cell(value) for value in row] for row in rows]
+    return send_export(fmt, name, header, lambda _own: cells, table=name, details=details)
 
 
 class WuyeModelView(ModelView):

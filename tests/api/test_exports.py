@@ -126,3 +126,46 @@ def test_rows_beyond_a_sheet_continue_on_the_next(monkeypatch):
         sheets = {s.title: list(s.iter_rows(values_only=True)) for s in workbook.worksheets}
         workbook.close()
     assert sheets == {"owner": [("名称",), ("甲",), ("乙",)], "owner (2)": [("名称",), ("丙",)]}
+
+
+def test_streamed_exports_hold_no_connection_and_are_bounded(app, client, api, monkeypatch):
+    """A CSV stream reads through a session of its own, closed with the response (the client
+    read it all, or went away); past WUYE_EXPORT_SLOTS, an export answers 503 "try again"."""
+    from app.extensions import db
+
+    monkeypatch.setitem(app.config, "WUYE_EXPORT_SLOTS", 2)
+    app.extensions.pop("wuye_export_slots", None)
+    headers = api("Auditor")
+    with app.app_context():
+        pool = db.engine.pool
+    opened = [
+        client.get("/api/v1/export/owner?format=csv", headers=headers, buffered=False)
+        for _ in range(2)
+    ]
+    assert [r.status_code for r in opened] == [200, 200]
+    next(opened[0].response)  # one client started reading, the other not yet
+    refused = client.get("/api/v1/export/owner?format=csv", headers=headers)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
+    assert refused.json["message"] == "其他导出正在进行，请一分钟后再试。"
+    assert client.get("/api/v1/owner/", headers=headers).status_code == 200  # the rest goes on
+
+    for response in opened:  # the clients go away mid-stream
+        response.close()
+    assert pool.checkedout() == 0
+    again = client.get("/api/v1/export/owner?format=csv", headers=headers)
+    assert again.status_code == 200 and len(rows_of_csv(again)) == 1 + len(OWNERS)
+    assert pool.checkedout() == 0
+    app.extensions.pop("wuye_export_slots", None)
+
+
+def test_a_busy_screen_export_says_so_on_the_list(app, login, monkeypatch):
+    monkeypatch.setitem(app.config, "WUYE_EXPORT_SLOTS", 1)
+    app.extensions.pop("wuye_export_slots", None)
+    client = login("Auditor")
+    held = client.get("/ownerview/export/csv", buffered=False)
+    assert held.status_code == 200
+    busy = client.get("/ownerview/export/csv", headers={"Referer": "/ownerview/list/"},
+                      follow_redirects=True)
+    assert "其他导出正在进行" in busy.get_data(as_text=True)
+    held.close()
+    app.extensions.pop("wuye_export_slots", None)

@@ -1,0 +1,70 @@
+"""Answers for the faults of the machinery rather than of the input: the database out of reach.
+
+A request that meets a database outage (PostgreSQL restarting, the network away) answers
+``503`` with ``Retry-After`` — JSON ``{"message": …}`` on ``/api/``, a short page elsewhere —
+never a 500: nothing was written (the transaction could not commit) and the same request will
+work once the database is back (``pool_pre_ping`` replaces the dead connections).
+
+Flask-AppBuilder's ``@safe`` turns every exception of an API method into its own 500 answer
+before Flask's error handlers see it; ``init_app`` makes that answer a 503 too when the
+exception is an outage.
+"""
+
+import sys
+
+from flask import jsonify, render_template_string, request
+from flask_appbuilder.api import BaseApi
+from flask_babel import gettext
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from app.extensions import db
+
+RETRY_AFTER_SECONDS = 10
+PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>503</title>
+<p>{{ message }}</p><p><a href="{{ request.url }}">{{ again }}</a></p></html>"""
+
+
+def is_outage(error: BaseException | None) -> bool:
+    """Whether ``error`` says the database is out of reach (not that a statement was wrong)."""
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def database_unavailable(_error=None):
+    _end_session()  # its connection is dead; the next request gets a fresh one
+    message = gettext("The database cannot be reached right now: try again in a moment.")
+    if request.path.startswith("/api/"):
+        response = jsonify(message=message)
+    else:
+        response = render_template_string(PAGE, message=message, again=gettext("Try again"))
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return response, 503, headers
+
+
+def _end_session(_error=None) -> None:
+    """End the request's session; if its connection died meanwhile (the database restarted
+    after the answer was made), drop it instead of failing the finished request."""
+    try:
+        db.session.remove()
+    except OperationalError:
+        db.session().invalidate()  # no rollback on a dead connection: it is discarded
+        db.session.remove()
+
+
+def init_app(app) -> None:
+    app.register_error_handler(OperationalError, database_unavailable)
+    # Registered after Flask-SQLAlchemy's own, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(_end_session)
+    if getattr(BaseApi.response_500, "wuye", False):
+        return
+    fab_response_500 = BaseApi.response_500
+
+    def response_500(self, message=None):
+        if is_outage(sys.exc_info()[1]):  # called from @safe's except block
+            return database_unavailable()
+        return fab_response_500(self, message)
+
+    response_500.wuye = True
+    BaseApi.response_500 = response_500
+
