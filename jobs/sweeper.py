@@ -89,11 +89,11 @@ def give_up(job_id: str, error: str, attempts: int | None = None) -> str | None:
     again, or failed after ``attempts``, by default ``max_attempts()``), or None if it was not
     running."""
     with own_transaction() as session:
-        running = next((job for job in running_jobs(session) if job.job_id == job_id), None)
-        if running is None:
+        running = running_jobs(session, job_id)
+        if not running:
             return None
         status = give_up_attempt(
-            session, job_id, running.attempt, error, attempts or max_attempts()
+            session, job_id, running[0].attempt, error, attempts or max_attempts()
         )
     if status is not None:
         log.warning("job %s: %s; now %s", job_id, error, status)
@@ -163,7 +163,7 @@ def retry(job_id: str, by: str) -> str | None:
         if status == JobStatus.FAILED:
             requeue_job(session, job_id, by)
         elif status == JobStatus.RUNNING:
-            job = next(j for j in running_jobs(session) if j.job_id == job_id)
+            job = running_jobs(session, job_id)[0]
             if not is_lost(job.worker, job.heartbeat_at, datetime.now(UTC)):
                 return None
             give_up_attempt(session, job_id, job.attempt, f"given up by {by}", job.attempt + 1)

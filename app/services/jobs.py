@@ -167,13 +167,14 @@ class Running:
     heartbeat_at: datetime | None
 
 
-def running_jobs(session: Session) -> list[Running]:
-    rows = session.execute(
-        select(JobRun.job_id, JobRun.attempts, JobRun.worker, JobRun.heartbeat_at)
-        .where(JobRun.status == JobStatus.RUNNING)
-        .order_by(JobRun.id)
+def running_jobs(session: Session, job_id: str | None = None) -> list[Running]:
+    """The running jobs (or the job ``job_id``, if it is running)."""
+    query = select(JobRun.job_id, JobRun.attempts, JobRun.worker, JobRun.heartbeat_at).where(
+        JobRun.status == JobStatus.RUNNING
     )
-    return [Running(*row) for row in rows]
+    if job_id is not None:
+        query = query.where(JobRun.job_id == job_id)
+    return [Running(*row) for row in session.execute(query.order_by(JobRun.id))]
 
 
 @dataclass(frozen=True)
