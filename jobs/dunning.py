@@ -69,7 +69,7 @@ def render_letter(owner_id: int, day: str) -> int | None:
 
 
 def enqueue_evidence(action_id: int) -> str:
-    """After the commit that approved a legal proposal."""
+    """In the unit of work that approves a legal proposal."""
     return enqueue(
         render_evidence,
         action_id,

@@ -133,12 +133,11 @@ class DunningActionApi(WuyeModelApi):
     def _decide(self, decide, pk: int, then=None):
         def operation(session, body):
             action = decide(session, pk, current_user().username, body.get("note") or "")
+            if then is not None:
+                then(pk)  # queued in the same unit of work: committed with the decision
             return action_fields(action)
 
-        response = self.run_action(operation)
-        if then is not None and response.status_code == 200:
-            then(pk)
-        return response
+        return self.run_action(operation)
 
     @expose("/<int:pk>/approve", methods=["POST"])
     @protect()

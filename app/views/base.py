@@ -249,9 +249,6 @@ class RowActionView(BaseView):
         """Do it; return the success message and the URL to go to."""
         raise NotImplementedError
 
-    def after_commit(self, pk: int) -> None:
-        """What follows a committed operation (queueing a job, say); nothing by default."""
-
     @expose("/<int:pk>", methods=["GET", "POST"])
     @has_access
     def confirm(self, pk: int):
@@ -263,7 +260,6 @@ class RowActionView(BaseView):
             except DomainError as err:
                 flash(refusal_text(err), "danger")
             else:
-                self.after_commit(pk)
                 flash(message, "success")
                 return redirect(url)
         return self.render_template(

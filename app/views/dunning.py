@@ -171,10 +171,8 @@ class ApproveLegalView(LegalDecisionView):
 
     def operation(self, session, pk, form, actor):
         approve_legal(session, pk, actor, form.reason.data or "")
+        enqueue_evidence(pk)  # committed with the approval
         return gettext("Legal action approved."), url_for("LegalProposalView.show", pk=pk)
-
-    def after_commit(self, pk: int) -> None:
-        enqueue_evidence(pk)
 
 
 class RejectLegalView(LegalDecisionView):
