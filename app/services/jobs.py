@@ -125,20 +125,24 @@ def release_job(session: Session, job_id: str) -> bool:
     return _change(session, job_id, (JobStatus.DEFERRED,), status=JobStatus.QUEUED)
 
 
-def fail_job(
-    session: Session, job_id: str, error: str, retrying: bool, attempt: int | None = None
-) -> bool:
-    """Record a failed attempt (``attempt``: only while it is the latest): ``retrying`` if
-    another attempt follows, else ``failed``; whether the row changed."""
+def _end_attempt(session: Session, job_id: str, attempt: int, status: str, error: str) -> bool:
+    """End the running ``attempt`` (only while it is the latest) in ``status``, with its error;
+    whether the row changed."""
     return _change(
         session,
         job_id,
         (JobStatus.RUNNING,),
         attempt,
-        status=JobStatus.RETRYING if retrying else JobStatus.FAILED,
+        status=status,
         error=error[-ERROR_CHARS:],
         finished_at=_now(),
     )
+
+
+def fail_job(session: Session, job_id: str, error: str, retrying: bool, attempt: int) -> bool:
+    """Record a failed attempt: ``retrying`` if another attempt follows, else ``failed``."""
+    status = JobStatus.RETRYING if retrying else JobStatus.FAILED
+    return _end_attempt(session, job_id, attempt, status, error)
 
 
 def beat(session: Session, job_id: str, worker: str) -> bool:
@@ -183,7 +187,6 @@ class Waiting:
 
     job_id: str
     queue: str
-    status: str
     due: datetime
 
 
@@ -202,7 +205,7 @@ def waiting_jobs(session: Session, retry_delays, now: datetime | None = None) ->
         if status == JobStatus.RETRYING and failed_at is not None and attempts:
             delay = retry_delays[min(attempts, len(retry_delays)) - 1]
             due = failed_at + timedelta(seconds=delay)
-        waiting.append(Waiting(job_id, queue, status, due))
+        waiting.append(Waiting(job_id, queue, due))
     return waiting
 
 
@@ -225,16 +228,7 @@ def give_up_attempt(
     attempts are left (nothing in it was transient to wait for), else failed; the new status, or
     None if that attempt was no longer running."""
     status = JobStatus.QUEUED if attempt < max_attempts else JobStatus.FAILED
-    changed = _change(
-        session,
-        job_id,
-        (JobStatus.RUNNING,),
-        attempt,
-        status=status,
-        error=error[-ERROR_CHARS:],
-        finished_at=_now(),
-    )
-    return status if changed else None
+    return status if _end_attempt(session, job_id, attempt, status, error) else None
 
 
 def job_queue(session: Session, job_id: str) -> str | None:
