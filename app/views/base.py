@@ -23,6 +23,8 @@ from app.services.errors import DomainError
 from app.services.masterdata import validate
 from app.services.settings import business_zone
 
+from .lists import list_interface, type_unit_filters, unit_search_fields
+
 
 class ScreenError(Exception):
     """A refusal shown to the user as a flash message."""
@@ -129,6 +131,11 @@ class WuyeModelView(ModelView):
         selects = {col: enum_select(LABELS.get(col, col), e) for col, e in self.enums.items()}
         self.add_form_extra_fields = {**selects, **(self.add_form_extra_fields or {})}
         self.edit_form_extra_fields = {**selects, **(self.edit_form_extra_fields or {})}
+        self.datamodel = list_interface(self)
+        self.search_form_extra_fields = {
+            **unit_search_fields(self, lambda col: LABELS.get(col, col)),
+            **(self.search_form_extra_fields or {}),
+        }
         nullable = {c.key for c in self.datamodel.obj.__table__.columns if c.nullable}
         self.formatters_columns = {
             **{col: blank_if_none for col in nullable},
@@ -143,6 +150,7 @@ class WuyeModelView(ModelView):
             if self.base_permissions is not None:
                 self.base_permissions = [*self.base_permissions, EXPORT]
         super().__init__(**kwargs)
+        type_unit_filters(self, self._filters)
 
     def may_reveal(self) -> bool:
         """Whether the user sees this screen's personal fields unmasked."""
@@ -170,7 +178,7 @@ class WuyeModelView(ModelView):
         """The list's rows under the page's filters (``_flt_…``) and order, as CSV or XLSX."""
         if fmt not in FORMATS:
             abort(404)
-        filters = self.datamodel.get_filters(self.search_columns)
+        filters = type_unit_filters(self, self.datamodel.get_filters(self.search_columns))
         get_filter_args(filters)
         order = get_order_args().get(type(self).__name__)
         if order is None or order[0] not in self.order_columns:
