@@ -27,7 +27,7 @@ from app.services.notices import batch_notices, start_notice_batches
 from app.services.settings import business_date
 from app.services.statements import import_statement
 from jobs.dunning import dispatch as dispatch_dunning
-from jobs.notices import run_notice_batch
+from jobs.notices import queue_notice_batch, run_notice_batch
 from jobs.runner import EMBEDDED, JobWorker, queue_unavailable, redis_connection
 from jobs.schedule import SCHEDULE
 from jobs.supervision import render, report_document
@@ -153,12 +153,17 @@ def notices_command(period: str, code: str | None) -> None:
         with acting_as("cli"), unit_of_work() as session:
             community_id = None if code is None else _community_id(session, code)
             started = start_notice_batches(session, start, community_id, actor="cli")
-            batches = [(batch.id, str(batch), batch.notices, new) for batch, new in started]
+            # A new batch's jobs are committed with it; one started before is resumed below.
+            batches = [
+                (b.id, str(b), b.notices, new, queue_notice_batch(session, b.id) if new else None)
+                for b, new in started
+            ]
     except DomainError as err:
         raise click.ClickException(err.as_text()) from err
-    for batch_id, name, notices, new in batches:
-        with acting_as("cli"):
-            queued = run_notice_batch(batch_id)
+    for batch_id, name, notices, new, queued in batches:
+        if queued is None:  # started before: resume it
+            with acting_as("cli"):
+                queued = run_notice_batch(batch_id)
         click.echo(
             f"batch: {batch_id}  {name}  notices: {notices}"
             + ("" if new else "  (started before)")

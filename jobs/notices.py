@@ -1,12 +1,13 @@
 """The notice batch as a job chain, on the ``documents`` queue.
 
-``run_notice_batch`` (after the commit that started the batch) queues one ``render_notice_chunk``
-job per chunk, so that N workers render N chunks at once. A chunk job lays its notices out as ONE
-WeasyPrint document (fonts subset once), writes it, cuts it into one PDF per notice (pypdf) and
-records them in its own unit of work; the chunk that renders the batch's last notice queues
-``merge_notices``, which joins the chunk files into the printable PDF, marks the bills noticed,
-writes the outbox messages and queues their delivery. Every job has a deterministic key
-(``app.models.notices.job_key``) and may run again: it overwrites its files and rows.
+``queue_notice_batch`` (in the unit of work that starts the batch; ``run_notice_batch`` resumes
+one) queues one ``render_notice_chunk`` job per chunk, so that N workers render N chunks at once.
+A chunk job lays its notices out as ONE WeasyPrint document (fonts subset once), writes it, cuts
+it into one PDF per notice (pypdf) and records them in its own unit of work; the chunk that
+renders the batch's last notice queues ``merge_notices``, which joins the chunk files into the
+printable PDF, marks the bills noticed, writes the outbox messages and queues their delivery.
+Every job has a deterministic key (``app.models.notices.job_key``) and may run again: it
+overwrites its files and rows.
 """
 
 
@@ -55,24 +56,33 @@ def _enqueue_merge(batch_id: int, label: str) -> str:
     )
 
 
-def run_notice_batch(batch_id: int) -> list[str]:
-    """Queue what the batch still needs, after the commit that started it; the job ids.
-
-    Idempotent, and the way to resume a batch: its failed jobs run again, and so do those whose
-    worker is gone (``jobs.sweeper.retry``), chunks not rendered are queued (one queued or
-    running already is left alone), a batch whose notices are all rendered gets its merge.
+def queue_notice_batch(session, batch_id: int) -> list[str]:
+    """Queue, in ``session``'s unit of work, the chunks of the batch not yet rendered (and its
+    merge once they all are); the job ids. The jobs are committed with the batch that asked for
+    them and pushed after the commit: ``start_notice_batches`` and this share one transaction.
     """
-    with unit_of_work() as session:
-        batch = session.get(NoticeBatch, batch_id)
-        label, merging = str(batch), batch.status == NoticeBatchStatus.MERGING
-        chunks = pending_chunks(session, batch_id)
-        known = [job for job in batch.job_ids() if job_status(session, job) is not None]
-    for job in known:
-        retry(job, actor()[1])
-    queued = [_enqueue_chunk(batch_id, chunk, label) for chunk in chunks]
-    if merging:
+    batch = session.get(NoticeBatch, batch_id)
+    label = str(batch)
+    queued = [_enqueue_chunk(batch_id, chunk, label) for chunk in pending_chunks(session, batch_id)]
+    if batch.status == NoticeBatchStatus.MERGING:
         queued.append(_enqueue_merge(batch_id, label))
     return queued
+
+
+def run_notice_batch(batch_id: int) -> list[str]:
+    """Resume a batch started before; the job ids queued.
+
+    Idempotent: its failed jobs run again, and so do those whose worker is gone
+    (``jobs.sweeper.retry``), chunks not rendered are queued (one queued or running already is
+    left alone), a batch whose notices are all rendered gets its merge.
+    """
+    with unit_of_work() as session:
+        known = [job for job in session.get(NoticeBatch, batch_id).job_ids()
+                 if job_status(session, job) is not None]
+    for job in known:
+        retry(job, actor()[1])
+    with unit_of_work() as session:
+        return queue_notice_batch(session, batch_id)
 
 
 def render_notice_chunk(batch_id: int, chunk: int) -> int:

@@ -23,7 +23,7 @@ from app.security import current_user, in_scope, visible_community_ids
 from app.services.errors import DomainError
 from app.services.files import stored_file
 from app.services.notices import start_notice_batches
-from jobs.notices import run_notice_batch
+from jobs.notices import queue_notice_batch, run_notice_batch
 
 from .base import WuyeModelView, enum_label, local_time, refusal_text
 from .billing import BillingRunForm, month
@@ -86,11 +86,14 @@ class NoticeBatchFormView(BaseView):
                     )
                     ids = [batch.id for batch, _new in started]
                     new = sum(created for _batch, created in started)
+                    for batch, created in started:  # its jobs are committed with a new batch
+                        if created:
+                            queue_notice_batch(session, batch.id)
             except DomainError as err:
                 flash(refusal_text(err), "danger")
             else:
-                for batch_id in ids:
-                    run_notice_batch(batch_id)
+                for batch_id in [batch.id for batch, created in started if not created]:
+                    run_notice_batch(batch_id)  # started before: resume it
                 flash(
                     gettext(
                         "Notice batches started: %(new)d; started before: %(old)d.",

@@ -91,9 +91,9 @@ class OutboxView(WuyeModelView):
     }
     base_order = ("id", "desc")
 
-    def _each(self, items, operation) -> list[int]:
-        """Run ``operation(session, id)`` on every selected message in one unit of work;
-        flash why any was refused, and return the ids done."""
+    def _each(self, items, operation, then=lambda done: None) -> list[int]:
+        """Run ``operation(session, id)`` on every selected message, then ``then(ids done)``, in
+        one unit of work; flash why any was refused, and return the ids done."""
         items = items if isinstance(items, list) else [items]
         done, refused = [], []
         with unit_of_work() as session:
@@ -102,14 +102,14 @@ class OutboxView(WuyeModelView):
                     done.append(operation(session, item.id).id)
                 except DomainError as err:
                     refused.append(f"#{item.id}: {refusal_text(err)}")
+            then(done)
         if refused:
             flash(" ".join(refused), "warning")
         return done
 
     @action("resend", _l("Send again"), _l("Send the selected failed messages again?"), "fa-redo")
     def resend(self, items):
-        done = self._each(items, resend_message)
-        enqueue_delivery(done, again=True)
+        done = self._each(items, resend_message, lambda ids: enqueue_delivery(ids, again=True))
         if done:
             flash(gettext("Messages queued again: %(count)d.", count=len(done)), "success")
         return redirect(self.get_redirect())

@@ -9,12 +9,14 @@ from sqlalchemy import func, select
 
 import jobs
 from app.domain.money import format_money
+from app.extensions import unit_of_work
 from app.models import Bill, Community, Notice, NoticeBatch, OutboxMessage, Owner
 from app.services import notices as notice_service
 from app.services.audit import acting_as
 from app.services.billing import run_billing
+from app.services.jobs import job_status
 from app.services.notices import start_notice_batch
-from jobs.notices import render_notice_chunk, run_notice_batch
+from jobs.notices import queue_notice_batch, render_notice_chunk, run_notice_batch
 from tests.factories import make_building, make_owner, make_ownership, make_unit
 from tests.reports import pdf
 
@@ -165,3 +167,20 @@ def test_a_failed_chunk_fails_the_batch_until_it_is_retried(app, session, billed
         1,
     )
     assert pdf.page_count((files(app) / batch.merged_file).read_bytes()) == 3
+
+
+def test_a_new_batchs_jobs_are_committed_with_it_or_not_at_all(app, session, billed, job_row):
+    with pytest.raises(RuntimeError), unit_of_work() as work:
+        batch, _new = start_notice_batch(work, 1, MARCH, "test", chunk_size=2)
+        assert queue_notice_batch(work, batch.id) == ["notices-1-0", "notices-1-1"]
+        raise RuntimeError("the request fails before its commit")
+    assert counts(session) == (0, 0, 0) and job_row("notices-1-0") is None
+
+    with unit_of_work() as work:
+        batch, _new = start_notice_batch(work, 1, MARCH, "test", chunk_size=2)
+        queue_notice_batch(work, batch.id)
+        assert job_status(work, "notices-1-0") == "queued"
+        assert jobs.wait(1)  # but not handed to a worker before the commit
+    assert jobs.wait()
+    assert batch_of(session).state() == "finished"
+    assert [job_row(f"notices-1-{n}").attempts for n in (0, 1, "merge")] == [1, 1, 1]

@@ -10,14 +10,16 @@ from sqlalchemy import func, select, update
 
 import jobs
 from app.extensions import unit_of_work
-from app.models import JobRun, Setting
+from app.models import JobRun, OutboxMessage, Owner, Setting, Unit
 from app.services.billing import run_billing
+from app.services.delivery import queue_message
 from app.services.jobs import add_job, start_job
 from jobs import enqueue, retry
 from jobs.runner import queue_unavailable
 from jobs.sweeper import sweep
 from tests.jobs.sample_jobs import add_setting
 from tests.postgres import _free_port
+from tests.views.test_forms import flashes
 
 
 def settings(session, key):
@@ -160,3 +162,30 @@ def test_admin_retries_a_stuck_job_from_the_screen(session, login, job_row):
     assert "任务已重新交给队列" in response.get_data(as_text=True)
     assert jobs.wait()
     assert (job_row(job_id).status, job_row(job_id).attempts) == ("finished", 2)
+
+
+def test_a_screen_says_so_when_redis_is_down_and_a_worker_runs_its_work_later(
+    app, session, login, redis, redis_down, job_row
+):
+    owner = session.get(Owner, 1)
+    owner.e_notice_consent = True
+    message = queue_message(session, owner, "reminder", "催缴提醒", "请尽快缴费。",
+                            unit=session.get(Unit, 1))
+    message.status, message.error, message.attempts = "failed", "unknown number", 1
+    session.add(Setting(key="quiet_hours", value=""))  # whatever the time of day of the test
+    session.commit()
+    redis_down(True)
+    page = login("Finance").post("/outboxview/action_post", data={
+        "action": "resend", "rowid": [message.id]}, follow_redirects=True)
+    assert "队列服务（Redis）无法连接" in flashes(page)
+    session.rollback()
+    assert session.get(OutboxMessage, message.id).status == "queued"
+    [job] = session.scalars(select(JobRun)).all()
+    assert (job.function, job.status) == ("jobs.delivery.deliver", "queued")
+
+    redis_down(False)
+    result = app.test_cli_runner().invoke(args=["wuye", "worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert (job_row(job.job_id).status, job_row(job.job_id).attempts) == ("finished", 1)
+    session.rollback()
+    assert session.get(OutboxMessage, message.id).status == "recorded"
