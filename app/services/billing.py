@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.domain.money import line_amount
+from app.domain.money import line_amount, to_fen
 from app.domain.periods import cycle_starts, due_date, month_start, period_end
 from app.models import (
     Allocation,
@@ -47,6 +47,7 @@ from app.models import (
     Unit,
 )
 from app.models.types import BillStatus
+from app.services.audit import record
 from app.services.errors import DomainError
 from app.services.payments import apply_credit
 
@@ -375,17 +376,34 @@ def _write(session, community, period, tariffs, candidates, missing_any, result,
         .where(BillLine.bill_id == Bill.id, BillLine.cancelled == false())
         .scalar_subquery()
     )
-    session.execute(  # new bills were written with their totals; older ones may have gained lines
+    # New bills were written with their totals; older ones may have gained lines.
+    new_total = line_total * CENT
+    grown = and_(
+        Bill.community_id == community.id,
+        Bill.period_start == period,
+        Bill.run_id.is_distinct_from(run_id),
+        _editable_bill(),
+        or_(Bill.total != new_total, Bill.period_end != last_day),
+    )
+    beyond_total = Bill.late_fee - Bill.late_fee_waived - Bill.waived  # nothing is paid yet
+    changes = session.execute(
+        select(Bill.id, Bill.total, Bill.balance, line_total, beyond_total).where(grown)
+    ).all()
+    if not changes:
+        return
+    session.execute(
         update(Bill)
-        .where(
-            Bill.community_id == community.id,
-            Bill.period_start == period,
-            Bill.run_id.is_distinct_from(run_id),
-            _editable_bill(),
-        )
-        .values(total=line_total * CENT, balance=line_total * CENT, period_end=last_day)
+        .where(Bill.id.in_([bill_id for bill_id, *_ in changes]))
+        .values(total=new_total, balance=new_total + beyond_total, period_end=last_day)
         .execution_options(synchronize_session=False)
     )
+    for bill_id, total, balance, fen, beyond in changes:
+        after = Decimal(fen) / 100
+        record(session, "update", Bill.__tablename__, bill_id, {
+            "before": {"total": str(total), "balance": str(balance)},
+            "after": {"total": str(after), "balance": str(to_fen(after + Decimal(beyond)))},
+            "billing_run": run_id,
+        })
 
 
 def units_with_credit(session: Session, community_id: int) -> list[int]:

@@ -6,11 +6,13 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import select
 
-from app.models import Bill
+from app.models import AuditLog, Bill, Community
+from app.services.accounts import verify_ledger
 from app.services.billing import run_billing
 from app.services.errors import DomainError, NotFoundError
 from app.services.payments import record_payment
 from app.services.waivers import approve_waiver, reject_waiver, request_waiver
+from tests.factories import make_tariff
 
 
 @pytest.fixture
@@ -86,3 +88,38 @@ def test_bad_requests_name_the_field(session, bill, values, field):
 def test_unknown_bill(session):
     with pytest.raises(NotFoundError):
         request_waiver(session, 999, "principal", "1", "hardship", actor="service")
+
+
+def test_a_billing_re_run_keeps_an_approved_waiver(session, bill):
+    waiver = request_waiver(session, bill.id, "principal", "20.00", "service_failure",
+                            actor="service")
+    approve_waiver(session, waiver.id, actor="manager")
+    session.commit()
+    again = run_billing(session, date(2026, 3, 1), community_id=1)
+    session.commit()
+    session.expire_all()
+    assert (again.created, bill.total, bill.waived, bill.balance) == (
+        0, D("203.75"), D("20.00"), D("183.75"))
+    assert verify_ledger(session) == []
+
+
+def test_a_re_run_that_adds_a_line_keeps_the_waiver_and_is_audited(session, bill):
+    waiver = request_waiver(session, bill.id, "principal", "20.00", "hardship", actor="service")
+    approve_waiver(session, waiver.id, actor="manager")
+    make_tariff(session, session.get(Community, 1), "LJF", name="垃圾清运费", basis="fixed",
+                price=D("10.00"))
+    session.commit()
+    again = run_billing(session, date(2026, 3, 1), community_id=1)
+    session.commit()
+    session.expire_all()
+    assert (again.created, bill.total, bill.waived, bill.balance) == (
+        2, D("213.75"), D("20.00"), D("193.75"))
+    assert verify_ledger(session) == []
+    entry = session.scalars(select(AuditLog).where(
+        AuditLog.table_name == "bill", AuditLog.row_id == str(bill.id),
+        AuditLog.action == "update")).all()[-1]
+    assert entry.changes == {
+        "before": {"total": "203.75", "balance": "183.75"},
+        "after": {"total": "213.75", "balance": "193.75"},
+        "billing_run": again.run_id,
+    }
