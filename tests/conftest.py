@@ -14,6 +14,7 @@ import flask_migrate
 import pytest
 from flask import g
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 
 from app import create_app
 from app.extensions import db, unit_of_work
@@ -31,6 +32,17 @@ from tests.factories import (
 )
 
 PASSWORD = "Test-Pass-2026"
+
+# Property tests: bounded in the README's test command; ``--hypothesis-profile=nightly`` for a
+# long run by hand or at night. No deadline: a step may wait on the database.
+settings.register_profile(
+    "default", max_examples=20, stateful_step_count=25, deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "nightly", parent=settings.get_profile("default"), max_examples=500, stateful_step_count=60
+)
+settings.load_profile("default")
 
 
 # --- The clock: no test may depend on the day it runs -------------------------------------------
@@ -67,13 +79,16 @@ CLOCK_NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def clock():
+def clock(_tokens):
     """The wall clock at ``CLOCK_NOW``, ticking on: for a test whose world is built around the
-    day it runs and whose services read "today" themselves (rather than being told the day)."""
+    day it runs and whose services read "today" themselves (rather than being told the day).
+    API tokens issued at another time are forgotten (one from the future is not yet valid)."""
     import time_machine
 
+    _tokens.clear()
     with time_machine.travel(CLOCK_NOW, tick=True) as traveller:
         yield traveller
+    _tokens.clear()
 USERNAMES = {role: role.lower() for role in ROLES}
 
 

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.money import line_amount, to_fen
 from app.domain.periods import cycle_starts, due_date, month_start, period_end
+from app.domain.windows import latest_billing_period
 from app.models import (
     Allocation,
     Bill,
@@ -50,6 +51,7 @@ from app.models.types import BillStatus
 from app.services.audit import record
 from app.services.errors import DomainError
 from app.services.payments import apply_credit
+from app.services.settings import business_date, get_int
 
 MAX_LISTED_FAILURES = 500
 CENT = literal(Decimal("0.01"), Numeric(14, 2))
@@ -441,13 +443,21 @@ def run_billing(
     dry_run: bool = False,
     actor: str = "system",
     unit_id: int | None = None,
+    today: date | None = None,
 ) -> RunResult:
     """Bill every billable unit for ``period``'s month; a re-run adds only what is missing.
 
     :param dry_run: compute the same counts and totals, write nothing.
     :param unit_id: bill this unit only (re-issuing a cancelled bill).
+    :param today: the business date (default: the clock's, at this edge); a period more than
+        the setting ``billing_months_ahead`` months past its month is refused (docs/input.md).
     """
     period = month_start(period)
+    ahead = get_int(session, "billing_months_ahead")
+    latest = latest_billing_period(today or business_date(), ahead)
+    if period > latest:
+        raise DomainError(period=_l("Bill at most up to %(month)s (setting billing_months_ahead).",
+                                    month=latest.strftime("%Y-%m")))
     query = select(Community).order_by(Community.code)
     only = ()
     if unit_id is not None:

@@ -37,6 +37,7 @@ from app.domain.collection import Outcome
 from app.domain.complaints import Status, Step
 from app.domain.dunning import PauseKind
 from app.domain.rates import rate
+from app.domain.windows import earliest_case_day, read_instant
 from app.models import (
     Building,
     Community,
@@ -58,7 +59,7 @@ from app.security import ADMIN, GRANTS, WRITE, in_scope, visible_community_ids
 from app.services.collection import get_task, hold_for_promise
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
 from app.services.queries import visible_row, whole_number
-from app.services.settings import business_date, get_setting
+from app.services.settings import business_date, business_zone, get_setting
 
 NOTE_LENGTH = 2000
 # Who may be given a complaint to work on: the roles that may write complaints.
@@ -107,20 +108,21 @@ def _note(problems: Problems, note, required=None) -> str:
 
 
 def _instant(problems: Problems, field: str, value, now: datetime) -> datetime:
-    """An aware instant, not in the future (``now`` when none is given)."""
+    """An instant (a plain day or a time without offset read in the business zone) within the
+    last year and not in the future (``now`` when none is given)."""
     if value in (None, ""):
         return now
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            problems.add(field, _l("Use the form YYYY-MM-DDTHH:MM:SS+08:00."))
-            return now
-    if value.tzinfo is None:
-        problems.add(field, _l("Give the time with its time zone."))
+    instant = read_instant(value, business_zone())
+    if instant is None:
+        problems.add(field, _l("Use the form YYYY-MM-DD or YYYY-MM-DDTHH:MM+08:00."))
         return now
-    problems.check(value <= now, field, _l("This time lies in the future."))
-    return value.astimezone(UTC)
+    problems.check(instant <= now, field, _l("This time lies in the future."))
+    problems.check(
+        business_date(instant) >= earliest_case_day(business_date(now)),
+        field,
+        _l("This time lies more than a year back."),
+    )
+    return instant.astimezone(UTC)
 
 
 def paying_owner_id(session: Session, unit_id: int, on: date) -> int | None:

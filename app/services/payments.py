@@ -8,8 +8,8 @@ serialized and never allocate the same balance twice.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from app.domain.allocation import OpenBill, allocate
 from app.domain.checks import decimal_places
 from app.domain.latefees import LateFeeTerms, late_fee
-from app.domain.money import ZERO
+from app.domain.money import ZERO, format_money
+from app.domain.windows import latest_payment_day, read_amount, read_instant
 from app.models import (
     Allocation,
     Bill,
@@ -35,7 +36,7 @@ from app.models.types import BillStatus, PaymentMethod
 from app.security import in_scope
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
 from app.services.queries import is_id
-from app.services.settings import business_date
+from app.services.settings import business_date, business_zone, get_setting
 
 METHODS = tuple(m.value for m in PaymentMethod)
 OPEN_STATUSES = (BillStatus.OPEN, BillStatus.PARTIAL)
@@ -50,17 +51,14 @@ class PaymentResult:
 
 
 def parse_amount(problems: Problems, field: str, value) -> Decimal | None:
-    """A positive amount in yuan with at most two decimals, or None after a message."""
-    if isinstance(value, bool) or value is None or value == "":
+    """A positive amount in yuan with at most two decimals, or None after a message. Written as
+    ``app.domain.windows.read_amount`` reads it (full-width digits too, no exponent)."""
+    if value is None or value == "":
         problems.add(field, _l("This field is required."))
         return None
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        problems.add(field, _l("Not a number."))
-        return None
-    if not amount.is_finite():
-        problems.add(field, _l("Not a number."))
+    amount = read_amount(value)
+    if amount is None:
+        problems.add(field, _l("Not a number: write digits with an optional point, e.g. 120.50."))
     elif decimal_places(amount) > 2:
         problems.add(field, _l("At most %(n)d decimal places.", n=2))
     elif amount <= 0:
@@ -70,7 +68,6 @@ def parse_amount(problems: Problems, field: str, value) -> Decimal | None:
     else:
         return amount.quantize(Decimal("0.01"))
     return None
-
 
 
 def lock_unit(session: Session, unit_id) -> Unit | None:
@@ -121,7 +118,10 @@ def accrued_late_fee(session: Session, bill: Bill, on) -> Decimal:
 
 
 def refresh_bill(session: Session, bill: Bill) -> None:
-    """Recompute a bill's cached paid/balance/status from its allocations."""
+    """Recompute a bill's cached paid/balance/status from its allocations. A cancelled bill
+    stays cancelled, owing and holding nothing (its allocations net to zero)."""
+    if bill.status == BillStatus.CANCELLED:
+        return
     principal, fee = allocated_to(session, bill)
     if principal < principal_of(bill):
         # unsettled principal: posted is what was paid or waived of the fee, or what the last
@@ -245,25 +245,56 @@ def issue_receipt(session: Session, payment: Payment) -> Receipt:
     return receipt
 
 
+def payment_window(session: Session, community_id: int, today: date) -> tuple[date, date]:
+    """The days a payment of the community may be dated: from its first tariff's first day (or
+    a year back, without any) to tomorrow."""
+    first = session.scalar(
+        select(func.min(Tariff.valid_from)).where(Tariff.community_id == community_id)
+    )
+    return first or today - timedelta(days=366), latest_payment_day(today)
+
+
+def _check_paid_on(session, problems: Problems, unit: Unit, on: date, today) -> None:
+    earliest, latest = payment_window(session, unit.building.community_id,
+                                      today or business_date())
+    if not earliest <= on <= latest:
+        problems.add("paid_at", _l("A payment is dated from %(earliest)s to %(latest)s.",
+                                   earliest=earliest.isoformat(), latest=latest.isoformat()))
+
+
 def record_payment(
     session: Session,
     unit_id,
     amount,
     method: str,
     reference: str | None = None,
-    paid_at: datetime | None = None,
+    paid_at=None,
     actor: str = "system",
+    today: date | None = None,
 ) -> PaymentResult:
-    """Record a payment for a unit, allocate it, issue its receipt (one transaction)."""
+    """Record a payment for a unit, allocate it, issue its receipt (one transaction).
+
+    :param paid_at: an instant, ISO text or plain day (read in the business zone); default now.
+        Within ``payment_window`` (docs/input.md).
+    :param today: the business date (default: the clock's, at this edge).
+    """
     problems = Problems()
     value = parse_amount(problems, "amount", amount)
+    cap = Decimal(get_setting(session, "max_payment"))
+    if value is not None and value > cap:
+        problems.add("amount", _l("At most %(cap)s yuan a payment (setting max_payment).",
+                                  cap=format_money(cap)))
     problems.check(
         method in METHODS, "method", _l("Choose one of: %(values)s.", values=", ".join(METHODS))
     )
-    if paid_at is not None and paid_at.tzinfo is None:
-        problems.add("paid_at", _l("Give the time with its time zone."))
     unit = session.get(Unit, unit_id) if is_id(unit_id) else None
     problems.check(unit is not None and in_scope(unit), "unit_id", _l("Unknown unit."))
+    if paid_at not in (None, ""):
+        paid_at = read_instant(paid_at, business_zone())
+        if paid_at is None:
+            problems.add("paid_at", _l("Use the form YYYY-MM-DD or YYYY-MM-DDTHH:MM+08:00."))
+        elif unit is not None:
+            _check_paid_on(session, problems, unit, business_date(paid_at), today)
     problems.raise_if_any()
     reference = (reference or "").strip() or None
     unit = lock_unit(session, unit.id)
@@ -274,7 +305,7 @@ def record_payment(
     ):
         raise ConflictError(reference=_l("This reference is already recorded for this method."))
     now = datetime.now(UTC)
-    paid_at = paid_at or now
+    paid_at = (paid_at or now).astimezone(UTC)
     on = business_date(paid_at)
     owner_id = session.scalar(
         select(Ownership.owner_id).where(

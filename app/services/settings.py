@@ -1,10 +1,12 @@
 """Administrator settings: the *default* numbers of the domain rules, overridable per install."""
 
 import os
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,7 +30,22 @@ DEFAULTS = {
     "complaint_resolution_days": "7",  # complaints: resolution days of every category ...
     **{f"complaint_resolution_days_{c}": "" for c in ComplaintCategory},  # ... unless set here
     "installment_grace_days": "15",  # an instalment this many days late: default
+    "max_payment": "1000000.00",  # payments: the largest amount one payment may record
+    "billing_months_ahead": "3",  # billing runs: at most this many months past this month
 }
+
+
+def setting_problem(key: str, value: str):
+    """Why ``value`` cannot be stored under ``key`` (a lazy message), or None. A number's
+    setting takes a number of the same kind as its default."""
+    if key not in DEFAULTS:
+        return _l("Unknown setting.")
+    default, value = DEFAULTS[key], (value or "").strip()
+    if re.fullmatch(r"[0-9]+", default) and not re.fullmatch(r"[0-9]+", value):
+        return _l("A whole number, e.g. %(example)s.", example=default)
+    if re.fullmatch(r"[0-9]+\.[0-9]+", default) and not re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
+        return _l("A number, e.g. %(example)s.", example=default)
+    return None
 
 
 def get_setting(session: Session, key: str) -> str:

@@ -9,7 +9,7 @@ from app.api.audit import masked_changes
 from app.labels import AUDIT_ACTIONS, TABLES
 from app.models import AuditLog, Setting, StaffAssignment
 from app.services.errors import DomainError
-from app.services.settings import DEFAULTS
+from app.services.settings import DEFAULTS, setting_problem
 
 from .base import WuyeModelView
 
@@ -36,8 +36,9 @@ class SettingView(WuyeModelView):
     description_columns = {"key": ", ".join(sorted(DEFAULTS))}
 
     def validate(self, item):
-        if item.key not in DEFAULTS:
-            raise DomainError(key=_l("Unknown setting."))
+        problem = setting_problem(item.key, item.value)
+        if problem is not None:
+            raise DomainError(**{"key" if item.key not in DEFAULTS else "value": problem})
 
 
 class AuditLogView(WuyeModelView):

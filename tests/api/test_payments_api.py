@@ -35,7 +35,10 @@ def test_a_payment_is_allocated_and_receipted(client, api, billed):
     [({"amount": "0"}, "amount"), ({"amount": "-1"}, "amount"), ({"amount": "abc"}, "amount"),
      ({"amount": "1.234"}, "amount"), ({"unit_id": 999}, "unit_id"), ({"unit_id": 3}, "unit_id"),
      ({"method": "cheque"}, "method"), ({"paid_at": "yesterday"}, "paid_at"),
-     ({"paid_at": "2026-03-20T10:00:00"}, "paid_at")],
+     ({"paid_at": "9999-12-31T23:59:59+08:00"}, "paid_at"), ({"paid_at": "0001-01-01"}, "paid_at"),
+     ({"paid_at": "2030-01-01"}, "paid_at"), ({"paid_at": "1999-12-31T10:00"}, "paid_at"),
+     ({"amount": "999999999999.99"}, "amount"), ({"amount": "1e-2"}, "amount"),
+     ({"amount": 1e-05}, "amount"), ({"amount": "１２e1"}, "amount")],
 )
 def test_bad_input_is_400_naming_the_field_and_writes_nothing(client, api, session, billed,
                                                                body, field):
@@ -43,6 +46,18 @@ def test_bad_input_is_400_naming_the_field_and_writes_nothing(client, api, sessi
     assert response.status_code == 400 and field in response.json["message"]
     session.rollback()
     assert session.scalar(select(func.count(Payment.id))) == 0
+
+
+def test_a_plain_day_or_a_time_without_offset_is_read_in_shanghai_and_full_width_digits_too(
+    client, api, session, billed
+):
+    response = pay(client, api, amount="２０．５０", paid_at="2026-03-20T10:00")
+    assert response.status_code == 201, response.json
+    session.rollback()
+    payment = session.get(Payment, response.json["id"])
+    assert (str(payment.amount), payment.paid_at.isoformat()) == (
+        "20.50", "2026-03-20T02:00:00+00:00")
+    assert pay(client, api, amount=12.5, paid_at="2026-03-21").status_code == 201
 
 
 def test_a_repeated_reference_is_409(client, api, session, billed):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Numeric, func, literal, select
 
 from app.domain.money import line_amount
-from app.models import Bill, BillingRun, BillLine, Community, Tariff, Unit
+from app.models import Bill, BillingRun, BillLine, Community, Setting, Tariff, Unit
 from app.services.billing import line_fen, run_billing
 from app.services.errors import DomainError
 from tests.factories import make_tariff
@@ -142,3 +142,26 @@ def test_the_sql_formula_equals_the_domain_formula(session, area, price, months)
     tariff = Tariff(basis="area", price=price, cycle_months=months)
     fen = session.scalar(select(line_fen(tariff, literal(area, Numeric(12, 2)))))
     assert D(fen) / 100 == line_amount("area", price, area, months)
+
+
+@pytest.mark.parametrize(
+    ("period", "ok"),
+    [(date(2027, 3, 1), True), (date(2027, 4, 1), False), (date(2099, 12, 1), False)],
+)
+def test_a_run_bills_at_most_billing_months_ahead_months_past_this_month(session, period, ok):
+    def run():
+        return run_billing(session, period, community_id=1, today=date(2026, 12, 5))
+
+    if ok:
+        assert run().bills == 2
+        return
+    with pytest.raises(DomainError) as info:
+        run()
+    assert "2027-03" in info.value.as_dict()["period"][0]
+    assert session.scalar(select(func.count(Bill.id))) == 0
+
+
+def test_the_billing_horizon_is_a_setting(session):
+    session.add(Setting(key="billing_months_ahead", value="12"))
+    session.flush()
+    assert run_billing(session, date(2027, 12, 1), 1, today=date(2026, 12, 5)).bills == 2
