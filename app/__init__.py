@@ -11,6 +11,7 @@ from sqlalchemy import event
 import config
 from app import (
     errors,
+    guards,
     models,  # noqa: F401  (register the tables)
 )
 from app.api import register_apis
@@ -70,5 +71,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.filters["percent"] = format_percent
     register_cli(app)
     errors.init_app(app)
+    guards.init_app(app)
     init_jobs(app)
     return app

@@ -12,12 +12,13 @@ exception is an outage.
 
 import sys
 
-from flask import jsonify, render_template_string, request
+from flask import abort, jsonify, make_response, render_template_string, request
 from flask_appbuilder.api import BaseApi
 from flask_babel import gettext
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.extensions import db
+from app.services.queries import MAX_ID
 
 RETRY_AFTER_SECONDS = 10
 PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>503</title>
@@ -52,8 +53,22 @@ def _end_session(_error=None) -> None:
         db.session.remove()
 
 
+def ids_in_range(_endpoint, values) -> None:
+    """A URL's row id beyond what the database holds (``MAX_ID``) names no row: 404 before any
+    query (PostgreSQL would refuse the number, SQLite overflow)."""
+    for key, value in (values or {}).items():
+        number = value if isinstance(value, int) else None
+        if key == "pk" and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            number = int(value)
+        if number is not None and abs(number) > MAX_ID:
+            if request.path.startswith("/api/"):
+                abort(make_response(jsonify(message="Not found"), 404))
+            abort(404)
+
+
 def init_app(app) -> None:
     app.register_error_handler(OperationalError, database_unavailable)
+    app.url_value_preprocessor(ids_in_range)
     # Registered after Flask-SQLAlchemy's own, so it runs first (teardowns run in reverse).
     app.teardown_appcontext(_end_session)
     if getattr(BaseApi.response_500, "wuye", False):

@@ -289,6 +289,9 @@ def record_payment(
     )
     unit = session.get(Unit, unit_id) if is_id(unit_id) else None
     problems.check(unit is not None and in_scope(unit), "unit_id", _l("Unknown unit."))
+    limit = Payment.reference.type.length
+    problems.check(len(str(reference or "").strip()) <= limit, "reference",
+                   _l("At most %(n)d characters.", n=limit))
     if paid_at not in (None, ""):
         paid_at = read_instant(paid_at, business_zone())
         if paid_at is None:

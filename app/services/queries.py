@@ -9,20 +9,26 @@ from app.models import Building, Community, Owner, Unit
 from app.security import in_scope
 from app.services.errors import NotFoundError
 
+#: The largest row id: the ``integer`` of PostgreSQL (a larger one is no row, never a 500).
+MAX_ID = 2**31 - 1
+
 
 def is_id(value) -> bool:
-    """Whether ``value`` is a row id as JSON carries one (an int, not a bool)."""
-    return isinstance(value, int) and not isinstance(value, bool)
+    """Whether ``value`` is a row id as JSON carries one (an int, not a bool, within
+    ``MAX_ID``)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def whole_number(value) -> int | None:
-    """``value`` as an int (a number or its digits, as forms send them), else None."""
+    """``value`` as an int (a number or its digits, as forms send them) that a row id or count
+    column holds, else None."""
     if isinstance(value, bool):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if abs(number) <= MAX_ID else None
 
 
 def visible_row(session: Session, model, pk, **not_found):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.hostile import PROBES
 from tests.production.conftest import topology_for
 
 UNITS = 120  # three notice chunks of 50, 50 and 20
@@ -151,3 +152,17 @@ def test_fifty_exports_at_once_beside_normal_traffic(topology):
     t.wait_for_jobs()
     t.ledger_check()
     assert t.server_errors() == []
+
+
+def test_hostile_input_answers_4xx_on_postgres_and_writes_nothing(topology):
+    t = topology
+    before = t.rows("SELECT count(*) AS n FROM payment")[0].n
+    for method, path, body in PROBES:
+        answer = t.request(method, path, body, token=t.token("admin"))
+        assert 400 <= answer.status < 500, (method, path, answer.status, answer.body[:300])
+        assert answer.json()["message"]
+    surrogate = b'{"unit_id": 1, "amount": "1", "method": "cash", "reference": "\\ud800"}'
+    answer = t.request("POST", "/api/v1/payment/", surrogate, token=t.token("admin"),
+                       headers={"Content-Type": "application/json"})
+    assert answer.status == 400, answer.body
+    assert t.rows("SELECT count(*) AS n FROM payment")[0].n == before
