@@ -13,6 +13,7 @@ from app import (
     errors,
     guards,
     models,  # noqa: F401  (register the tables)
+    sessions,
 )
 from app.api import register_apis
 from app.cli import register_cli
@@ -72,5 +73,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_cli(app)
     errors.init_app(app)
     guards.init_app(app)
+    sessions.init_app(app)
     init_jobs(app)
     return app

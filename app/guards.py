@@ -1,11 +1,21 @@
-"""A request whose text no column can hold is refused before any view runs: 400 naming the field.
+"""Requests refused before any view runs.
 
-NUL characters (PostgreSQL text cannot hold them) and lone UTF-16 surrogates (not encodable as
-UTF-8) are in no real input; SQLite stored them and PostgreSQL answered 500 (docs/input.md).
+- Text no column can hold: NUL characters (PostgreSQL text cannot hold them) and lone UTF-16
+  surrogates (not encodable as UTF-8) are in no real input; SQLite stored them and PostgreSQL
+  answered 500 (docs/input.md). 400 naming the field.
+- A state-changing API call authenticated by the browser's session cookie rather than a bearer
+  token must carry the page's CSRF token (header ``X-CSRFToken``): otherwise any site the user
+  visits could post to the API in their name (docs/security.md). 400.
 """
 
 from flask import abort, flash, jsonify, make_response, redirect, request
 from flask_babel import gettext
+from flask_login import current_user as session_user
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+TOKENLESS = {"/api/v1/security/login"}  # the call that gets a token
 
 
 def unstorable(value) -> bool:
@@ -49,5 +59,22 @@ def refuse_unstorable_text() -> None:
     abort(redirect(request.path))
 
 
+def refuse_cookie_writes_without_csrf() -> None:
+    if not request.path.startswith("/api/") or request.method in SAFE_METHODS:
+        return
+    if request.headers.get("Authorization", "").startswith("Bearer ") or (
+        request.path in TOKENLESS
+    ):
+        return
+    if not session_user.is_authenticated:
+        return  # no credentials at all: the API answers 401
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken"))
+    except ValidationError:
+        message = gettext("A change through the API needs a bearer token or the page's CSRF token.")
+        abort(make_response(jsonify(message=message), 400))
+
+
 def init_app(app) -> None:
+    app.before_request(refuse_cookie_writes_without_csrf)
     app.before_request(refuse_unstorable_text)

@@ -12,6 +12,7 @@ from .outbox import OutboxMessage
 from .owner import Owner, Ownership
 from .payments import Allocation, Payment, Receipt, ReceiptCounter
 from .property import Building, Community, Unit
+from .sessions import UserSession
 from .setting import Setting
 from .staff import StaffAssignment
 from .statements import BankMappingRecord, PayerAccount, StatementEntry, StatementImport
@@ -61,6 +62,7 @@ __all__ = [
     "ReceiptCounter",
     "Rectification",
     "Setting",
+    "UserSession",
     "StaffAssignment",
     "StatementEntry",
     "StatementImport",
