@@ -49,6 +49,10 @@ def load(instance_path: str) -> dict:
         "WUYE_LOCALE": env("WUYE_LOCALE", "zh"),
         # Exports streaming at once per process; keep it below the pool's connections.
         "WUYE_EXPORT_SLOTS": int(env("WUYE_EXPORT_SLOTS") or 4),
+        # Behind TLS: secure cookies and HSTS. Behind N reverse proxies: trust N X-Forwarded-*.
+        "WUYE_HTTPS": _flag(env("WUYE_HTTPS")),
+        "WUYE_PROXY_COUNT": int(env("WUYE_PROXY_COUNT") or 0),
+        "SESSION_COOKIE_SECURE": _flag(env("WUYE_HTTPS")),
         # Delivery: e-mail only when an SMTP host is set; SMS through a pluggable gateway.
         "WUYE_SMTP_HOST": env("WUYE_SMTP_HOST") or None,
         "WUYE_SMTP_PORT": int(env("WUYE_SMTP_PORT") or 25),

@@ -12,6 +12,7 @@ import config
 from app import (
     errors,
     guards,
+    headers,
     models,  # noqa: F401  (register the tables)
     sessions,
 )
@@ -74,5 +75,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     guards.init_app(app)
     sessions.init_app(app)
+    headers.init_app(app)
     init_jobs(app)
     return app
