@@ -6,6 +6,9 @@
 - A state-changing API call authenticated by the browser's session cookie rather than a bearer
   token must carry the page's CSRF token (header ``X-CSRFToken``): otherwise any site the user
   visits could post to the API in their name (docs/security.md). 400.
+- Flask-AppBuilder's file-column downloads (``/<view>/download/<filename>``): no view has file
+  columns. 404.
+- An invalid or forged bearer token: 401, as a missing one.
 """
 
 from flask import abort, flash, jsonify, make_response, redirect, request
@@ -75,6 +78,24 @@ def refuse_cookie_writes_without_csrf() -> None:
         abort(make_response(jsonify(message=message), 400))
 
 
+def no_file_column_downloads() -> None:
+    """Flask-AppBuilder gives every model view ``/<view>/download/<filename>`` for file columns;
+    none of ours has one, and the route answered 500 (no ``UPLOAD_FOLDER``)."""
+    rule = request.url_rule.rule if request.url_rule is not None else ""
+    if rule.endswith("/download/<string:filename>"):
+        abort(404)
+
+
+def _bad_token(reason: str):
+    """A forged, malformed or foreign bearer token: 401 like a missing one (the library's
+    default, 422, says the request was understood)."""
+    return jsonify(message=reason), 401
+
+
 def init_app(app) -> None:
+    jwt = app.appbuilder.sm.jwt_manager
+    jwt.invalid_token_loader(_bad_token)
+    jwt.expired_token_loader(lambda _header, _payload: _bad_token("Token has expired"))
+    app.before_request(no_file_column_downloads)
     app.before_request(refuse_cookie_writes_without_csrf)
     app.before_request(refuse_unstorable_text)

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime
 
-from flask import session
+from flask import request, session
 from flask_login import logout_user, user_logged_in, user_logged_out
 
 from app.extensions import db, unit_of_work
@@ -41,7 +41,7 @@ def _ended(_app, user, **_extra) -> None:
 
 
 def _check() -> None:
-    if "_user_id" not in session:
+    if "_user_id" not in session or (request.endpoint or "").endswith("static"):
         return
     session_id = session.get(KEY)
     if session_id and db.session.get(UserSession, _digest(session_id)) is not None:

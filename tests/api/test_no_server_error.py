@@ -43,3 +43,16 @@ def test_a_form_with_a_nul_goes_back_with_a_message_and_writes_nothing(login, se
     assert "NUL" in flashes(client.get("/ownerview/add"))
     session.rollback()
     assert session.scalar(select(func.count(Owner.id))) == before
+
+
+def test_fabs_file_download_route_is_gone(login):
+    client = login("Admin")
+    assert client.get("/billview/download/x.pdf").status_code == 404
+    assert client.get("/users/download/x.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("token", ["garbage", "a.b.c",
+                                   "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0."])
+def test_an_invalid_or_forged_token_is_401(client, token):
+    response = client.get("/api/v1/bill/", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401 and response.json["message"]
