@@ -9,15 +9,16 @@ from decimal import Decimal, InvalidOperation
 
 from flask import request
 from flask_appbuilder.api import ModelRestApi, expose, get_list_schema, rison, safe
-from flask_appbuilder.exceptions import InvalidOrderByColumnFABException
+from flask_appbuilder.exceptions import FABException, InvalidOrderByColumnFABException
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import BadRequest
 
 from app.domain.checks import decimal_places
-from app.domain.masking import mask_fields
+from app.domain.masking import MASKERS, mask_fields
 from app.exports import FORMATS, described, export_model, maskers
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
@@ -76,6 +77,24 @@ class WuyeModelApi(ModelRestApi):
             return
         for row in rows:
             row.update(mask_fields({k: row[k] for k in self.personal_fields if k in row}))
+
+    def _refuse_personal(self, columns) -> None:
+        """Ordering or filtering by a masked column would tell its values apart: refused (400)
+        for a user who sees them masked."""
+        personal = sorted({c for c in columns if c and c.split(".")[-1] in MASKERS})
+        if personal and not self.may_reveal():
+            raise BadRequest(gettext(
+                "Personal data is masked for you: no ordering or filtering by %(columns)s.",
+                columns=", ".join(personal)))
+
+    def _handle_order_args(self, rison_args):
+        self._refuse_personal([rison_args.get("order_column", "")])
+        return super()._handle_order_args(rison_args)
+
+    def _handle_filters_args(self, rison_args):
+        self._refuse_personal([f.get("col", "") for f in rison_args.get("filters", [])
+                               if isinstance(f, dict)])
+        return super()._handle_filters_args(rison_args)
 
     def pre_get(self, data):
         if self.personal_fields:
@@ -144,7 +163,10 @@ class WuyeModelApi(ModelRestApi):
             order = self._handle_order_args(args)
         except InvalidOrderByColumnFABException:
             return self.response_400(message={"order_column": [gettext("Not a list column.")]})
-        filters = self._handle_filters_args(args)
+        try:
+            filters = self._handle_filters_args(args)
+        except FABException as err:  # a column that is not filterable, an unknown operation
+            return self.response_400(message={"filters": [str(err)]})
         masked = not self.may_reveal()
         return export_model(
             fmt,

@@ -128,3 +128,26 @@ def test_unmasked_views_are_recorded(client, api, login, session, how, url, role
     if not masked:
         row = session.scalars(select(AuditLog).where(AuditLog.action == "reveal")).one()
         assert 1 in row.changes["ids"]
+
+
+# --- ordering and filtering by a masked column would tell its values apart ----------------------
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["(order_column:phone,order_direction:asc)", "(order_column:id_number,order_direction:desc)",
+     "(filters:!((col:phone,opr:sw,value:'138')))",
+     "(filters:!((col:id_number,opr:ct,value:'1949')))"],
+)
+@pytest.mark.parametrize(("role", "masked"), ALL)
+def test_a_masked_column_cannot_order_or_filter_the_owner_list(client, api, role, masked, q):
+    listed = client.get(f"/api/v1/owner/?q={q}", headers=api(role))
+    exported = client.get(f"/api/v1/owner/export/?q={q}", headers=api(role))  # if it may export
+    if masked:
+        column = "phone" if "phone" in q else "id_number"
+        assert listed.status_code == 400 and column in str(listed.json["message"])
+        assert exported.status_code in (400, 403)
+    elif "order_column" in q:
+        assert (listed.status_code, exported.status_code) in ((200, 200), (200, 403))
+    else:  # the owner list is not filtered by these columns for anyone
+        assert (listed.status_code, exported.status_code) in ((400, 400), (400, 403))
