@@ -580,13 +580,17 @@ class Progress:
 def installment_progress(
     session: Session, agreement: InstallmentAgreement, on: date | None = None
 ) -> Progress:
-    """How the agreement stands on ``on`` (default today); a draft's payments count too."""
+    """How the agreement stands on ``on`` (default today); a draft's payments count too. An
+    agreement the scan ended stands as it ended: a default is not undone by a later payment."""
     on = on or business_date()
     paid = paid_toward(session, [agreement.id])[agreement.id]
     schedule = _schedule_of(agreement)
     if _cleared(agreement):
         paid = max(paid, rules.schedule_total(schedule))
-    standing = rules.standing(schedule, paid, on, agreement.grace_days)
+    if agreement.status in ENDED:
+        standing = Standing(agreement.status)
+    else:
+        standing = rules.standing(schedule, paid, on, agreement.grace_days)
     return Progress(paid, rules.fill(schedule, paid), standing, on)
 
 

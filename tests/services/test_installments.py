@@ -317,6 +317,10 @@ def test_the_scan_defaults_an_instalment_unpaid_beyond_the_grace_days(session, b
     again = scan_installments(session, day(5, 26))  # idempotent: nothing changes
     assert (again.defaulted, again.completed, again.on_track) == ([], [], set())
     assert rows(session)[-1] == changed
+    # a defaulted agreement reports its default whatever the day asked and whatever is paid later
+    pay(session, "0.01", day(5, 27))
+    for on in (day(5, 1), day(5, 27), day(7, 1)):
+        assert installment_progress(session, agreement, on).standing == "defaulted"
 
 
 def test_an_agreement_whose_bills_are_waived_completes(session, bills, files_dir):
