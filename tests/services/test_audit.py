@@ -84,3 +84,14 @@ def test_the_trail_cannot_be_edited_or_deleted(session, statement):
     with pytest.raises(DatabaseError, match="append-only"):
         session.execute(text(statement))
     session.rollback()
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_log SET username = 'x'",
+                                       "DELETE FROM audit_log", "TRUNCATE audit_log"])
+def test_the_trail_cannot_be_edited_deleted_or_truncated_on_postgres(pg_session, statement):
+    record(pg_session, "export", "unit")
+    pg_session.commit()
+    with pytest.raises(DatabaseError, match="append-only"):
+        pg_session.execute(text(statement))
+    pg_session.rollback()
+    assert pg_session.scalar(text("SELECT count(*) FROM audit_log")) > 0
