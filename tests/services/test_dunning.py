@@ -276,3 +276,18 @@ def test_level_checks(session):
         "channel",
         "template",
     }
+
+
+@pytest.mark.parametrize(("gap", "first"), [("0", day(1, 26)), ("5", day(1, 29)),
+                                             ("10", day(2, 3))])
+def test_an_owner_written_to_gets_nothing_new_for_min_gap_days(session, billed, gap, first):
+    """Owner 1 gets unit 1-1-101's pre-due reminder on 24 January; unit 1-1-103's (due 2 Feb,
+    pre-due from 26 Jan) waits until the gap since that message has passed."""
+    if gap != "5":
+        session.add(Setting(key="min_gap_days", value=gap))
+        session.flush()
+    created = scan_days(session, day(1, 20), day(2, 5))
+    assert min(on for on, unit, _level in created if unit == "1-1-103") == first
+    written = sorted({on for on, unit, _level in created if unit in ("1-1-101", "1-1-103")})
+    gaps = [(b - a).days for a, b in zip(written, written[1:], strict=False)]
+    assert all(g >= int(gap) for g in gaps), (written, gaps)
