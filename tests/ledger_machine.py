@@ -17,6 +17,7 @@ The world is the tests' template (communities A and B, two units each, one tarif
 example wrote is rolled back before the next one.
 """
 
+from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -68,8 +69,9 @@ def statement(rows: list[tuple[str, Decimal, str, str]]) -> bytes:
     return "\n".join(lines).encode()
 
 
-def ledger_machine(session):
-    """The state machine class, working on ``session`` (SQLite or PostgreSQL)."""
+def ledger_machine(session, done: Counter):
+    """The state machine class, working on ``session`` (SQLite or PostgreSQL); ``done`` counts
+    the steps of each rule that went through (the others were refused)."""
 
     class Ledger(RuleBasedStateMachine):
         def __init__(self):
@@ -88,7 +90,7 @@ def ledger_machine(session):
         def counts(self) -> list[int]:
             return [session.scalar(select(func.count()).select_from(t)) for t in TABLES]
 
-        def attempt(self, operation) -> bool:
+        def attempt(self, rule: str, operation) -> bool:
             """Run ``operation()`` in a savepoint; a refusal must have written nothing."""
             before = self.counts()
             try:
@@ -99,6 +101,7 @@ def ledger_machine(session):
                 assert self.counts() == before, "a refused step wrote something"
                 return False
             session.flush()
+            done[rule] += 1
             return True
 
         def ids(self, model, *where) -> list[int]:
@@ -108,11 +111,11 @@ def ledger_machine(session):
 
         @rule(month=MONTHS, community=st.sampled_from([1, 2, None]))
         def bill(self, month, community):
-            self.attempt(lambda: run_billing(session, date(2026, month, 1), community))
+            self.attempt("bill", lambda: run_billing(session, date(2026, month, 1), community))
 
         @rule(unit=UNITS, amount=AMOUNTS, month=MONTHS, day=st.integers(1, 28))
         def pay(self, unit, amount, month, day):
-            self.attempt(lambda: record_payment(session, unit, amount, "cash",
+            self.attempt("pay", lambda: record_payment(session, unit, amount, "cash",
                                                 paid_at=paid_on(month, day)))
 
         @rule(data=st.data())
@@ -121,11 +124,11 @@ def ledger_machine(session):
             live = self.ids(Payment, Payment.kind == "payment", Payment.id.not_in(reversed_ids))
             if live:
                 payment = data.draw(st.sampled_from(live))
-                self.attempt(lambda: reverse_payment(session, payment, "录入错误"))
+                self.attempt("reverse", lambda: reverse_payment(session, payment, "录入错误"))
 
         @rule(unit=UNITS)
         def credit(self, unit):
-            self.attempt(lambda: apply_credit(session, unit))
+            self.attempt("credit", lambda: apply_credit(session, unit))
 
         @rule(data=st.data(), reissue=st.booleans())
         def cancel_or_reissue(self, data, reissue):
@@ -133,7 +136,7 @@ def ledger_machine(session):
             if bills:
                 bill = data.draw(st.sampled_from(bills))
                 act = reissue_bill if reissue else cancel_bill
-                self.attempt(lambda: act(session, bill, "面积有误"))
+                self.attempt("cancel_or_reissue", lambda: act(session, bill, "面积有误"))
 
         @rule(data=st.data(), part=st.sampled_from(["principal", "late_fee"]), amount=AMOUNTS,
               decision=st.sampled_from(["approve", "reject", "leave"]))
@@ -150,11 +153,12 @@ def ledger_machine(session):
                 elif decision == "reject":
                     reject_waiver(session, waiver.id, actor="manager", note="材料不足")
 
-            self.attempt(waiver)
+            self.attempt("waive", waiver)
 
         @rule(month=MONTHS)
         def close_late_fees(self, month):
-            self.attempt(lambda: close_month(session, date(2026, month, 1), today=TODAY))
+            first = date(2026, month, 1)
+            self.attempt("close_late_fees", lambda: close_month(session, first, today=TODAY))
 
         @rule(unit=UNITS, month=st.integers(2, 6), count=st.integers(1, 4))
         def installment(self, unit, month, count):
@@ -165,7 +169,7 @@ def ledger_machine(session):
                 attach_scan(session, draft.id, b"%PDF-1.4 signed agreement")
                 approve_installment(session, draft.id, actor="manager")
 
-            self.attempt(agreement)
+            self.attempt("installment", agreement)
 
         @rule(amount=AMOUNTS, month=MONTHS, refund=st.booleans())
         def import_statement(self, amount, month, refund):
@@ -174,8 +178,9 @@ def ledger_machine(session):
             rows = [(f"2026-{month:02d}-15", amount, f"BT{n:04d}", "1-1-103物业费")]
             if refund:
                 rows.append((f"2026-{month:02d}-16", -amount, f"RF{n:04d}", "1-1-103退款"))
-            self.attempt(lambda: import_statement(session, statement(rows), f"s{n}.csv",
-                                                  "generic"))
+            data = statement(rows)
+            self.attempt("import_statement",
+                         lambda: import_statement(session, data, f"s{n}.csv", "generic"))
 
         # --- invariants --------------------------------------------------------------------
 

@@ -82,6 +82,11 @@ def test_a_month_runs_through_the_web_server_the_cli_and_the_workers(topology, t
         status = t.get(page, opener=browser).status
         assert status in (200, 403), (page, status)  # 403: a screen the role may not open
     assert t.get("/billview/list/", opener=browser).status == 200
+    # A unit searched by its typed code, matched literally (app/views/lists.py) on PostgreSQL.
+    found = t.get("/billview/list/?_flt_0_unit=1-1-101", opener=browser).body.decode()
+    assert found.count("/billview/show/") >= 1 and "1-1-101" in found
+    none = t.get("/billview/list/?_flt_0_unit=%25", opener=browser).body.decode()
+    assert none.count("/billview/show/") == 0
 
     # The night: the ledger check passes; nothing is left queued or running; no 500 answered.
     t.ledger_check()

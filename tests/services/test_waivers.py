@@ -90,28 +90,30 @@ def test_unknown_bill(session):
         request_waiver(session, 999, "principal", "1", "hardship", actor="service")
 
 
-def test_a_billing_re_run_keeps_an_approved_waiver(session, bill):
-    waiver = request_waiver(session, bill.id, "principal", "20.00", "service_failure",
-                            actor="service")
+def waive_20_then_bill_march_again(session, bill, new_tariff=False):
+    """An approved 20.00 waiver on the bill (and a fixed 10.00 tariff), then March billed again;
+    the re-run's result."""
+    waiver = request_waiver(session, bill.id, "principal", "20.00", "hardship", actor="service")
     approve_waiver(session, waiver.id, actor="manager")
+    if new_tariff:
+        make_tariff(session, session.get(Community, 1), "LJF", name="垃圾清运费", basis="fixed",
+                    price=D("10.00"))
     session.commit()
     again = run_billing(session, date(2026, 3, 1), community_id=1)
     session.commit()
     session.expire_all()
+    return again
+
+
+def test_a_billing_re_run_keeps_an_approved_waiver(session, bill):
+    again = waive_20_then_bill_march_again(session, bill)
     assert (again.created, bill.total, bill.waived, bill.balance) == (
         0, D("203.75"), D("20.00"), D("183.75"))
     assert verify_ledger(session) == []
 
 
 def test_a_re_run_that_adds_a_line_keeps_the_waiver_and_is_audited(session, bill):
-    waiver = request_waiver(session, bill.id, "principal", "20.00", "hardship", actor="service")
-    approve_waiver(session, waiver.id, actor="manager")
-    make_tariff(session, session.get(Community, 1), "LJF", name="垃圾清运费", basis="fixed",
-                price=D("10.00"))
-    session.commit()
-    again = run_billing(session, date(2026, 3, 1), community_id=1)
-    session.commit()
-    session.expire_all()
+    again = waive_20_then_bill_march_again(session, bill, new_tariff=True)
     assert (again.created, bill.total, bill.waived, bill.balance) == (
         2, D("213.75"), D("20.00"), D("193.75"))
     assert verify_ledger(session) == []
