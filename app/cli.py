@@ -207,13 +207,25 @@ def _print_files(session, batch) -> bool:
     show_default=True,
     help="detect, generic, wechat, alipay, bank, or the name of a bank mapping.",
 )
-def import_statement_command(file: str, fmt: str) -> None:
+@click.option(
+    "--community",
+    "code",
+    help="Community code: match the rows to its units only (unit codes repeat across "
+    "communities). Default: every community.",
+)
+def import_statement_command(file: str, fmt: str, code: str | None) -> None:
     """Import a bank or payment-platform statement; a file with any problem imports nothing."""
     path = Path(file)
     with acting_as("cli"), unit_of_work() as session:
-        result = import_statement(session, path.read_bytes(), path.name, fmt, actor="cli")
+        community_id = None if code is None else _community_id(session, code)
+        result = import_statement(
+            session, path.read_bytes(), path.name, fmt, actor="cli", community_id=community_id
+        )
     if result.import_id is not None:
-        click.echo(f"import: {result.import_id}  format: {result.format}")
+        click.echo(
+            f"import: {result.import_id}  format: {result.format}"
+            + (f"  community: {code}" if code else "")
+        )
     click.echo(
         f"matched: {result.matched}  unmatched: {result.unmatched}  "
         f"duplicates: {result.duplicates}  refunds: {result.refunds}  errors: {result.errors}"

@@ -108,6 +108,23 @@ def test_import_statement_fails_on_a_bad_file_naming_row_and_column(wuye, sessio
     assert session.scalar(select(func.count()).select_from(StatementEntry)) == 0
 
 
+def test_import_statement_for_one_community(wuye, session, tmp_path):
+    from app.models import StatementEntry
+
+    path = tmp_path / "b.csv"  # 1-1-101 and 1-1-102 are units of every community
+    path.write_text("date,amount,reference,method,payer_name,payer_account,remark\n"
+                    "2026-03-10,203.75,BT1,bank_transfer,张伟,,1-1-101物业费\n"
+                    "2026-03-10,206.25,BT2,bank_transfer,李娜,,1-1-102物业费\n", encoding="utf-8")
+    unknown = wuye("import-statement", str(path), "--community", "Z")
+    assert unknown.exit_code == 2 and "no community 'Z'" in unknown.output
+    result = wuye("import-statement", str(path), "--community", "B")
+    assert result.exit_code == 0, result.output
+    assert counts(result.output) == {"matched": "2", "unmatched": "0", "duplicates": "0",
+                                     "refunds": "0", "errors": "0"}
+    assert session.scalars(select(StatementEntry.unit_id).order_by(StatementEntry.id)).all() == [
+        3, 4]  # B's units
+
+
 def test_import_statement_with_an_unknown_format_fails(wuye, tmp_path):
     path = tmp_path / "march.csv"
     path.write_text(STATEMENT, encoding="utf-8")

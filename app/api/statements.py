@@ -3,7 +3,10 @@
 ``statement_entry`` resources (list, get, export).
 
 A file with any problem imports nothing and answers 400 with every problem (row, column,
-message in the caller's language); a good one answers 200 with the counts.
+message in the caller's language); a good one answers 200 with the counts. ``community_id``
+limits the matching to one of the caller's communities (another is refused: 400). An entry
+(list and get) carries its ``candidates``: the units its remark's codes name in the caller's
+communities while it waits for one.
 """
 
 from flask import request
@@ -12,14 +15,15 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.domain.money import to_fen
-from app.extensions import unit_of_work
+from app.extensions import db, unit_of_work
 from app.labels import STATEMENT_PROBLEMS
 from app.models import StatementEntry, StatementImport
 from app.security import StatementEntryScope, StatementImportScope, current_user
 from app.services.errors import DomainError
-from app.services.statements import DETECT, assign_entry, import_statement
+from app.services.statements import DETECT, assign_entry, candidate_units, import_statement
 
 from .base import WuyeModelApi
 
@@ -64,6 +68,10 @@ class StatementApi(BaseApi):
                       type: string
                       description: detect (default), generic, wechat, alipay, bank or a
                         bank mapping's name
+                    community_id:
+                      type: integer
+                      description: match the rows to this community's units only (one of
+                        the caller's communities)
           responses:
             200:
               description: the counts of the import
@@ -77,14 +85,18 @@ class StatementApi(BaseApi):
         if len(data) > MAX_BYTES:
             too_large = gettext("The file is larger than %(mb)d MB.", mb=MAX_BYTES >> 20)
             return self.response_400(message={"file": [too_large]})
-        with unit_of_work() as session:
-            result = import_statement(
-                session,
-                data,
-                upload.filename or "",
-                request.form.get("format") or DETECT,
-                actor=current_user().username,
-            )
+        try:
+            with unit_of_work() as session:
+                result = import_statement(
+                    session,
+                    data,
+                    upload.filename or "",
+                    request.form.get("format") or DETECT,
+                    actor=current_user().username,
+                    community_id=request.form.get("community_id"),
+                )
+        except DomainError as err:
+            return self.response(err.status, message=err.as_dict())
         counts = {
             "import_id": result.import_id,
             "format": result.format,
@@ -170,7 +182,25 @@ class StatementEntryApi(WuyeModelApi):
     ]
     show_columns = list_columns
     search_columns = ["method", "reference", "kind", "status", "paid_at", "payer_account"]
+    personal_fields = StatementEntry.PERSONAL_FIELDS
     base_order = ("id", "desc")
+
+    def pre_get(self, data):
+        super().pre_get(data)
+        self._add_candidates([data["result"]], [data["id"]])
+
+    def pre_get_list(self, data):
+        super().pre_get_list(data)
+        self._add_candidates(data["result"], data.get("ids", []))
+
+    @staticmethod
+    def _add_candidates(rows: list[dict], ids: list[int]) -> None:
+        """Each row's ``candidates`` (unit_id, unit_code, community_id, community): no personal
+        data, so nothing to mask."""
+        entries = db.session.scalars(select(StatementEntry).where(StatementEntry.id.in_(ids)))
+        found = candidate_units(db.session, entries)
+        for row, pk in zip(rows, ids, strict=True):
+            row["candidates"] = [c.as_dict() for c in found.get(pk, [])]
 
     @expose("/<int:pk>/assign", methods=["POST"])
     @protect()

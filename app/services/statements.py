@@ -13,19 +13,14 @@ as a ``StatementEntry`` (unique per method and reference) and books it:
   payment or receipt. A payment row whose reference was already recorded as a payment (at the
   till, say) becomes an entry with status ``duplicate`` linked to that payment: never a second
   payment, never an error.
-- **Matching a payment to a unit.** (a) The remark: every code such as ``3-2-101`` in it
-  (full-width digits and dashes read too) that is a unit of a community the import may touch
-  (the caller's communities; every community for the CLI and jobs). It must point at exactly
-  one unit. When it points at several (the same code in two communities, or two codes), the
-  payer account decides if its remembered unit is one of them; otherwise the row waits, with
-  its community set only when all those units lie in one community. (b) No code in the
-  remark: a remembered ``PayerAccount`` in scope. A remark naming a unit wins over the
-  account, since one payer may pay for several units. A masked account (``138****5678``, as
-  Alipay shows it) is never used or remembered: many payers share one mask.
+- **Matching a payment to a unit** (``statement_matching``): a unit code in the remark, within
+  the communities the import may touch (the caller's, or the one it is made for:
+  ``community_id``), narrowed by a community the remark names; else a remembered payer account.
   A matched row is recorded with ``record_payment`` (allocation, credit, receipt) under the
   row's method, reference, amount and time: status ``matched``. Anything else waits as
-  ``unmatched`` in the cashier's queue; ``assign_entry`` books it and remembers the payer's
-  account, so that account's later rows match by themselves.
+  ``unmatched`` in the cashier's queue, which shows its candidate units; ``assign_entry``
+  books it and remembers the payer's account, so that account's later rows match by
+  themselves.
 - **Refunds reduce, never add.** Refund rows are booked after the payment rows of the file, so
   a refund finds its payment whatever the row order. A refund equal to the payment it names
   (``refund_of``; WeChat and Alipay say it) reverses that payment with ``reverse_payment``:
@@ -35,16 +30,13 @@ as a ``StatementEntry`` (unique per method and reference) and books it:
   with status ``refund`` for a cashier: a reversal undoes a whole payment, so a partial refund
   needs a decision (reverse and record the part kept again, or pay out credit) that no file
   can make. No refund ever creates a payment.
-- **Bank mappings** saved by an administrator (``BankMappingRecord``) are offered to the parser
-  before the built-in examples (a saved one replaces a built-in one of the same name).
+  A refund never reverses a payment outside the communities the import may touch.
+- **Bank mappings** saved by an administrator: ``statement_mappings``.
 
 Services never commit; the edge owns the transaction.
 """
 
 import hashlib
-import json
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -53,46 +45,58 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.statements import (
-    BANK_MAPPINGS,
     PAYMENT,
     REFUND,
-    BankMapping,
     Problem,
     StatementError,
     StatementRow,
     detect_format,
     parse_statement,
 )
-from app.domain.statements.bank import FIELDS, REQUIRED_FIELDS, TEXT_FIELDS
-from app.models import (
-    BankMappingRecord,
-    Building,
-    PayerAccount,
-    Payment,
-    StatementEntry,
-    StatementImport,
-    Unit,
-)
-from app.security import visible_community_ids
-from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
+from app.models import Payment, StatementEntry, StatementImport
+from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.payments import PaymentResult, record_payment, reverse_payment
+from app.services.statement_mappings import (
+    BANK_MAPPINGS,
+    DETECT,
+    LAYOUTS,
+    bank_mappings,
+    validate_bank_mapping,
+)
+from app.services.statement_matching import (
+    ASSIGNED,
+    DUPLICATE,
+    MATCHED,
+    REFUND_WAITING,
+    REFUNDED,
+    REVERSED,
+    STATUSES,
+    UNMATCHED,
+    WAITING,
+    Matcher,
+    candidate_units,
+    chosen_community,
+    entry_in_scope,
+    learn_payer_account,
+    unit_codes,
+)
 
-DETECT = "detect"
-LAYOUTS = ("generic", "wechat", "alipay", "bank")
+__all__ = [  # the edges import the whole of statement import from here
+    "BANK_MAPPINGS",
+    "DETECT",
+    "LAYOUTS",
+    "STATUSES",
+    "WAITING",
+    "ImportResult",
+    "assign_entry",
+    "bank_mappings",
+    "candidate_units",
+    "entry_in_scope",
+    "import_statement",
+    "unit_codes",
+    "validate_bank_mapping",
+]
 
-# Entry statuses.
-MATCHED = "matched"  # a payment, recorded automatically
-ASSIGNED = "assigned"  # a payment, recorded by a cashier from the queue
-UNMATCHED = "unmatched"  # a payment waiting for a cashier
-REFUND_WAITING = "refund"  # a refund waiting for a cashier
-REVERSED = "reversed"  # a refund that reversed its payment (or cancelled its waiting entry)
-REFUNDED = "refunded"  # a payment entry refunded in full
-DUPLICATE = "duplicate"  # a payment already recorded under the same reference
-STATUSES = (MATCHED, ASSIGNED, UNMATCHED, REFUND_WAITING, REVERSED, REFUNDED, DUPLICATE)
-WAITING = (UNMATCHED, REFUND_WAITING)  # the cashier's queue
-
-_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−﹣"})
-_UNIT_CODE = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+(?![A-Za-z0-9-])")
 _LOOKUP_CHUNK = 500
 
 
@@ -115,150 +119,6 @@ class ImportResult:
         return len(self.problems)
 
 
-# --- bank mappings -------------------------------------------------------------------------------
-
-
-def to_bank_mapping(record: BankMappingRecord) -> BankMapping:
-    """The parser's mapping for a saved one (lists of headers become tuples)."""
-    columns = {
-        name: value if isinstance(value, str) else tuple(value)
-        for name, value in (record.columns or {}).items()
-    }
-    return BankMapping(
-        name=record.name,
-        columns=columns,
-        header_row=record.header_row or None,
-        date_format=record.date_format or None,
-    )
-
-
-def bank_mappings(session: Session) -> list[BankMapping]:
-    """The saved mappings (by name), then the built-in examples they do not replace."""
-    saved = []
-    for record in session.scalars(select(BankMappingRecord).order_by(BankMappingRecord.name)):
-        try:
-            saved.append(to_bank_mapping(record))
-        except (ValueError, TypeError, AttributeError):
-            continue  # saved before validation existed: the screen refuses such mappings now
-    names = {m.name for m in saved}
-    return saved + [m for m in BANK_MAPPINGS if m.name not in names]
-
-
-def validate_bank_mapping(session: Session, record: BankMappingRecord) -> None:
-    """Refuse a mapping the parser could not use, naming the field."""
-    with session.no_autoflush:  # compare with what is stored, not with the edit
-        _validate_bank_mapping(session, record)
-
-
-def _validate_bank_mapping(session: Session, record: BankMappingRecord) -> None:
-    problems = Problems()
-    name = (record.name or "").strip()
-    record.name = name
-    if problems.check(
-        bool(re.fullmatch(r"[a-z0-9_]{1,32}", name)),
-        "name",
-        _l("1–32 lower-case letters, digits or _."),
-    ):
-        problems.check(
-            name not in (*LAYOUTS, DETECT),
-            "name",
-            _l("This name is a statement layout; choose another."),
-        )
-        taken = select(BankMappingRecord.id).where(BankMappingRecord.name == name)
-        if record.id is not None:
-            taken = taken.where(BankMappingRecord.id != record.id)
-        problems.conflict(
-            session.scalar(taken) is not None, "name", _l("This name is already used.")
-        )
-    if record.id is not None:
-        stored = session.scalar(
-            select(BankMappingRecord.name).where(BankMappingRecord.id == record.id)
-        )
-        problems.check(
-            stored in (None, name),
-            "name",
-            _l("A saved mapping keeps its name: it is part of the references of its rows."),
-        )
-    _check_columns(problems, record.columns)
-    problems.check(
-        record.header_row is None or record.header_row >= 1,
-        "header_row",
-        _l("A row number from 1, or empty to find the header."),
-    )
-    if record.date_format:
-        record.date_format = record.date_format.strip() or None
-    if record.date_format:
-        problems.check(
-            "%" in record.date_format and _formats(record.date_format),
-            "date_format",
-            _l("A strptime format such as %(example)s.", example="%Y-%m-%d"),
-        )
-    problems.raise_if_any()
-    try:
-        to_bank_mapping(record)
-    except (ValueError, TypeError) as err:
-        raise DomainError(columns=_l("Not a usable bank mapping.")) from err
-
-
-def _formats(fmt: str) -> bool:
-    try:
-        datetime(2026, 3, 2, 9, 15, 32).strftime(fmt)
-    except ValueError:
-        return False
-    return True
-
-
-def _check_columns(problems: Problems, columns) -> None:
-    if not isinstance(columns, dict) or not columns:
-        problems.add(
-            "columns",
-            _l(
-                "A JSON object from our fields to the bank's headers, e.g. %(example)s.",
-                example=json.dumps(
-                    {"date": "交易日期", "credit": "贷方发生额", "debit": "借方发生额"},
-                    ensure_ascii=False,
-                ),
-            ),
-        )
-        return
-    unknown = sorted(set(columns) - set(FIELDS))
-    problems.check(
-        not unknown,
-        "columns",
-        _l(
-            "Unknown fields: %(names)s. Known: %(fields)s.",
-            names=", ".join(unknown),
-            fields=", ".join(FIELDS),
-        ),
-    )
-    missing = [f for f in REQUIRED_FIELDS if f not in columns]
-    problems.check(not missing, "columns", _l("Required: %(names)s.", names=", ".join(missing)))
-
-    def is_header(value) -> bool:
-        return isinstance(value, str) and bool(value.strip())
-
-    bad = sorted(
-        name
-        for name, value in columns.items()
-        if name in FIELDS
-        and not is_header(value)
-        and not (
-            name in TEXT_FIELDS
-            and isinstance(value, list)
-            and value
-            and all(is_header(v) for v in value)
-        )
-    )
-    problems.check(
-        not bad,
-        "columns",
-        _l(
-            "Give a header for %(names)s (payer_name, payer_account and remark may list several).",
-            names=", ".join(bad),
-        ),
-    )
-
-
 # --- import --------------------------------------------------------------------------------------
 
 
@@ -268,13 +128,18 @@ def import_statement(
     filename: str,
     format: str | None = None,
     actor: str = "system",
+    community_id: int | str | None = None,
 ) -> ImportResult:
     """Import a statement file: every row matched, waiting, or a duplicate; or, when the file
     has any problem, nothing at all and the problems in the result.
 
     :param format: ``detect`` or None, a layout (``generic``, ``wechat``, ``alipay``, ``bank``)
         or the name of a bank mapping
+    :param community_id: match the rows to this community's units only (unit codes repeat
+        across communities); what waits is this community's
+    :raises DomainError: naming ``community_id`` when it is not one of the caller's
     """
+    matcher = Matcher(session, chosen_community(session, community_id))
     mappings = bank_mappings(session)
     fmt = None if format in (None, "", DETECT) else format
     try:
@@ -295,7 +160,6 @@ def import_statement(
     session.flush()
     result = ImportResult(record.id, fmt, rows=len(rows))
     known = _known_references(session, rows)
-    matcher = _Matcher(session)
     # payments first: a refund then finds its payment whatever the order of the file
     for row in sorted(rows, key=lambda r: (r.kind != PAYMENT, r.row)):
         if (row.method, row.reference) in known:
@@ -317,7 +181,7 @@ def import_statement(
         session.add(entry)
         session.flush()  # before any savepoint: a rolled-back one must not take the entry
         if row.kind == REFUND:
-            _book_refund(session, entry, row, actor)
+            _book_refund(session, entry, row, matcher, actor)
             result.refunds += 1
             result.reversed += entry.status == REVERSED
         else:
@@ -363,7 +227,7 @@ def _recorded_payment(session: Session, method: str, reference: str) -> Payment 
     )
 
 
-def _book_payment(session: Session, entry: StatementEntry, matcher: "_Matcher", actor) -> None:
+def _book_payment(session: Session, entry: StatementEntry, matcher: Matcher, actor) -> None:
     existing = _recorded_payment(session, entry.method, entry.reference)
     if existing is not None:
         _link(entry, DUPLICATE, existing)
@@ -404,8 +268,10 @@ def _reversed(session: Session, payment: Payment) -> bool:
     return session.scalar(select(Payment.id).where(Payment.reverses_id == payment.id)) is not None
 
 
-def _book_refund(session: Session, entry: StatementEntry, row: StatementRow, actor) -> None:
-    entry.status = REFUND_WAITING
+def _book_refund(
+    session: Session, entry: StatementEntry, row: StatementRow, matcher: Matcher, actor
+) -> None:
+    entry.status, entry.community_id = REFUND_WAITING, matcher.chosen
     if not row.refund_of:
         return  # a bank debit or a generic refund: which payment it undoes is for a cashier
     original = session.scalar(
@@ -417,10 +283,17 @@ def _book_refund(session: Session, entry: StatementEntry, row: StatementRow, act
     )
     payment = _recorded_payment(session, row.method, row.refund_of)
     if payment is None:
-        if original is not None and original.status == UNMATCHED and original.amount == row.amount:
+        if (
+            original is not None
+            and original.status == UNMATCHED
+            and original.amount == row.amount
+            and (original.community_id is None or matcher.in_scope(original.community_id))
+        ):
             original.status = REFUNDED  # paid and paid back before anyone booked it
             entry.status = REVERSED
         return
+    if not matcher.in_scope(payment.community_id):
+        return  # another community's payment: not this import's to reverse
     entry.unit_id, entry.community_id = payment.unit_id, payment.community_id
     if payment.amount != row.amount or _reversed(session, payment):
         return
@@ -439,94 +312,7 @@ def _book_refund(session: Session, entry: StatementEntry, row: StatementRow, act
         original.status = REFUNDED
 
 
-# --- matching ------------------------------------------------------------------------------------
-
-
-def unit_codes(remark: str) -> list[str]:
-    """The unit-code-like tokens of a remark (``3-2-101``), full-width forms read as ASCII."""
-    text = unicodedata.normalize("NFKC", remark or "").translate(_DASHES)
-    return list(dict.fromkeys(_UNIT_CODE.findall(text)))
-
-
-def is_masked(account: str) -> bool:
-    return "*" in account
-
-
-class _Matcher:
-    """Finds the unit of a payment row within the communities the import may touch."""
-
-    def __init__(self, session: Session):
-        self.session = session
-        self.ids = visible_community_ids()
-
-    def _in_scope(self, community_id) -> bool:
-        return self.ids is None or community_id in self.ids
-
-    def _units(self, codes: list[str]) -> list[tuple[int, int]]:
-        if not codes:
-            return []
-        query = (
-            select(Unit.id, Building.community_id)
-            .join(Building, Unit.building_id == Building.id)
-            .where(Unit.code.in_(codes))
-        )
-        if self.ids is not None:
-            query = query.where(Building.community_id.in_(self.ids))
-        return [(unit_id, community_id) for unit_id, community_id in self.session.execute(query)]
-
-    def _account_unit(self, account: str) -> tuple[int, int] | None:
-        if not account or is_masked(account):
-            return None
-        known = self.session.scalar(select(PayerAccount).where(PayerAccount.account == account))
-        if known is None or not self._in_scope(known.community_id):
-            return None
-        return known.unit_id, known.community_id
-
-    def unit_for(self, remark: str, account: str) -> tuple[int | None, int | None]:
-        """(unit id, community id) of the payment; unit None when it must wait (the community
-        then only when the hints agree on one)."""
-        candidates = self._units(unit_codes(remark))
-        if len(candidates) == 1:
-            return candidates[0]
-        by_account = self._account_unit(account)
-        if not candidates:
-            return by_account if by_account else (None, None)
-        if by_account in candidates:
-            return by_account
-        communities = {community_id for _, community_id in candidates}
-        return None, (communities.pop() if len(communities) == 1 else None)
-
-
 # --- the cashier's queue -------------------------------------------------------------------------
-
-
-def entry_in_scope(entry: StatementEntry) -> bool:
-    """Whether the current user may see ``entry``: its community is theirs, or unknown."""
-    ids = visible_community_ids()
-    return ids is None or entry.community_id is None or entry.community_id in ids
-
-
-def learn_payer_account(session: Session, account: str, unit: Unit) -> PayerAccount | None:
-    """Remember that ``account`` pays for ``unit`` (the latest assignment wins, within the
-    caller's communities); masked or empty accounts are not remembered."""
-    account = (account or "").strip()
-    if not account or is_masked(account):
-        return None
-    community_id = unit.building.community_id
-    known = session.scalar(select(PayerAccount).where(PayerAccount.account == account))
-    now = datetime.now(UTC)
-    if known is None:
-        known = PayerAccount(
-            account=account, community_id=community_id, unit_id=unit.id, learned_at=now
-        )
-        session.add(known)
-    elif known.unit_id != unit.id:
-        ids = visible_community_ids()
-        if ids is not None and known.community_id not in ids:
-            return None  # another community's knowledge: not ours to overwrite
-        known.unit_id, known.community_id, known.learned_at = unit.id, community_id, now
-    session.flush()
-    return known
 
 
 def assign_entry(

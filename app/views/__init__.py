@@ -7,6 +7,7 @@ from app.security import MENU_CATEGORY
 from .accounts import AccountView, DailyCloseView
 from .admin import AuditLogView, SettingView, StaffAssignmentView
 from .arrears import ArrearsView, EarlyWarningView
+from .bank_mappings import BankMappingView
 from .billing import (
     BillingRunFormView,
     BillingRunView,
@@ -73,7 +74,6 @@ from .payments import (
 )
 from .statements import (
     AssignEntryFormView,
-    BankMappingView,
     StatementEntryView,
     StatementImportFormView,
     StatementImportView,

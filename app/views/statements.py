@@ -1,12 +1,11 @@
-"""Statement import screens: upload a file, the imports, the unmatched queue with its "assign"
-form, and the administrator's bank mappings.
+"""Statement import screens: upload a file (for one of the user's communities, or all of
+them), the imports, the unmatched queue with its candidate units and its "assign" form (bank
+mappings: ``bank_mappings``).
 
 The upload and the assign form each call one service (``import_statement``, ``assign_entry``)
 in one unit of work, like the CLI and the API. A file with any problem imports nothing: the
 result page lists every problem by row and column, in the user's language.
 """
-
-import json
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, action, expose, has_access
@@ -17,8 +16,8 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from sqlalchemy import select
+from wtforms import BooleanField, SelectField
 
 from app.extensions import db, unit_of_work
 from app.labels import (
@@ -28,22 +27,28 @@ from app.labels import (
     STATEMENT_FORMATS,
     STATEMENT_PROBLEMS,
 )
-from app.models import BankMappingRecord, StatementEntry, StatementImport
+from app.models import StatementEntry, StatementImport
 from app.models.types import PaymentMethod
-from app.security import StatementEntryScope, StatementImportScope, current_user
+from app.security import (
+    StatementEntryScope,
+    StatementImportScope,
+    can_view_personal_data,
+    current_user,
+)
+from app.services.errors import DomainError
 from app.services.statements import (
     BANK_MAPPINGS,
     DETECT,
     WAITING,
     assign_entry,
     bank_mappings,
+    candidate_units,
     entry_in_scope,
     import_statement,
-    validate_bank_mapping,
 )
 
-from .base import WuyeModelView, enum_label, local_time
-from .payments import UnitForm, book_payment
+from .base import WuyeModelView, enum_label, local_time, masked, record_reveal, refusal_text
+from .payments import UnitForm, book_payment, my_communities
 
 READ_ONLY = {"list", "show"}
 MAX_BYTES = 20 * 1024 * 1024  # a month of a busy account is far below this
@@ -88,10 +93,22 @@ class ImportStatementForm(DynamicForm):
         description=_l("CSV, XLSX or XLS as the bank, WeChat Pay or Alipay exports it."),
     )
     format = SelectField(_l("Layout"), choices=[], default=DETECT)
+    # Any value reaches the service, which refuses a community that is not the user's.
+    community = SelectField(
+        LABELS["community"],
+        choices=[],
+        default="",
+        validate_choice=False,
+        description=_l(
+            "Match the rows to this community's units only: unit codes such as 1-1-101 "
+            "repeat across communities. Rows that wait are then this community's."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.format.choices = format_choices()
+        self.community.choices = [("", str(_l("All my communities"))), *my_communities()]
 
 
 class StatementImportFormView(BaseView):
@@ -112,17 +129,10 @@ class StatementImportFormView(BaseView):
             if len(data) > MAX_BYTES:
                 flash(gettext("The file is larger than %(mb)d MB.", mb=MAX_BYTES >> 20), "danger")
             else:
-                with unit_of_work() as session:
-                    result = import_statement(
-                        session,
-                        data,
-                        upload.filename or "",
-                        form.format.data,
-                        actor=current_user().username,
-                    )
-                if result.errors:
+                result = self._import(data, upload.filename or "", form)
+                if result is not None and result.errors:
                     flash(gettext("Nothing was imported: the file has problems."), "danger")
-                else:
+                elif result is not None:
                     flash(summary(result), "success")
         return self.render_template(
             "statements/import.html",
@@ -131,6 +141,24 @@ class StatementImportFormView(BaseView):
             result=result,
             problems=problem_rows(result.problems[:SHOWN_PROBLEMS]) if result else [],
         )
+
+    @staticmethod
+    def _import(data: bytes, filename: str, form: ImportStatementForm):
+        """The import's result, in one unit of work; None, with the reason flashed, when the
+        community chosen is not the user's."""
+        try:
+            with unit_of_work() as session:
+                return import_statement(
+                    session,
+                    data,
+                    filename,
+                    form.format.data,
+                    actor=current_user().username,
+                    community_id=form.community.data or None,
+                )
+        except DomainError as err:
+            flash(refusal_text(err), "danger")
+            return None
 
 
 def summary(result) -> str:
@@ -162,6 +190,7 @@ class StatementEntryView(WuyeModelView):
     base_filters = [["id", StatementEntryScope, None]]
     list_title = show_title = _l("Statement entries")
     enums = {"method": PaymentMethod}
+    personal_fields = StatementEntry.PERSONAL_FIELDS
     list_columns = [
         "paid_at",
         "kind",
@@ -201,13 +230,47 @@ class StatementEntryView(WuyeModelView):
         return redirect(url_for("AssignEntryFormView.assign", pk=item.id))
 
 
+CANDIDATES = "candidates"
+CANDIDATES_LABEL = _l("Candidate units")
+
+
+def candidate_text(found) -> str:
+    """Candidate units as ``碧园小区 1-1-101, …`` (no personal data: nothing to mask)."""
+    return ", ".join(c.label for c in found)
+
+
 class UnmatchedEntryView(StatementEntryView):
-    """The cashier's queue: payments no unit was found for, and refunds to check."""
+    """The cashier's queue: payments no unit was found for, and refunds to check; beside each
+    remark, the candidate units its codes name in the user's communities."""
 
     base_filters = [["id", StatementEntryScope, None], ["status", FilterIn, list(WAITING)]]
     list_title = show_title = _l("Unmatched entries")
     list_columns = [c for c in StatementEntryView.list_columns if c != "payment"]
     base_order = ("paid_at", "asc")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.label_columns[CANDIDATES] = CANDIDATES_LABEL
+
+    def _get_list_widget(self, filters, **kwargs):
+        """The page's rows with their candidates (one query for the page): a column of the
+        screen only, computed for the user; exports list what is stored."""
+        widgets = super()._get_list_widget(filters, **kwargs)
+        args = widgets["list"].template_args
+        pks = list(args["pks"])
+        entries = db.session.scalars(select(StatementEntry).where(StatementEntry.id.in_(pks)))
+        found = candidate_units(db.session, entries)
+        columns = list(args["include_columns"])
+        columns.insert(
+            columns.index("remark") + 1 if "remark" in columns else len(columns), CANDIDATES
+        )
+        args["include_columns"] = columns
+        args["value_columns"] = [
+            {**row, CANDIDATES: found.get(pk, [])}
+            for row, pk in zip(args["value_columns"], pks, strict=True)
+        ]
+        args["formatters_columns"] = {**args["formatters_columns"], CANDIDATES: candidate_text}
+        return widgets
 
 
 class StatementImportView(WuyeModelView):
@@ -251,14 +314,16 @@ class AssignEntryForm(UnitForm):
 
 
 def entry_summary(entry: StatementEntry) -> Markup:
+    """The entry being assigned; its payer account masked unless the user may see it."""
     rows = [
         (LABELS["paid_at"], local_time(entry.paid_at)),
         (LABELS["amount"], entry.amount),
         (LABELS["method"], enum_label(PaymentMethod)(entry.method)),
         (LABELS["reference"], entry.reference),
         (LABELS["payer_name"], entry.payer_name),
-        (LABELS["payer_account"], entry.payer_account),
+        (LABELS["payer_account"], masked("payer_account")(entry.payer_account)),
         (LABELS["remark"], entry.remark),
+        (CANDIDATES_LABEL, candidate_text(candidate_units(db.session, [entry])[entry.id])),
     ]
     row = Markup('<tr><th class="col-lg-2">{}</th><td>{}</td></tr>')
     body = Markup("").join(row.format(label, value) for label, value in rows)
@@ -295,6 +360,8 @@ class AssignEntryFormView(BaseView):
             )
             if booked is not None:
                 return booked
+        if entry.payer_account and can_view_personal_data():
+            record_reveal("statement_entry", [pk], StatementEntry.PERSONAL_FIELDS)
         return self.render_template(
             "form.html",
             title=_l("Assign a statement entry to a unit"),
@@ -304,107 +371,3 @@ class AssignEntryFormView(BaseView):
             submit=_l("Record the payment"),
             back=url_for("UnmatchedEntryView.list"),
         )
-
-
-# --- bank mappings -----------------------------------------------------------------------------
-
-
-class JSONField(TextAreaField):
-    """A JSON value edited as text."""
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data in (None, ""):
-            return ""
-        return json.dumps(self.data, ensure_ascii=False, indent=2)
-
-    def process_formdata(self, valuelist):
-        text = valuelist[0].strip() if valuelist else ""
-        self.data = None
-        if text:
-            try:
-                self.data = json.loads(text)
-            except ValueError as err:
-                raise ValueError(gettext("Not valid JSON.")) from err
-
-
-COLUMNS_EXAMPLE = json.dumps(
-    {
-        "date": "交易日期",
-        "time": "交易时间",
-        "reference": "流水号",
-        "credit": "贷方发生额",
-        "debit": "借方发生额",
-        "balance": "余额",
-        "payer_name": "对方户名",
-        "payer_account": "对方账号",
-        "remark": ["摘要", "用途"],
-    },
-    ensure_ascii=False,
-)
-
-
-def mapping_fields() -> dict:
-    return {
-        "name": StringField(
-            LABELS["name"],
-            validators=[InputRequired(), Length(max=32)],
-            description=_l(
-                "Short and lower case, e.g. icbc. It becomes part of the references of the "
-                "rows, so it cannot change once saved."
-            ),
-        ),
-        "columns": JSONField(
-            LABELS["columns"],
-            validators=[InputRequired()],
-            render_kw={"rows": 10},
-            description=_l(
-                "Our field → the bank's header. date, credit and debit are required; time, "
-                "balance and reference optional; payer_name, payer_account and remark may "
-                "list several headers. Example: %(example)s",
-                example=COLUMNS_EXAMPLE,
-            ),
-        ),
-        "header_row": IntegerField(
-            LABELS["header_row"],
-            validators=[Optional(), NumberRange(min=1)],
-            description=_l("Empty: the first row holding every mapped header."),
-        ),
-        "date_format": StringField(
-            LABELS["date_format"],
-            validators=[Optional(), Length(max=32)],
-            description=_l(
-                "Tried first, e.g. %(example)s; empty: the usual year-first forms.",
-                example="%Y-%m-%d",
-            ),
-        ),
-    }
-
-
-class BankMappingView(WuyeModelView):
-    """Administrators save each bank's statement columns; the import offers them by name."""
-
-    datamodel = SQLAInterface(BankMappingRecord)
-    class_permission_name = "BankMapping"
-    base_permissions = ["can_read", "can_write", "can_delete"]
-    include_route_methods = {"list", "show", "add", "edit", "delete"}
-    base_filters = []
-    list_title = show_title = _l("Bank mappings")
-    add_title = _l("Add a bank mapping")
-    edit_title = _l("Edit a bank mapping")
-    list_columns = ["name", "header_row", "date_format"]
-    show_columns = ["name", "columns", "header_row", "date_format"]
-    add_columns = edit_columns = ["name", "columns", "header_row", "date_format"]
-    formatters_columns = {
-        "columns": lambda c: json.dumps(c, ensure_ascii=False) if c is not None else ""
-    }
-    base_order = ("name", "asc")
-
-    def __init__(self, **kwargs):
-        self.add_form_extra_fields = mapping_fields()
-        self.edit_form_extra_fields = mapping_fields()
-        super().__init__(**kwargs)
-
-    def validate(self, item) -> None:
-        validate_bank_mapping(db.session, item)

@@ -3,6 +3,7 @@ statement resources."""
 
 import io
 
+import pytest
 from sqlalchemy import func, select
 
 from app.models import PayerAccount, StatementEntry
@@ -75,3 +76,39 @@ def test_auditors_read_and_export_imports(client, api):
                       headers=api("Auditor")).status_code == 200
     assert client.get("/api/v1/export/statement_entry?format=csv",
                       headers=api("Finance")).status_code == 403
+
+
+# --- communities: unit codes repeat in every 小区 (issue 11) ------------------------------------
+
+EVERYWHERE = (HEADER + "2026-03-10,203.75,BT5,bank_transfer,张伟,,1-1-101物业费\n").encode()
+
+
+def test_an_import_for_one_community(client, api, session):
+    response = post_file(client, api("Admin"), EVERYWHERE, community_id="2")
+    assert response.status_code == 200, response.json
+    assert (response.json["matched"], response.json["unmatched"]) == (1, 0)
+    assert session.scalar(select(StatementEntry.unit_id)) == 3  # B's 1-1-101
+
+
+@pytest.mark.parametrize("community_id", ["2", "999", "99999999999999999999", "A"])
+def test_an_import_for_a_community_not_the_callers_is_refused(client, api, session,
+                                                              community_id):
+    response = post_file(client, api("Finance"), EVERYWHERE, community_id=community_id)
+    assert response.status_code == 400
+    assert response.json["message"] == {"community_id": ["请选择您负责的小区。"]}
+    assert session.scalar(select(func.count()).select_from(StatementEntry)) == 0
+
+
+def test_entries_carry_their_candidate_units_in_the_callers_communities(client, api, session):
+    post_file(client, api("Admin"), EVERYWHERE)  # waits: 1-1-101 is in A and in B
+    a_unit = {"unit_id": 1, "unit_code": "1-1-101", "community_id": 1, "community": "安居小区"}
+    b_unit = {"unit_id": 3, "unit_code": "1-1-101", "community_id": 2, "community": "碧园小区"}
+    listed = client.get("/api/v1/statement_entry/", headers=api("Finance")).json
+    assert [row["candidates"] for row in listed["result"]] == [[a_unit]]
+    entry_id = listed["ids"][0]
+    one = client.get(f"/api/v1/statement_entry/{entry_id}", headers=api("Admin")).json
+    assert one["result"]["candidates"] == [a_unit, b_unit]
+    client.post(f"/api/v1/statement_entry/{entry_id}/assign", headers=api("Finance"),
+                json={"unit_id": 1})
+    booked = client.get(f"/api/v1/statement_entry/{entry_id}", headers=api("Finance")).json
+    assert booked["result"]["candidates"] == []

@@ -19,7 +19,7 @@ from app.models import (
     StatementImport,
     Unit,
 )
-from app.services import statements
+from app.services import statement_matching
 from app.services.billing import run_billing
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.payments import record_payment
@@ -105,7 +105,7 @@ def test_a_code_found_in_several_communities_waits(session, world):
 
 def test_the_import_touches_only_the_callers_communities(session, world, monkeypatch):
     # a cashier of A: 1-1-101 is then A's unit; B's units are out of reach
-    monkeypatch.setattr(statements, "visible_community_ids", lambda: {1})
+    monkeypatch.setattr(statement_matching, "visible_community_ids", lambda: {1})
     import_statement(session, csv("2026-03-10,203.75,BT3,bank_transfer,张伟,,1-1-101物业费"),
                      "x.csv")
     assert (entry(session, "BT3").status, entry(session, "BT3").unit_id) == ("matched", 1)
@@ -189,7 +189,7 @@ def test_a_cashier_sees_entries_of_unknown_or_own_communities(session, world, mo
     import_statement(session, csv("2026-03-10,10.00,BT13,bank_transfer,王芳,,物业费"), "a.csv")
     waiting = entry(session, "BT13")
     waiting.community_id = 2  # e.g. the remark named a code found only in B's units
-    monkeypatch.setattr(statements, "visible_community_ids", lambda: {1})
+    monkeypatch.setattr(statement_matching, "visible_community_ids", lambda: {1})
     with pytest.raises(NotFoundError):
         assign_entry(session, waiting.id, 1)
 

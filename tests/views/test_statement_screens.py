@@ -16,9 +16,9 @@ GOOD = (HEADER + "2026-03-10,203.75,BT1,bank_transfer,张伟,6222000011115555,�
 BAD = (HEADER + "2026-03-10,abc,BT2,bank_transfer,张伟,,物业费\n").encode()
 
 
-def upload(client, data: bytes, name="march.csv", fmt="detect"):
+def upload(client, data: bytes, name="march.csv", fmt="detect", **form):
     return client.post("/statementimportformview/upload",
-                       data={"file": (io.BytesIO(data), name), "format": fmt},
+                       data={"file": (io.BytesIO(data), name), "format": fmt, **form},
                        content_type="multipart/form-data")
 
 
@@ -63,7 +63,9 @@ def test_a_cashier_assigns_an_unmatched_entry(login, session):
     entry_id = session.scalar(select(StatementEntry.id).where(StatementEntry.reference == "BT1"))
     client = login("Finance")
     queue = client.get("/unmatchedentryview/list/")
-    assert queue.status_code == 200 and "6222000011115555" in queue.get_data(as_text=True)
+    listed = queue.get_data(as_text=True)  # finance sees the payer account masked
+    assert queue.status_code == 200 and "6222********5555" in listed
+    assert "6222000011115555" not in listed
     assert client.get(f"/unmatchedentryview/action/assign/{entry_id}").status_code == 302
     assert client.get(f"/assignentryformview/assign/{entry_id}").status_code == 200
     page = client.post(f"/assignentryformview/assign/{entry_id}",
@@ -106,7 +108,7 @@ def test_only_finance_and_admin_upload(login, role):
 
 
 @pytest.mark.parametrize(("role", "status"), [("Admin", 200), ("Finance", 200), ("Manager", 200),
-                                              ("CustomerService", 200), ("Auditor", 200),
+                                              ("CustomerService", 403), ("Auditor", 200),
                                               ("Collector", 403)])
 def test_who_reads_imports_and_the_queue(login, role, status):
     client = login(role)
@@ -143,3 +145,46 @@ def test_a_bad_bank_mapping_is_refused(login, session, field, value):
                                follow_redirects=True)
     assert page.status_code == 200
     assert count(session, BankMappingRecord) == 0
+
+
+# --- communities: unit codes repeat in every 小区 (issue 11) ------------------------------------
+
+EVERYWHERE = (HEADER + "2026-03-10,203.75,BT5,bank_transfer,张伟,,1-1-101物业费\n").encode()
+
+
+def test_the_upload_offers_only_the_users_communities(login):
+    form = login("Finance").get("/statementimportformview/upload").get_data(as_text=True)
+    assert 'name="community"' in form
+    assert "A 安居小区" in form and "碧园小区" not in form  # Finance works for A only
+    assert "碧园小区" in login("Admin").get("/statementimportformview/upload").get_data(
+        as_text=True)
+
+
+def test_an_upload_for_one_community_matches_its_units(login, session):
+    page = upload(login("Admin"), EVERYWHERE, community="2")  # Admin: every community
+    assert 'id="statement_counts"' in page.get_data(as_text=True)
+    session.rollback()
+    entry = session.scalar(select(StatementEntry).where(StatementEntry.reference == "BT5"))
+    assert (entry.status, entry.unit_id, entry.community_id) == ("matched", 3, 2)
+
+
+@pytest.mark.parametrize("community", ["2", "999", "x"])
+def test_an_upload_for_a_community_not_the_users_is_refused(login, session, community):
+    page = upload(login("Finance"), EVERYWHERE, community=community)
+    assert page.status_code == 200
+    assert "小区: 请选择您负责的小区" in text(page)
+    assert count(session, StatementImport) == 0 and count(session, Payment) == 0
+
+
+def test_the_queue_shows_the_candidate_units_in_the_users_communities(login, session):
+    import_statement(session, EVERYWHERE, "march.csv")  # waits: 1-1-101 is in A and in B
+    session.commit()
+    entry_id = session.scalar(select(StatementEntry.id).where(StatementEntry.reference == "BT5"))
+    finance = login("Finance")
+    listed = text(finance.get("/unmatchedentryview/list/"))
+    assert "候选房屋" in listed
+    assert "安居小区 1-1-101" in listed and "碧园小区 1-1-101" not in listed
+    assignment = text(finance.get(f"/assignentryformview/assign/{entry_id}"))
+    assert "安居小区 1-1-101" in assignment and "碧园小区" not in assignment
+    everyone = text(login("Admin").get("/unmatchedentryview/list/"))
+    assert "安居小区 1-1-101" in everyone and "碧园小区 1-1-101" in everyone

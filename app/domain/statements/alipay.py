@@ -6,7 +6,9 @@ header. Fields often end in tabs and spaces, and amount headers are written ``�
 业务类型 交易 is a payment of 商家实收（元）, referenced by 支付宝交易号; 退款 is a refund of the
 absolute 商家实收 (negative in the file), referenced by ``<支付宝交易号>/<退款批次号/请求号>`` (a
 request number is unique only within its trade) or, without one, ``<支付宝交易号>/R<完成时间>``.
-When the footer's 合计 lines give a count (``N笔``) or ``商家实收共X元`` they are checked.
+The footer's two 合计 lines are required (a file without them is cut or edited) and checked:
+``#交易合计：N笔，商家实收共X元，…`` against the 交易 rows and
+``#退款合计：N笔，商家实收退款共-X元，…`` against the 退款 rows (count and 商家实收 sum).
 """
 
 import re
@@ -14,9 +16,9 @@ from decimal import Decimal
 
 from .core import (
     DUPLICATE_REFERENCE,
-    FIELD_COUNT,
     MISSING_COLUMN,
     NEGATIVE_AMOUNT,
+    NO_SUMMARY,
     PAYMENT,
     REFUND,
     REQUIRED,
@@ -40,8 +42,10 @@ TRADE_NO, TYPE, FINISHED, CREATED = "支付宝交易号", "业务类型", "完�
 NET, REFUND_NO = "商家实收(元)", "退款批次号/请求号"
 REQUIRED_COLUMNS = (TRADE_NO, TYPE, FINISHED, NET)
 KINDS = {"交易": PAYMENT, "退款": REFUND}
-_FOOTER = re.compile(r"^#\s*(交易|退款)合计[:：]\s*(\d+)\s*笔")
-_FOOTER_NET = re.compile(r"商家实收共?\s*[:：]?\s*([+-]?[\d,]+(?:\.\d+)?)\s*元")
+TOTALS = {"交易合计": PAYMENT, "退款合计": REFUND}  # the footer lines, by the rows they add up
+_TOTAL = re.compile(r"^#\s*(交易合计|退款合计)[:：]")
+_TOTAL_COUNT = re.compile(r"^[^，,]*?(\d+)\s*笔")
+_TOTAL_NET = re.compile(r"商家实收(?:退款)?共\s*([+-]?\d[\d,]*(?:\.\d+)?)\s*元")
 _PAYER = re.compile(r"^(?P<name>[^(（]+)[(（](?P<account>.+)[)）]$")
 
 
@@ -84,8 +88,9 @@ def parse(grid: Grid) -> list[StatementRow]:
         if _is_comment(cells):
             footers.append((row, ",".join(text_of(c) for c in cells)))
             continue
-        if header.overflows(cells):
-            problems.append(Problem(row, "", FIELD_COUNT))
+        ragged = header.ragged(row, cells)
+        if ragged:
+            problems.append(ragged)
             sums_ok = False
             continue
         found = []
@@ -141,23 +146,30 @@ def parse(grid: Grid) -> list[StatementRow]:
                 refund_of=trade if kind == REFUND else "",
             )
         )
-    if sums_ok:
-        problems += _check_footer(footers, counts, sums)
+    problems += _check_footer(footers, counts, sums if sums_ok else None)
     if problems:
         raise StatementError(problems)
     return rows
 
 
 def _check_footer(footers, counts, sums) -> list[Problem]:
-    problems = []
+    """The 合计 lines: each present, with its count and 商家实收 sum; checked against the rows
+    unless ``sums`` is None (detail amounts were unreadable: those rows are reported)."""
+    problems, seen = [], set()
     for row, text in footers:
-        match = _FOOTER.match(text)
+        match = _TOTAL.match(text)
         if not match:
             continue
-        kind, column = KINDS[match[1]], f"{match[1]}合计"
-        net = _FOOTER_NET.search(text)
-        if int(match[2]) != counts[kind] or (
-            net and abs(Decimal(net[1].replace(",", ""))) != abs(sums[kind])
+        column, rest = match[1], text[match.end() :]
+        seen.add(column)
+        count, net = _TOTAL_COUNT.search(rest), _TOTAL_NET.search(rest)
+        if count is None or net is None:
+            problems.append(Problem(row, column, NO_SUMMARY))
+            continue
+        kind = TOTALS[column]
+        if sums is not None and (
+            int(count[1]) != counts[kind]
+            or abs(Decimal(net[1].replace(",", ""))) != abs(sums[kind])
         ):
             problems.append(Problem(row, column, TOTAL_MISMATCH))
-    return problems
+    return problems + [Problem(0, c, NO_SUMMARY) for c in TOTALS if c not in seen]

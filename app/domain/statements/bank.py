@@ -4,9 +4,11 @@ A ``BankMapping`` names, for each of our fields, the bank's header; the header r
 given or, by default, the first of the top rows that holds every mapped header (title and
 account lines above it are skipped). A credit (贷方) is a payment, a debit (借方) a refund or
 other outgoing money; a row with neither (and any 合计/小计 line) is skipped, a row with both is
-a problem. The reference is ``<mapping name>:<serial>`` when the mapping has a ``reference``
-column and the row a value there, else a content reference over mapping name, time, kind,
-amount, counterparty account, remark and balance (see ``References``).
+a problem; so is a row that stops before the header's last column (a cut file), unless it
+holds at most one value (a note below the table). The reference is ``<mapping name>:<serial>``
+when the mapping has a ``reference`` column and the row a value there, else a content reference
+over mapping name, time, kind, amount, counterparty account, remark and balance (see
+``References``).
 """
 
 import re
@@ -17,7 +19,6 @@ from datetime import datetime
 from .core import (
     BOTH_SIDES,
     DUPLICATE_REFERENCE,
-    FIELD_COUNT,
     METHODS,
     MISSING_COLUMN,
     NEGATIVE_AMOUNT,
@@ -155,6 +156,11 @@ def _is_total_line(cells) -> bool:
     return bool(_TOTAL_LINE.match("".join(first.split())))
 
 
+def _is_note(cells) -> bool:
+    """A line with at most one value (a remark below the table): no row of money."""
+    return sum(1 for c in cells if text_of(c)) <= 1
+
+
 def _balance(cell) -> str:
     """The balance as a number when it is one, so that the CSV and the XLS export of the same
     statement give the same content references."""
@@ -173,8 +179,9 @@ def parse(grid: Grid, mapping: BankMapping) -> list[StatementRow]:
     for row, cells in grid:
         if row <= header.row or is_blank(cells) or _is_total_line(cells):
             continue
-        if header.overflows(cells):
-            problems.append(Problem(row, "", FIELD_COUNT))
+        ragged = header.ragged(row, cells)
+        if ragged and not _is_note(cells):
+            problems.append(ragged)
             continue
         found, sides = [], {}
         for side in ("credit", "debit"):

@@ -27,11 +27,13 @@ UNKNOWN_LAYOUT = "unknown layout"
 UNKNOWN_FORMAT = "unknown format name"
 NO_MAPPING = "no bank mapping matches the header"
 UNREADABLE_TEXT = "not UTF-8 or GBK text"
+BAD_BYTES = "bytes that are not text (a cut or damaged file)"
 UNREADABLE_CSV = "malformed CSV"
 UNREADABLE_SHEET = "not a readable spreadsheet"
 XLS_UNSUPPORTED = "xls files need the xlrd package"
 MISSING_COLUMN = "missing column"
 FIELD_COUNT = "wrong number of fields"
+SHORT_ROW = "the row ends before this column"
 REQUIRED = "required"
 NOT_A_NUMBER = "not a number"
 TOO_MANY_DECIMALS = "more than 2 decimal places"
@@ -54,11 +56,13 @@ MESSAGES = (
     UNKNOWN_FORMAT,
     NO_MAPPING,
     UNREADABLE_TEXT,
+    BAD_BYTES,
     UNREADABLE_CSV,
     UNREADABLE_SHEET,
     XLS_UNSUPPORTED,
     MISSING_COLUMN,
     FIELD_COUNT,
+    SHORT_ROW,
     REQUIRED,
     NOT_A_NUMBER,
     TOO_MANY_DECIMALS,
@@ -159,6 +163,7 @@ class Header:
     def __init__(self, row: int, cells: list[Cell]):
         self.row = row
         self.names = [text_of(c) for c in cells]
+        self.width = max((i + 1 for i, name in enumerate(self.names) if name), default=0)
         self.index = {}
         for i, name in enumerate(self.names):
             if name:
@@ -175,6 +180,16 @@ class Header:
     def overflows(self, cells: list[Cell]) -> bool:
         """True when the row has values beyond the header's last column (a stray comma)."""
         return any(text_of(c) for c in cells[len(self.names) :])
+
+    def ragged(self, row: int, cells: list[Cell]) -> Problem | None:
+        """A row that does not fit the header: values beyond its last column, or a row that
+        stops before its last named column (a file cut inside the row; the first column it
+        lacks is named)."""
+        if self.overflows(cells):
+            return Problem(row, "", FIELD_COUNT)
+        if len(cells) < self.width:
+            return Problem(row, next(n for n in self.names[len(cells) :] if n), SHORT_ROW)
+        return None
 
     def missing(self, names) -> list[Problem]:
         return [Problem(self.row, n, MISSING_COLUMN) for n in names if n not in self]

@@ -8,7 +8,6 @@ content reference (method, time, signed amount, payer account, remark).
 
 from .core import (
     DUPLICATE_REFERENCE,
-    FIELD_COUNT,
     METHODS,
     PAYMENT,
     REFUND,
@@ -51,8 +50,9 @@ def parse(grid: Grid) -> list[StatementRow]:
     for row, cells in grid:
         if row <= header.row or is_blank(cells):
             continue
-        if header.overflows(cells):
-            problems.append(Problem(row, "", FIELD_COUNT))
+        ragged = header.ragged(row, cells)
+        if ragged:
+            problems.append(ragged)
             continue
         found = []
         try:

@@ -1,5 +1,5 @@
 """Reading a file's bytes as a grid of cells: XLSX (openpyxl), XLS (xlrd, optional), or text
-(UTF-8, UTF-16 or GBK; CSV).
+(UTF-8, UTF-16 or GBK, decided by ``encoding``; CSV).
 
 Only the first worksheet is read. Numbers become text the way the sheet shows them (a float is
 never handed on: ``1234.5`` becomes ``"1234.5"``, float noise such as ``0.30000000000000004`` is
@@ -8,90 +8,29 @@ cut at 9 places, whole numbers lose their ``.0``); date cells stay ``datetime``.
 
 import csv
 import io
-import re
 import warnings
 from datetime import date, datetime, time
 
 from .core import (
     UNREADABLE_CSV,
     UNREADABLE_SHEET,
-    UNREADABLE_TEXT,
     XLS_UNSUPPORTED,
     Cell,
     Grid,
     Problem,
     StatementError,
 )
+from .encoding import decode, delimiter, split_lines
+
+__all__ = ["decode", "is_spreadsheet", "load_grid", "read_csv", "split_lines"]
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def _odd(text: str) -> bool:
-    """True when some character is unlike a Chinese statement's (ASCII, CJK, CJK and
-    full-width punctuation, general punctuation, ¥, ·)."""
-    return any(
-        not (
-            ch < "\x80"
-            or "\u4e00" <= ch <= "\u9fff"
-            or "\u3000" <= ch <= "\u303f"
-            or "\uff00" <= ch <= "\uffef"
-            or "\u2000" <= ch <= "\u206f"
-            or ch in "¥·\ufeff"
-        )
-        for ch in text
-    )
-
-
-def _common_gbk(text: str) -> bool:
-    """True when every non-ASCII character is a GB 2312 symbol or level-1 (common) hanzi."""
-    return all(
-        ch < "\x80"
-        or 0xA1 <= ch.encode("gb18030")[0] <= 0xA3
-        or 0xB0 <= ch.encode("gb18030")[0] <= 0xD7
-        for ch in text
-    )
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GBK (read as its superset GB 18030).
-
-    Short GBK text can also be valid UTF-8 (``业`` is D2 B5, which UTF-8 reads as ``ҵ``):
-    without a BOM, GBK wins over valid UTF-8 only when UTF-8 gives characters foreign to a
-    Chinese statement and GBK gives only common Chinese ones.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    elif data.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        text = None
-    if encoding == "utf-8" and (text is None or _odd(text)):
-        try:
-            gbk = data.decode("gb18030")
-            if text is None or _common_gbk(gbk):
-                text = gbk
-        except UnicodeDecodeError:
-            pass
-    if text is None:
-        raise StatementError([Problem(0, "", UNREADABLE_TEXT)])
-    return text
-
-
-def split_lines(text: str) -> list[str]:
-    """Physical lines, split only on CR/LF so that line numbers match an editor's."""
-    return re.split(r"\r\n|\r|\n", text)
-
-
 def read_csv(text: str) -> Grid:
     """Rows of a comma- (or, with no comma in the first line, tab-) separated text."""
-    first = next((line for line in split_lines(text) if line.strip()), "")
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
     grid, line = [], 0
     try:
         for cells in reader:

@@ -1,18 +1,19 @@
-"""The WeChat Pay merchant trade bill (交易账单).
+"""The WeChat Pay merchant trade bill (交易账单): bill_type ALL and REFUND (27 and 29 columns,
+with the refund columns) and SUCCESS (20 columns, without them).
 
 A header line, detail lines whose every field starts with a backtick, then a summary block: a
 line ``总交易单数,应结订单总金额,退款总金额,…`` and a backticked totals line. The totals are
 checked against the detail lines (count, 应结订单金额 and 退款金额); a mismatch or a missing
 summary is a problem. 交易状态 SUCCESS is a payment of 应结订单金额 referenced by 微信订单号;
-REFUND (or any 退款金额 > 0) is a refund of 退款金额 referenced by 微信退款单号; REVOKED and
-rows that settled nothing are skipped.
+REFUND (or any 退款金额 > 0) is a refund of 退款金额 referenced by 微信退款单号 (a bill without
+the refund columns cannot hold one); REVOKED and rows that settled nothing are skipped.
 """
 
 from decimal import Decimal
 
 from .core import (
     DUPLICATE_REFERENCE,
-    FIELD_COUNT,
+    MISSING_COLUMN,
     NEGATIVE_AMOUNT,
     NO_SUMMARY,
     NOT_A_NUMBER,
@@ -32,18 +33,12 @@ from .core import (
     join_text,
     norm,
 )
-from .reading import split_lines
+from .encoding import split_lines
 from .values import amount_or_zero, parse_paid_at
 
 METHOD = "wechat"
-REQUIRED_COLUMNS = (
-    "交易时间",
-    "微信订单号",
-    "交易状态",
-    "应结订单金额",
-    "微信退款单号",
-    "退款金额",
-)
+REQUIRED_COLUMNS = ("交易时间", "微信订单号", "交易状态", "应结订单金额")
+REFUND_COLUMNS = ("微信退款单号", "退款金额")  # both or neither (the SUCCESS bill)
 SUMMARY_START = "总交易单数"
 # summary column -> the detail column it adds up (older bills name them 总交易额 / 总退款金额)
 SUMMED = {
@@ -86,7 +81,8 @@ def parse(text: str) -> list[StatementRow]:
     )
     content = content[start:]
     header = Header(content[0][0], _split(content[0][1]))
-    problems = header.missing(REQUIRED_COLUMNS)
+    refunds = any(name in header for name in REFUND_COLUMNS)
+    problems = header.missing(REQUIRED_COLUMNS + (REFUND_COLUMNS if refunds else ()))
     if problems:
         raise StatementError(problems)
     width = len(header.names)
@@ -99,8 +95,9 @@ def parse(text: str) -> list[StatementRow]:
             break
         cells = _split(line, width)
         count += 1
-        if len(cells) != width:
-            problems.append(Problem(n, "", FIELD_COUNT))
+        ragged = header.ragged(n, cells)
+        if ragged:
+            problems.append(ragged)
             sums_ok = False
             continue
         found = []
@@ -122,7 +119,9 @@ def parse(text: str) -> list[StatementRow]:
         order = header.text(cells, "微信订单号")
         refund_amount = abs(amounts.get("退款金额", Decimal(0)))
         kind = amount = reference = None
-        if status == "REFUND" or refund_amount > 0:
+        if status == "REFUND" and not refunds:
+            found.append(Problem(n, REFUND_COLUMNS[0], MISSING_COLUMN))
+        elif status == "REFUND" or refund_amount > 0:
             kind, amount, reference = REFUND, refund_amount, header.text(cells, "微信退款单号")
             if "退款金额" in amounts and not amount:
                 found.append(Problem(n, header.label("退款金额"), ZERO_AMOUNT))
@@ -180,6 +179,9 @@ def _check_totals(content, summary: tuple[int, str], count: int, sums: dict) -> 
     n, line = after[0]
     totals = Header(start, names)
     values = _split(line, len(names))
+    ragged = totals.ragged(n, values)
+    if ragged:
+        return [ragged]
     problems = []
     try:
         if SUMMARY_START in totals and int(totals.text(values, SUMMARY_START)) != count:
