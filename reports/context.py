@@ -241,7 +241,7 @@ def evidence_pack_context(session, action_id: int) -> dict:
                 "kind": DunningActionKind(a.kind).label,
                 "channel": a.channel,
                 "by": a.created_by,
-                "outcome": a.outcome,
+                "outcome": ContactOutcome(a.outcome).label if a.outcome else "",  # a visit's
             }
             for a in case.actions
         ],

@@ -121,3 +121,51 @@ def test_seed_demo_is_idempotent_on_postgres(fresh_postgres_url, tmp_path):
         second = runner.invoke(args=["wuye", "seed-demo", "--units", "20"])
         assert second.exit_code == 0, second.output + repr(second.exception)
         assert _counts() == counts
+
+
+# --- d9e0f1a2b3c4: complaint flags computed when read ------------------------------------------
+
+COMPLAINT_ROWS = [
+    "INSERT INTO community (id, code, name, address, phone, payee_name, payee_bank, "
+    "payee_account, payment_instructions) VALUES (1, 'A', 'a', '', '', '', '', '', '')",
+    "INSERT INTO building (id, community_id, code, name) VALUES (1, 1, '1', '1')",
+    "INSERT INTO unit (id, building_id, code, property_type, area, status) "
+    "VALUES (1, 1, '101', 'residential', 80, 'occupied')",
+    # answered a day late; resolved at 01:00 on 18 March in Shanghai, a day after its day
+    "INSERT INTO complaint (id, community_id, unit_id, channel, category, description, "
+    "received_at, received_on, logged_by, status, respond_by, resolve_by, acknowledged_at, "
+    "resolved_at, response_overdue, resolution_overdue, nonpayment_reason) VALUES (1, 1, 1, "
+    "'phone', 'other', 'x', '2026-03-10 01:00:00+00', '2026-03-10', 't', 'resolved', "
+    "'2026-03-11 01:00:00+00', '2026-03-17', '2026-03-12 01:00:00+00', "
+    "'2026-03-17 17:00:00+00', false, false, false)",
+]
+
+
+def _check_complaint_revision() -> None:
+    """The revision keeps what the stored flags said, both ways."""
+    db.session.remove()
+    flask_migrate.downgrade(revision="c8d9e0f1a2b3")
+    with db.engine.begin() as connection:
+        for statement in COMPLAINT_ROWS:
+            connection.execute(text(statement))
+    flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        row = connection.execute(text("SELECT resolved_on, response_overdue_logged FROM complaint"))
+        resolved_on, logged = row.one()
+    assert (str(resolved_on), bool(logged)) == ("2026-03-18", False)
+    flask_migrate.downgrade(revision="c8d9e0f1a2b3")
+    with db.engine.connect() as connection:
+        flags = "SELECT response_overdue, resolution_overdue FROM complaint"
+        assert tuple(map(bool, connection.execute(text(flags)).one())) == (True, True)
+    flask_migrate.upgrade()
+
+
+def test_the_complaint_flags_revision_on_sqlite(tmp_path):
+    with migrated(f"sqlite:///{tmp_path / 'flags.db'}", tmp_path):
+        _check_complaint_revision()
+
+
+@pytest.mark.postgres
+def test_the_complaint_flags_revision_on_postgres(fresh_postgres_url, tmp_path):
+    with migrated(fresh_postgres_url, tmp_path):
+        _check_complaint_revision()

@@ -1,21 +1,22 @@
 """Complaints (domain §9): ``/api/v1/complaint/``.
 
 List, get and export (with ``q`` filters, e.g. on ``status``, ``category`` or the overdue
-flags); ``POST /`` logs a complaint (``unit``, ``owner``?, ``channel``, ``category``,
-``description``, ``received_at``?, ``assignee``?, ``nonpayment_reason``?). Each follow-up is an
-operation on ``/<id>/``: ``assign``, ``acknowledge``, ``start``, ``resolve``, ``reopen``,
-``return_visit``, ``note``, ``nonpayment_reason``; ``GET /<id>/log`` is the follow-up log.
-Nothing else writes the resource.
+flags ``response_overdue`` / ``resolution_overdue``, which are computed when read at the
+request's instant, never stored: ``(col:resolution_overdue,opr:eq,value:!t)``); ``POST /`` logs
+a complaint (``unit``, ``owner``?, ``channel``, ``category``, ``description``, ``received_at``?,
+``assignee``?, ``nonpayment_reason``?). Each follow-up is an operation on ``/<id>/``:
+``assign``, ``acknowledge``, ``start``, ``resolve``, ``reopen``, ``return_visit``, ``note``,
+``nonpayment_reason``; ``GET /<id>/log`` is the follow-up log. Nothing else writes the resource.
 """
 
 from flask_appbuilder.api import expose, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import Complaint
 from app.security import current_user
+from app.services.complaint_flags import FLAGS, ComplaintInterface, FlagFilter
 from app.services.complaints import (
     add_note,
     assign,
@@ -69,7 +70,7 @@ class ComplaintApi(WuyeModelApi):
         "reason": "write",
         "log": "read",
     }
-    datamodel = SQLAInterface(Complaint)
+    datamodel = ComplaintInterface(Complaint)
     include_route_methods = {
         "get",
         "get_list",
@@ -122,6 +123,13 @@ class ComplaintApi(WuyeModelApi):
         "nonpayment_reason",
     ]
     base_order = ("id", "desc")
+
+    def _handle_filters_args(self, rison_args):
+        """``eq`` on a flag computed when read is its ``FlagFilter``."""
+        for flt in rison_args.get("filters", []):
+            if isinstance(flt, dict) and flt.get("col") in FLAGS and flt.get("opr") == "eq":
+                flt["opr"] = FlagFilter.arg_name
+        return super()._handle_filters_args(rison_args)
 
     def post_headless(self):
         def log(session, body):

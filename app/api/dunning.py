@@ -1,9 +1,9 @@
 """Dunning: ``POST /api/v1/dunning/scan`` (``{"as_of"}`` → ``{"actions_created", …}``), the
 levels (``dunning_level``: an administrator edits them, a utility cut-off is refused citing
-Civil Code art. 944) and the actions (``dunning_action``: read; a manager approves or rejects a
-legal proposal with ``POST /api/v1/dunning_action/<id>/approve`` or ``/reject``)."""
-
-from datetime import date
+Civil Code art. 944; only the key follow-up may have the ``visit`` channel) and the actions
+(``dunning_action``: read, a visit with its task and the contact attempt that recorded its
+outcome; a manager approves or rejects a legal proposal with
+``POST /api/v1/dunning_action/<id>/approve`` or ``/reject``)."""
 
 from flask import request
 from flask_appbuilder.api import BaseApi, expose, safe
@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db, unit_of_work
 from app.models import DunningAction, DunningLevel
 from app.security import current_user
-from app.services.dunning import approve_legal, reject_legal, scan_dunning, validate_level
-from app.services.errors import DomainError
+from app.services.dunning import approve_legal, reject_legal, scan_dunning
+from app.services.dunning_levels import validate_level
+from app.services.errors import DomainError, Problems
 from app.services.settings import business_date
 from jobs.dunning import dispatch, enqueue_evidence
 
@@ -45,10 +46,9 @@ class DunningApi(BaseApi):
         try:
             if not isinstance(body, dict):
                 raise DomainError(_=_l("The request body must be a JSON object."))
-            try:
-                as_of = date.fromisoformat(body["as_of"]) if body.get("as_of") else None
-            except (TypeError, ValueError):
-                raise DomainError(as_of=_l("Use the form YYYY-MM-DD.")) from None
+            problems = Problems()
+            as_of = problems.day("as_of", body.get("as_of"))
+            problems.raise_if_any()
             with unit_of_work() as session:
                 result = scan_dunning(session, as_of or business_date(), current_user().username)
                 dispatch(result)
@@ -63,6 +63,8 @@ class DunningApi(BaseApi):
             paused=result.paused,
             deferred=result.deferred,
             awaiting_demand=result.awaiting_demand,
+            visits=result.visits,
+            visits_waiting=result.visits_waiting,
         )
 
 
@@ -121,6 +123,12 @@ class DunningActionApi(WuyeModelApi):
         "created_by",
         "created_at",
         "outcome",
+        "task.id",
+        "task.assignee_id",
+        "attempt.id",
+        "attempt.at",
+        "attempt.channel",
+        "attempt.recorded_by",
         "status",
         "decided_by",
         "decided_at",

@@ -38,6 +38,7 @@ class NextAction(StrEnum):
     FIND_CONTACT_VISIT = "find_contact_visit"  # find a new number, visit in person
     GUIDE_REMOTE_PAYMENT = "guide_remote_payment"  # next day, explain paying from afar
     MANAGER_FOLLOW_UP = "manager_follow_up"  # escalated: the community manager; a complaint
+    DUNNING_VISIT = "dunning_visit"  # a dunning level's visit (上门催收), due on the scan's day
 
 
 # What each outcome class calls for next (§7).

@@ -7,6 +7,11 @@ a case is open; each level newly reached gets one action, except that a reminder
 together with a higher level is left out (the higher action already says more). Legal action is
 only ever proposed, and only after the formal letter was delivered and its deadline passed.
 
+A level's channel says how its action is carried out. The key follow-up (3) may be a **visit**
+(上门催收): its action is then a visit task on the list of a collector of the unit's community,
+whose outcome is recorded like a call's. Reminders and letters are sent and the legal action
+is proposed, so only the follow-up may be a visit.
+
 No level may mean a utility cut-off: the Civil Code (art. 944) forbids cutting off water,
 electricity, heating or gas to force payment.
 """
@@ -60,6 +65,15 @@ class Level:
     @property
     def kind(self) -> ActionKind:
         return KIND_OF_LEVEL[self.number]
+
+
+VISIT = "visit"  # the channel of a level carried out by a collector at the owner's door
+VISIT_KINDS = (ActionKind.FOLLOW_UP,)  # the kinds of action a visit may carry out
+
+
+def may_visit(number: int) -> bool:
+    """Whether the level numbered ``number`` may have the visit channel."""
+    return KIND_OF_LEVEL.get(number) in VISIT_KINDS
 
 
 # (number, name, days, channel, template): the defaults of domain §6, installed by the migration.

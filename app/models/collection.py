@@ -7,7 +7,9 @@ the next action with its due day. Every ``ContactAttempt`` records channel and o
 the outcome sets the task's next action (``app.domain.collection.next_action``). A refusal
 escalates the task to the community manager and flags that a complaint must be opened
 (``complaint_needed``); the complaint opened from the task is linked to it (``complaint``). A unit
-is in at most one active campaign.
+is in at most one active campaign. A dunning level with the visit channel puts a task on a
+collector's list (next action ``dunning_visit``), in a campaign the scan opens for the day's
+visits of the community, or on the unit's task of an active campaign.
 """
 
 from datetime import date, datetime
@@ -78,6 +80,7 @@ class TaskAction(LabelledEnum):
     FIND_CONTACT_VISIT = NextAction.FIND_CONTACT_VISIT.value
     GUIDE_REMOTE_PAYMENT = NextAction.GUIDE_REMOTE_PAYMENT.value
     MANAGER_FOLLOW_UP = NextAction.MANAGER_FOLLOW_UP.value
+    DUNNING_VISIT = NextAction.DUNNING_VISIT.value
 
     @classmethod
     def LABELS(cls):  # noqa: N802
@@ -88,6 +91,7 @@ class TaskAction(LabelledEnum):
             cls.FIND_CONTACT_VISIT: _l("Find a new contact, visit in person"),
             cls.GUIDE_REMOTE_PAYMENT: _l("Contact again, guide to paying remotely"),
             cls.MANAGER_FOLLOW_UP: _l("Community manager follows up; open a complaint"),
+            cls.DUNNING_VISIT: _l("Visit the owner (dunning level)"),
         }
 
 
@@ -176,6 +180,23 @@ class CollectionTask(InCommunity, Model):
     attempts: Mapped[list["ContactAttempt"]] = relationship(
         back_populates="task", order_by="ContactAttempt.at"
     )
+
+    @classmethod
+    def first(cls, campaign, unit_id, owner_id, assignee_id, arrears, days, action, due):
+        """A new task of ``campaign`` for a unit owing ``arrears`` (overdue ``days``), not
+        contacted yet: ``action`` is due on ``due``."""
+        return cls(
+            community_id=campaign.community_id or campaign.community.id,
+            campaign=campaign,
+            unit_id=unit_id,
+            owner_id=owner_id,
+            assignee_id=assignee_id,
+            arrears_at_start=arrears,
+            days_overdue_at_start=days,
+            status=TaskStatus.NEW,
+            next_action=action,
+            next_due=due,
+        )
 
     @property
     def phone(self) -> str:

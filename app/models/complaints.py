@@ -3,10 +3,13 @@
 A ``Complaint`` is about one unit (and its paying owner when known), received through a channel
 at an instant (``received_at``, UTC) that falls on a business date (``received_on``). Its two
 deadlines are fixed when it is logged (``app.domain.complaints``): ``respond_by`` (an instant)
-and ``resolve_by`` (the last business day). ``response_overdue`` / ``resolution_overdue`` are set
-once a deadline is missed (by the daily check, or by a late acknowledgement or resolution) and
-stay set as the record of it; reopening gives a new resolution day and clears the resolution
-flag. A closed complaint carries its return-visit score (1–5). ``nonpayment_reason`` marks it
+and ``resolve_by`` (the last business day). ``response_overdue`` / ``resolution_overdue`` are
+not stored: they are computed when read (``overdue_at``), from the deadlines, the instant of the
+acknowledgement and the business day of the latest resolution (``resolved_on``), at the instant
+the request reads (``read_at``). ``response_overdue_logged`` / ``resolution_overdue_logged`` only
+record that the daily check wrote the follow-up entry of a missed deadline (so that it writes
+it once); reopening gives a new resolution day. A closed complaint carries its return-visit
+score (1–5). ``nonpayment_reason`` marks it
 as the owner's reason for not paying, which pauses dunning while it is open. Every step —
 logging, assignment, each status move, notes, marks, missed deadlines — is a
 ``ComplaintEntry``: who, when, from and to which status, note (and the score of a return visit).
@@ -20,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.complaints import Status, Step
+from app.domain.complaints import Status, Step, resolution_late, response_late
 
 from .owner import Owner
 from .property import Community, Unit
@@ -160,9 +163,10 @@ class Complaint(InCommunity, Model):
     resolve_by: Mapped[date]
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first response
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the latest resolution
+    resolved_on: Mapped[date | None]  # its business date
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    response_overdue: Mapped[bool] = mapped_column(Boolean, default=False)
-    resolution_overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    response_overdue_logged: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolution_overdue_logged: Mapped[bool] = mapped_column(Boolean, default=False)
     satisfaction: Mapped[int | None]  # the latest return visit's score
     nonpayment_reason: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -179,8 +183,33 @@ class Complaint(InCommunity, Model):
         """The owner's phone (personal data: masked for who may not see it)."""
         return self.owner.phone if self.owner is not None else ""
 
+    def overdue_at(self, now: datetime) -> tuple[bool, bool]:
+        """Whether the first response and the resolution are late, read at ``now``."""
+        from app.services.settings import business_date  # the app's business time zone
+
+        return (
+            response_late(self.respond_by, self.acknowledged_at, now),
+            resolution_late(self.resolve_by, self.resolved_on, business_date(now)),
+        )
+
+    @property
+    def response_overdue(self) -> bool:
+        """The first response is late, as the request reads it (never stored)."""
+        return self.overdue_at(_read_at())[0]
+
+    @property
+    def resolution_overdue(self) -> bool:
+        """The resolution is late, as the request reads it (never stored)."""
+        return self.overdue_at(_read_at())[1]
+
     def __str__(self):
         return f"#{self.id} {self.unit}"
+
+
+def _read_at() -> datetime:
+    from app.services.settings import read_at  # the instant the request reads at
+
+    return read_at()
 
 
 class ComplaintEntry(InCommunity, Model):

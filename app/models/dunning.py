@@ -4,9 +4,11 @@
 administrator). A ``DunningCase`` follows one unit from the first action until its arrears are
 cleared; at most one case per unit is open. Its ``level`` only rises, by ``DunningAction`` rows:
 one per level and case (what, when, channel, document, message, by whom, outcome). A legal
-proposal carries its decision (``proposed`` → ``approved`` or ``rejected``). A case may be paused
-(``pause_kind``, optional ``paused_until``) by the slice that owns the reason: installment,
-promise to pay, complaint.
+proposal carries its decision (``proposed`` → ``approved`` or ``rejected``). A visit (channel
+``visit``) links the collection task it put on a collector's list (``task``) and the contact
+attempt that recorded its outcome (``attempt``; ``outcome`` holds that attempt's outcome class).
+A case may be paused (``pause_kind``, optional ``paused_until``) by the slice that owns the
+reason: installment, promise to pay, complaint.
 """
 
 from datetime import date, datetime
@@ -18,13 +20,14 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.dunning import ActionKind, PauseKind
+from app.domain.dunning import VISIT, ActionKind, PauseKind
 
+from .collection import CollectionTask, ContactAttempt
 from .outbox import OutboxMessage
 from .owner import Owner
 from .property import Community, Unit
 from .scoping import InCommunity
-from .types import MONEY, LabelledEnum, UTCDateTime
+from .types import MONEY, Channel, LabelledEnum, UTCDateTime
 
 OPEN_CASE = sql("closed_on IS NULL")
 
@@ -59,6 +62,21 @@ class DunningPause(LabelledEnum):
         }
 
 
+class LevelChannel(LabelledEnum):
+    """How a level's action is carried out: an owners' channel, or a visit (上门催收)."""
+
+    SMS = Channel.SMS.value
+    PHONE = Channel.PHONE.value
+    EMAIL = Channel.EMAIL.value
+    LETTER = Channel.LETTER.value
+    APP = Channel.APP.value
+    VISIT = VISIT
+
+    @classmethod
+    def LABELS(cls):  # noqa: N802
+        return {cls(c.value): c.label for c in Channel} | {cls.VISIT: _l("Visit")}
+
+
 class ProposalStatus(LabelledEnum):
     PROPOSED = "proposed"
     APPROVED = "approved"
@@ -79,6 +97,7 @@ class DunningTemplate(LabelledEnum):
     FORMAL_LETTER = "formal_letter"
     KEY_FOLLOW_UP = "key_follow_up"
     LEGAL_PROPOSAL = "legal_proposal"
+    HOME_VISIT = "home_visit"
 
     @classmethod
     def LABELS(cls):  # noqa: N802
@@ -88,6 +107,7 @@ class DunningTemplate(LabelledEnum):
             cls.FORMAL_LETTER: _l("Formal dunning letter (PDF)"),
             cls.KEY_FOLLOW_UP: _l("Key follow-up by the community manager"),
             cls.LEGAL_PROPOSAL: _l("Legal action proposal (manager's approval)"),
+            cls.HOME_VISIT: _l("Visit by a collector of the community (task list)"),
         }
 
 
@@ -187,6 +207,8 @@ class DunningAction(InCommunity, Model):
         ForeignKey("outbox_message.id"), index=True
     )
     outcome: Mapped[str] = mapped_column(Text, default="")
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("collection_task.id"), index=True)
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("contact_attempt.id"), index=True)
     status: Mapped[str | None] = mapped_column(String(16), index=True)  # legal proposals
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -197,6 +219,8 @@ class DunningAction(InCommunity, Model):
     unit: Mapped[Unit] = relationship()
     owner: Mapped[Owner | None] = relationship()
     outbox_message: Mapped[OutboxMessage | None] = relationship()
+    task: Mapped[CollectionTask | None] = relationship()  # a visit's
+    attempt: Mapped[ContactAttempt | None] = relationship()  # what the visit found
 
     def __str__(self):
         return f"{self.unit} L{self.level} {self.scheduled_on}"

@@ -8,11 +8,12 @@ writing nothing — a campaign without staff, with staff not assigned to the com
 unit to collect from.
 
 ``record_contact`` records one contact attempt; its outcome class sets the task's next action
-and due day. A promise pauses the unit's dunning case until the promised day (domain §6: set
-here on ``DunningCase`` directly, the dunning slice exposing no function for it; an installment
-pause is never replaced). A refusal escalates the task to the community manager and flags it
-``complaint_needed`` (unless the complaint linked to the task is still open): customer service
-then opens it (``app.services.complaints.open_from_task``).
+and due day. A promise holds the unit's dunning until the promised day, with or without a
+dunning case yet (``app.services.promises``). The first attempt recorded on a task a dunning
+visit put on the list is that visit's outcome (``app.services.visits.answer_visit``). A
+refusal escalates the task to the community manager and flags it ``complaint_needed`` (unless
+the complaint linked to the task is still open): customer service then opens it
+(``app.services.complaints.open_from_task``).
 
 ``campaign_report``: per staff member, units, contacted (reached the owner at least once),
 promised, arrears at start, collected and the clearance rate and score. Collected on a task =
@@ -41,7 +42,6 @@ from app.domain.collection import (
     next_action,
 )
 from app.domain.complaints import Status as ComplaintStatus
-from app.domain.dunning import PauseKind
 from app.domain.money import ZERO, to_fen
 from app.models import (
     Allocation,
@@ -50,7 +50,6 @@ from app.models import (
     CollectionTask,
     Community,
     ContactAttempt,
-    DunningCase,
     StaffAssignment,
 )
 from app.models.collection import CampaignStatus, ContactChannel, ContactOutcome, TaskStatus
@@ -58,8 +57,10 @@ from app.security import in_scope, task_in_scope
 from app.services.arrears import find_overdue_accounts
 from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.payments import parse_amount
-from app.services.queries import is_id, visible_row
+from app.services.promises import pause_for_promise
+from app.services.queries import is_id, visible_row, whole_number
 from app.services.settings import business_date, business_zone, get_int
+from app.services.visits import answer_visit
 
 STATUS_AFTER = {
     Outcome.PROMISED: TaskStatus.PROMISED,
@@ -85,17 +86,13 @@ def _ids(value) -> list[int] | None:
     """A list of ids from a JSON list or form values; None when it is not one."""
     if not isinstance(value, list | tuple):
         return None
-    try:
-        return [int(v) for v in value]
-    except (TypeError, ValueError):
-        return None
+    numbers = [whole_number(v) for v in value]
+    return None if None in numbers else numbers
 
 
 def _community(session: Session, community_id) -> Community:
-    try:
-        community = session.get(Community, int(community_id))
-    except (TypeError, ValueError):
-        community = None
+    number = whole_number(community_id)
+    community = session.get(Community, number) if number is not None else None
     if community is None or not in_scope(community):
         raise NotFoundError(community=_l("Unknown community."))
     return community
@@ -205,17 +202,15 @@ def create_campaign(
         for unit_id in unit_ids:
             account = by_unit[unit_id]
             session.add(
-                CollectionTask(
-                    community=community,
-                    campaign=campaign,
-                    unit_id=unit_id,
-                    owner_id=account.owner_id,
-                    assignee_id=assignee_id,
-                    arrears_at_start=account.overdue,
-                    days_overdue_at_start=account.days_overdue,
-                    status=TaskStatus.NEW,
-                    next_action=NextAction.FIRST_CONTACT,
-                    next_due=today,
+                CollectionTask.first(
+                    campaign,
+                    unit_id,
+                    account.owner_id,
+                    assignee_id,
+                    account.overdue,
+                    account.days_overdue,
+                    NextAction.FIRST_CONTACT,
+                    today,
                 )
             )
     session.flush()
@@ -354,47 +349,10 @@ def record_contact(
         linked = task.complaint
         task.complaint_needed = linked is None or linked.status == ComplaintStatus.CLOSED
     if outcome == Outcome.PROMISED:
-        _pause_dunning(session, attempt)
+        pause_for_promise(session, attempt)
+    answer_visit(session, attempt)
     session.flush()
     return attempt
-
-
-def _pause_dunning(session: Session, attempt: ContactAttempt) -> None:
-    """Hold the unit's open dunning case until the promised day (domain §6), unless an
-    installment or a complaint holds it: the promise is then restored when that pause lifts."""
-    case = session.scalar(
-        select(DunningCase).where(
-            DunningCase.unit_id == attempt.task.unit_id, DunningCase.closed_on.is_(None)
-        )
-    )
-    if case is not None and case.pause_kind not in (PauseKind.INSTALLMENT, PauseKind.COMPLAINT):
-        _hold(case, attempt)
-
-
-def _hold(case: DunningCase, promise: ContactAttempt) -> None:
-    case.pause_kind = PauseKind.PROMISE
-    case.paused_until = promise.promised_date
-    case.pause_note = (
-        f"¥{promise.promised_amount} / {promise.promised_date.isoformat()} (#{promise.task.id})"
-    )
-
-
-def hold_for_promise(session: Session, case: DunningCase, today: date) -> None:
-    """Pause ``case`` for the unit's latest promise to pay whose day is not past, if any (when
-    another pause lifts)."""
-    promise = session.scalar(
-        select(ContactAttempt)
-        .join(CollectionTask, CollectionTask.id == ContactAttempt.task_id)
-        .where(
-            CollectionTask.unit_id == case.unit_id,
-            ContactAttempt.outcome == Outcome.PROMISED,
-            ContactAttempt.promised_date >= today,
-        )
-        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
-        .limit(1)
-    )
-    if promise is not None:
-        _hold(case, promise)
 
 
 # --- Report ----------------------------------------------------------------------------------

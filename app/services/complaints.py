@@ -14,8 +14,10 @@ the pause is lifted when no such complaint remains (unmarked or closed), and a p
 made meanwhile then holds the case until its day. An installment pause is never replaced;
 ``renew_pauses`` (daily) sets the pause on cases opened or freed since.
 
-``check_deadlines`` flags the complaints whose first response or resolution is overdue at
-``now`` and not yet flagged (one entry each); a second run flags nothing.
+The overdue flags are computed when read (``Complaint.overdue_at``; in SQL
+``app.services.complaint_flags``), never stored. ``check_deadlines`` (the daily job) only writes
+the follow-up entry of each deadline missed at ``now`` (once: ``…_logged`` records it); a second
+run writes nothing.
 ``open_from_task`` opens the complaint a refused collection contact calls for, marked as the
 reason for non-payment, and links it to the task.
 """
@@ -56,8 +58,10 @@ from app.models.complaints import (
     EntryAction,
 )
 from app.security import ADMIN, GRANTS, WRITE, in_scope, visible_community_ids
-from app.services.collection import get_task, hold_for_promise
+from app.services.collection import get_task
+from app.services.complaint_flags import awaiting_resolution, awaiting_response, overdue_now
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
+from app.services.promises import hold_for_promise
 from app.services.queries import visible_row, whole_number
 from app.services.settings import business_date, business_zone, get_setting
 
@@ -96,7 +100,6 @@ def resolution_days(session: Session, category: str) -> int:
 
 
 # --- Logging a complaint ---------------------------------------------------------------------
-
 
 
 def _note(problems: Problems, note, required=None) -> str:
@@ -256,8 +259,8 @@ def log_complaint(
         status=Status.NEW,
         respond_by=rules.response_due(received_at, response_hours(session)),
         resolve_by=rules.resolution_day(received_on, days),
-        response_overdue=False,
-        resolution_overdue=False,
+        response_overdue_logged=False,
+        resolution_overdue_logged=False,
         nonpayment_reason=bool(nonpayment_reason),
     )
     session.add(complaint)
@@ -330,8 +333,8 @@ def take_step(
     at: datetime | None = None,
 ) -> Complaint:
     """Acknowledge, start, resolve or reopen the complaint (``Step`` values; the return visit
-    is ``return_visit``). A late acknowledgement or resolution sets its overdue flag; reopening
-    sets a new resolution day, counted from today."""
+    is ``return_visit``). Reopening sets a new resolution day, counted from today (a late
+    acknowledgement or resolution shows in the flags computed when read)."""
     if step not in {Step.ACKNOWLEDGE, Step.START, Step.RESOLVE, Step.REOPEN}:
         raise DomainError(step=_l("Unknown step."))
     step = Step(step)
@@ -345,16 +348,13 @@ def take_step(
     complaint.status = target
     if step == Step.ACKNOWLEDGE:
         complaint.acknowledged_at = at
-        complaint.response_overdue |= rules.response_late(complaint.respond_by, at, at)
     elif step == Step.RESOLVE:
-        complaint.resolved_at = at
-        day = business_date(at)
-        complaint.resolution_overdue |= rules.resolution_late(complaint.resolve_by, day, day)
+        complaint.resolved_at, complaint.resolved_on = at, business_date(at)
     elif step == Step.REOPEN:
-        complaint.resolved_at = complaint.closed_at = None
+        complaint.resolved_at = complaint.resolved_on = complaint.closed_at = None
         days = resolution_days(session, complaint.category)
         complaint.resolve_by = rules.resolution_day(business_date(at), days)
-        complaint.resolution_overdue = False
+        complaint.resolution_overdue_logged = False  # the new day's miss is logged anew
     _entry(complaint, EntryAction(step.value), actor, at, note, before)
     session.flush()
     _sync_pause(session, complaint.unit_id)
@@ -496,30 +496,15 @@ def renew_pauses(session: Session) -> int:
 # --- Deadlines -------------------------------------------------------------------------------
 
 
-def _awaiting_response(now: datetime):
-    """SQL condition: still new after its first-response deadline."""
-    return and_(Complaint.status == Status.NEW, Complaint.respond_by < now)
-
-
-def _awaiting_resolution(now: datetime):
-    """SQL condition: unresolved after its resolution day."""
-    return and_(Complaint.status.in_(rules.UNRESOLVED), Complaint.resolve_by < business_date(now))
-
-
-def overdue_now(now: datetime):
-    """SQL condition: unresolved and past a deadline still awaited at ``now`` (the first
-    response of a new complaint, or the resolution day)."""
-    return or_(_awaiting_response(now), _awaiting_resolution(now))
-
-
 @dataclass(frozen=True)
 class DeadlineCheck:
-    response: list[int]  # complaints newly flagged: first response overdue
-    resolution: list[int]  # complaints newly flagged: resolution overdue
+    response: list[int]  # complaints whose missed first response was newly logged
+    resolution: list[int]  # complaints whose missed resolution day was newly logged
 
 
 def _flag(session: Session, flag: str, action: EntryAction, late, actor: str, now: datetime):
-    """Set ``flag`` on the complaints matching ``late`` that do not carry it yet; their ids."""
+    """Write the entry of a missed deadline on the complaints matching ``late`` whose entry is
+    not written yet (``flag``: the ``…_logged`` column that records it); their ids."""
     complaints = session.scalars(
         select(Complaint).where(late, getattr(Complaint, flag).is_(False)).order_by(Complaint.id)
     ).all()
@@ -530,21 +515,22 @@ def _flag(session: Session, flag: str, action: EntryAction, late, actor: str, no
 
 
 def check_deadlines(session: Session, now: datetime, actor: str = "deadline-check"):
-    """Flag the complaints overdue at ``now`` and not flagged yet, one entry each."""
+    """Log the deadlines missed at ``now`` and not logged yet, one follow-up entry each (the
+    flags themselves are computed when read: ``Complaint.overdue_at``)."""
     result = DeadlineCheck(
         _flag(
             session,
-            "response_overdue",
+            "response_overdue_logged",
             EntryAction.RESPONSE_OVERDUE,
-            _awaiting_response(now),
+            awaiting_response(now),
             actor,
             now,
         ),
         _flag(
             session,
-            "resolution_overdue",
+            "resolution_overdue_logged",
             EntryAction.RESOLUTION_OVERDUE,
-            _awaiting_resolution(now),
+            awaiting_resolution(now),
             actor,
             now,
         ),

@@ -1,7 +1,10 @@
-"""Demo data: communities with buildings, units, owners, tariffs and one user per role.
+"""Demo data: communities with buildings, units, owners, tariffs and one user per role, and the
+dunning procedure of the demo: the key follow-up is a visit (上门催收) 30 days overdue, made by the
+community's collector (``DEMO_VISIT``), beside the formal letter of the same day.
 
 Idempotent: rows are found by their codes and usernames, so a second run adds nothing. Names,
-phones and ID numbers are generated (deterministically) and valid in form only.
+phones and ID numbers are generated (deterministically) and valid in form only. A dunning level
+an administrator has changed from its installed default is left as it is.
 """
 
 import random
@@ -13,7 +16,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.checks import id_check_char
-from app.models import Building, Community, Owner, Ownership, StaffAssignment, Tariff, Unit
+from app.domain.dunning import DEFAULT_LEVELS, FOLLOW_UP, VISIT
+from app.models import (
+    Building,
+    Community,
+    DunningLevel,
+    Owner,
+    Ownership,
+    StaffAssignment,
+    Tariff,
+    Unit,
+)
 from app.security import ROLES
 
 DEMO_PASSWORD = "Wuye-Demo-2026"
@@ -40,6 +53,9 @@ COMMUNITIES = [
     ("JD", "锦东花园", "上海市闵行区锦东路 166 弄"),
     ("BS", "碧水湾", "上海市徐汇区碧水路 9 号"),
 ]
+
+# The demo's key follow-up: a visit by the community's collector, 30 days overdue.
+DEMO_VISIT = {"name": "上门催收", "days": 30, "channel": VISIT, "template": "home_visit"}
 
 
 @dataclass(frozen=True)
@@ -145,6 +161,20 @@ def _units(session: Session, community: Community, count: int, rng: random.Rando
         session.flush()
 
 
+def _visit_level(session: Session) -> None:
+    """Make the key follow-up the demo's visit, unless it was changed from its default."""
+    level = session.scalar(select(DunningLevel).where(DunningLevel.level == FOLLOW_UP))
+    _, name, days, channel, template = DEFAULT_LEVELS[FOLLOW_UP]
+    if level is not None and (level.name, level.days, level.channel, level.template) == (
+        name,
+        days,
+        channel,
+        template,
+    ):
+        for key, value in DEMO_VISIT.items():
+            setattr(level, key, value)
+
+
 def seed_demo(session: Session, security_manager, communities: int = 2, units: int = 150):
     """Create (or complete) the demo data set; returns what exists afterwards."""
     rng = random.Random(2026)
@@ -176,6 +206,7 @@ def seed_demo(session: Session, security_manager, communities: int = 2, units: i
                     )
                 ):
                     session.add(StaffAssignment(user_id=user.id, community_id=community.id))
+    _visit_level(session)
     session.flush()
     return DemoResult(
         communities=len(made),

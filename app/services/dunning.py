@@ -12,9 +12,13 @@ outbox's business (SMS are held until they end).
 Holds: a balance under the ``min_amount`` setting starts nothing; an owner written to within
 ``min_gap_days`` gets no new message (the levels that would write wait for the next scan); a
 paused case does not rise (``pause_of``), and a unit under an on-track installment agreement
-gets no case (``scan_installments`` runs first and may lift that pause the same day); legal
-action is proposed only once the case's formal letter was delivered and its deadline passed,
-and only a manager decides on it.
+gets no case (``scan_installments`` runs first and may lift that pause the same day), nor does
+a unit with a promise to pay whose day is not past (``promised_units``: recorded before the
+unit had a case); legal action is proposed only once the case's formal letter was delivered and
+its deadline passed, and only a manager decides on it.
+
+Visits: a level with the visit channel records its action like any other; ``plan_visits`` then
+puts it on a collector's task list (``app.services.visits``).
 
 Idempotent: a level is acted on once per case (unique case + level) and one case per unit is
 open (partial unique index), so a second scan of the same day creates nothing.
@@ -35,9 +39,8 @@ from app.domain import dunning as rules
 from app.domain.dunning import ActionKind, Level, PauseKind
 from app.domain.money import format_money
 from app.models import Bill, DunningAction, DunningCase, DunningLevel, OutboxMessage, Owner, Unit
-from app.models.dunning import DunningTemplate, ProposalStatus
+from app.models.dunning import ProposalStatus
 from app.models.outbox import MessageKind, OutboxStatus
-from app.models.types import Channel
 from app.security import in_scope
 from app.services.arrears import find_overdue_accounts
 from app.services.complaints import renew_pauses, units_complaining
@@ -45,69 +48,12 @@ from app.services.delivery import queue_message
 from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.installments import scan_installments
 from app.services.payments import OPEN_STATUSES
+from app.services.promises import promised_units
 from app.services.settings import business_date, get_int, get_setting
+from app.services.visits import plan_visits
 
 LANG = "zh"  # owners are written to in the document language
 DELIVERED = (OutboxStatus.SENT, OutboxStatus.RECORDED)
-
-NO_COERCION = _l(
-    "No dunning step may cut off or restrict water, electricity, gas or heating: the Civil Code "
-    "(art. 944) forbids it. Demand payment within a reasonable period, then sue or apply for "
-    "arbitration."
-)
-
-
-# --- Levels ----------------------------------------------------------------------------------
-
-
-def validate_level(session: Session, item: DunningLevel) -> None:
-    """Check a new or edited level; a name, channel or template meaning a utility cut-off is
-    refused with the reason (Civil Code art. 944).
-
-    :raises DomainError: naming every bad field (409 for a level number already taken).
-    """
-    problems = Problems()
-    for name in rules.coercive_fields(
-        name=item.name or "", channel=item.channel or "", template=item.template or ""
-    ):
-        problems.add(name, NO_COERCION)
-    problems.raise_if_any()
-    if problems.check(item.level in rules.LEVEL_NUMBERS, "level", _l("A level from 0 to 4.")):
-        taken = select(DunningLevel.id).where(
-            DunningLevel.level == item.level, DunningLevel.id != (item.id or 0)
-        )
-        with session.no_autoflush:
-            problems.conflict(
-                session.scalar(taken) is not None, "level", _l("This level already exists.")
-            )
-    problems.check(bool((item.name or "").strip()), "name", _l("This field is required."))
-    problems.check(
-        isinstance(item.days, int) and -60 <= item.days <= 3650,
-        "days",
-        _l("Between -60 (before the due date) and 3650 days."),
-    )
-    problems.check(
-        item.days is None or item.level != rules.PRE_DUE or item.days <= 0,
-        "days",
-        _l("The pre-due reminder comes on or before the due date (0 or less)."),
-    )
-    problems.check(
-        item.min_amount is not None and item.min_amount >= 0,
-        "min_amount",
-        _l("The minimum amount cannot be negative."),
-    )
-    problems.check(
-        item.channel in {c.value for c in Channel},
-        "channel",
-        _l("Choose one of: %(values)s.", values=", ".join(c.value for c in Channel)),
-    )
-    problems.check(
-        item.template in {t.value for t in DunningTemplate},
-        "template",
-        _l("Choose one of: %(values)s.", values=", ".join(t.value for t in DunningTemplate)),
-    )
-    problems.raise_if_any()
-
 
 # --- Pauses ----------------------------------------------------------------------------------
 
@@ -171,6 +117,8 @@ class ScanResult:
     paused: int = 0  # units a pause held back
     deferred: int = 0  # units held by the owner's minimum gap between reminders
     awaiting_demand: int = 0  # units at the legal level whose formal demand is not yet expired
+    visits: int = 0  # visits put on collectors' task lists
+    visits_waiting: int = 0  # visits whose community has no active collector (tried again)
     messages: list[int] = field(default_factory=list)  # reminders to deliver after the commit
     letters: list[int] = field(default_factory=list)  # owners whose letter is to be rendered
 
@@ -252,6 +200,7 @@ def scan_dunning(session: Session, as_of: date, actor: str = "system") -> ScanRe
     result = ScanResult(as_of)
     # First: an agreement that defaulted today lifts its pause, and dunning resumes today.
     held = scan_installments(session, as_of).on_track
+    promised = promised_units(session, as_of)
     complaining = units_complaining(session)
     rows = {row.level: row for row in session.scalars(select(DunningLevel))}
     levels = [Level(r.level, r.days, r.min_amount, r.active) for r in rows.values()]
@@ -282,6 +231,8 @@ def scan_dunning(session: Session, as_of: date, actor: str = "system") -> ScanRe
         pause = pause_of(case, as_of)
         if case is None and account.unit_id in held:
             pause = PauseKind.INSTALLMENT  # an agreement on track: no case may open
+        elif case is None and account.unit_id in promised:
+            pause = PauseKind.PROMISE  # promised before any case: none opens until the day
         elif case is None and account.unit_id in complaining:
             pause = PauseKind.COMPLAINT  # a new case starts held at the friendly reminder
         ceiling = rules.paused_ceiling(current, pause)
@@ -334,6 +285,8 @@ def scan_dunning(session: Session, as_of: date, actor: str = "system") -> ScanRe
     renew_pauses(session)  # the new cases of units complaining show their pause
     result.actions_created = len(new)
     _write_to_owners(session, new, as_of, result)
+    visits = plan_visits(session, as_of, actor)
+    result.visits, result.visits_waiting = visits.planned, visits.waiting
     return result
 
 

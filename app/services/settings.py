@@ -5,7 +5,7 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,3 +68,14 @@ def business_zone() -> ZoneInfo:
 def business_date(instant: datetime | None = None) -> date:
     """The business date of ``instant`` (default: now)."""
     return (instant or datetime.now(UTC)).astimezone(business_zone()).date()
+
+
+def read_at() -> datetime:
+    """The instant a request reads rows at (what "now" is for flags computed when read): taken
+    once per request, so that a list, its filters and its flags agree; outside a request, now.
+    Rules never call it: the screen or API passes it on as their ``now``."""
+    if not has_request_context():
+        return datetime.now(UTC)
+    if "wuye_read_at" not in g:
+        g.wuye_read_at = datetime.now(UTC)
+    return g.wuye_read_at

@@ -36,6 +36,7 @@ from app.security import (
     can_view_personal_data,
     current_user,
     sees_only_own_tasks,
+    task_in_scope,
     visible_community_ids,
 )
 from app.services.collection import (
@@ -335,10 +336,19 @@ class ContactFormView(RowActionView):
     intro = _l(
         "The outcome sets the next action: a promise is reminded the day before; an undecided, "
         "unreachable or absent owner is contacted again the next day; a refusal goes to the "
-        "community manager and needs a complaint."
+        "community manager and needs a complaint. A visit due for dunning: record what it found."
     )
     submit = _l("Record")
     back_endpoint = "CollectionTaskView.show"
+
+    def make_form(self, pk: int):
+        """A visit a dunning level put on the task is recorded as a visit unless told otherwise."""
+        form = super().make_form(pk)
+        task = db.session.get(CollectionTask, pk)
+        visit_due = task is not None and task.next_action == TaskAction.DUNNING_VISIT
+        if request.method == "GET" and visit_due and task_in_scope(task):
+            form.channel.data = ContactChannel.VISIT
+        return form
 
     def operation(self, session, pk, form, actor):
         record_contact(

@@ -1,16 +1,15 @@
 """Complaint screens (domain §9): the intake form, fast enough for a phone call (the unit found
 by its code or its owner's name as one types), the list with its overdue flags and filters,
 the overdue list, and each complaint's page with its follow-up log and the steps its status
-allows. Every form calls the complaints service in one unit of work.
+allows. The overdue flags are computed when a page reads them (``Complaint.overdue_at`` at
+``read_at``; filtered in SQL by ``app.services.complaint_flags``). Every form calls the
+complaints service in one unit of work.
 """
-
-from datetime import UTC, datetime
 
 from flask import flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -29,6 +28,7 @@ from app.domain import complaints as rules
 from app.domain.complaints import Step
 from app.domain.masking import mask_phone
 from app.extensions import db, unit_of_work
+from app.labels import LABELS
 from app.models import Complaint
 from app.models.complaints import (
     ComplaintCategory,
@@ -45,6 +45,7 @@ from app.security import (
     has_permission,
 )
 from app.services.audit import record
+from app.services.complaint_flags import ComplaintInterface, overdue_now
 from app.services.complaints import (
     WORKERS,
     add_note,
@@ -53,12 +54,11 @@ from app.services.complaints import (
     log_complaint,
     mark_nonpayment_reason,
     open_from_task,
-    overdue_now,
     return_visit,
     take_step,
 )
 from app.services.errors import DomainError
-from app.services.settings import business_date, business_zone
+from app.services.settings import business_date, business_zone, read_at
 
 from .base import RowActionView, WuyeModelView, enum_select, local_time, refusal_text, yes_no
 from .collection import my_staff
@@ -182,12 +182,12 @@ class ComplaintIntakeView(BaseView):
 
 
 class OverdueNow(BaseFilter):
-    """Unresolved complaints past a deadline still awaited."""
+    """Unresolved complaints past a deadline still awaited, at the instant the page reads."""
 
     name = _l("Overdue")
 
     def apply(self, query, value):
-        return query.filter(overdue_now(datetime.now(UTC)))
+        return query.filter(overdue_now(read_at()))
 
 
 # (step, button label, form view, icon): the moves a complaint's page offers.
@@ -201,7 +201,7 @@ STEPS = (
 
 
 class ComplaintView(WuyeModelView):
-    datamodel = SQLAInterface(Complaint)
+    datamodel = ComplaintInterface(Complaint)
     class_permission_name = "Complaint"
     include_route_methods = {"list", "show"}
     show_template = "complaints/show.html"
@@ -246,6 +246,11 @@ class ComplaintView(WuyeModelView):
         "resolution_overdue",
         "nonpayment_reason",
     ]
+    # The overdue flags are computed when read (Complaint.overdue_at), filtered in SQL.
+    search_form_extra_fields = {
+        "response_overdue": BooleanField(LABELS["response_overdue"]),
+        "resolution_overdue": BooleanField(LABELS["resolution_overdue"]),
+    }
     formatters_columns = {
         "received_at": local_time,
         "respond_by": local_time,

@@ -14,6 +14,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.models.collection import ContactOutcome
 from app.models.dunning import (
     DunningAction,
     DunningActionKind,
@@ -21,11 +22,12 @@ from app.models.dunning import (
     DunningLevel,
     DunningPause,
     DunningTemplate,
+    LevelChannel,
     ProposalStatus,
 )
-from app.models.types import Channel
 from app.security import in_scope
-from app.services.dunning import approve_legal, reject_legal, validate_level
+from app.services.dunning import approve_legal, reject_legal
+from app.services.dunning_levels import validate_level
 from app.services.files import stored_file
 from jobs.dunning import enqueue_evidence
 
@@ -44,7 +46,7 @@ class DunningLevelView(WuyeModelView):
     include_route_methods = {"list", "show", "edit"}
     list_title = show_title = _l("Dunning levels")
     edit_title = _l("Edit a dunning level")
-    enums = {"channel": Channel, "template": DunningTemplate}
+    enums = {"channel": LevelChannel, "template": DunningTemplate}
     list_columns = ["level", "name", "days", "min_amount", "channel", "template", "active"]
     show_columns = list_columns
     edit_columns = ["name", "days", "min_amount", "channel", "template", "active"]
@@ -53,6 +55,10 @@ class DunningLevelView(WuyeModelView):
         "days": _l("Days overdue; negative for days before the due date."),
         "name": _l(
             "No level may cut off water, electricity, gas or heating (Civil Code art. 944)."
+        ),
+        "channel": _l(
+            "Visit: the key follow-up becomes a visit task on the list of a collector of the "
+            "unit's community."
         ),
     }
 
@@ -68,7 +74,12 @@ class DunningActionView(WuyeModelView):
     method_permission_name = {**WuyeModelView.method_permission_name, "document": "read"}
     include_route_methods = READ_ONLY
     list_title = show_title = _l("Dunning actions")
-    enums = {"kind": DunningActionKind, "channel": Channel, "status": ProposalStatus}
+    enums = {
+        "kind": DunningActionKind,
+        "channel": LevelChannel,
+        "status": ProposalStatus,
+        "outcome": ContactOutcome,
+    }
     list_columns = [
         "scheduled_on",
         "community",
@@ -81,13 +92,15 @@ class DunningActionView(WuyeModelView):
         "days_overdue",
         "deadline",
         "status",
+        "outcome",
     ]
     show_columns = [
         *list_columns,
         "outbox_message",
+        "task",
+        "attempt",
         "created_by",
         "created_at",
-        "outcome",
         "decided_by",
         "decided_at",
         "decision_note",

@@ -46,7 +46,9 @@ def list_interface(view) -> ListInterface:
     """``view``'s datamodel, loading the relations its list shows eagerly."""
     model = view.datamodel
     eager = [c for c in view.list_columns or () if model.is_relation_many_to_one(c)]
-    return ListInterface(model.obj, eager)
+    interface = ListInterface(model.obj, eager)
+    interface.filter_converter_class = model.filter_converter_class  # e.g. computed columns'
+    return interface
 
 
 def unit_columns(view) -> list[str]:
@@ -65,9 +67,14 @@ def unit_search_fields(view, label_of) -> dict:
 
 
 def type_unit_filters(view, filters):
-    """``filters`` (FAB's ``Filters``) with the unit columns searched by code; returns them."""
+    """``filters`` (FAB's ``Filters``) with the unit columns searched by code, and a page's
+    filters of columns computed when read (their interface's converter gives them); returns
+    them."""
     for column in unit_columns(view):
         typed = [UnitCodeContains(column, view.datamodel)]
         filters._search_filters[column] = typed
         filters._all_filters[column] = typed
+    for column, typed in filters._search_filters.items():
+        # A computed column is no column of the model: its filters count for the page too.
+        filters._all_filters.setdefault(column, typed)
     return filters

@@ -1,5 +1,6 @@
-"""The daily complaint check: a periodic job of its own (before the dunning scan) that flags the
-complaints past their deadlines, once, and renews the reason-for-non-payment pauses."""
+"""The daily complaint check: a periodic job of its own (before the dunning scan) that logs the
+deadlines missed (one follow-up entry each, once), and renews the reason-for-non-payment
+pauses. The overdue flags never wait for it: they are computed when read."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -34,8 +35,9 @@ def complaints(session):
 
 
 def flags(session) -> dict[int, tuple[bool, bool]]:
+    """The missed deadlines the check logged (the flags themselves are computed when read)."""
     session.expire_all()
-    return {c.id: (c.response_overdue, c.resolution_overdue)
+    return {c.id: (c.response_overdue_logged, c.resolution_overdue_logged)
             for c in session.scalars(select(Complaint))}
 
 

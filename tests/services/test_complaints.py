@@ -166,7 +166,7 @@ def test_the_whole_flow_is_logged_step_by_step(session):
     return_visit(session, item.id, "5", "业主满意", "customerservice", at=sh(3, 12, 10))
     assert (item.status, item.satisfaction, item.closed_at) == ("closed", 5, sh(3, 12, 10))
     assert (item.acknowledged_at, item.resolved_at) == (sh(3, 10, 10), sh(3, 11, 16))
-    assert not item.response_overdue and not item.resolution_overdue
+    assert item.overdue_at(NOW) == (False, False)
     assert [(e.action, e.by, e.from_status, e.to_status, e.note, e.score)
             for e in item.entries] == [
         ("logged", "customerservice", None, "new", "", None),
@@ -222,20 +222,27 @@ def test_reopening_sets_a_new_resolution_day_and_clears_the_flag(session):
     item = complaint(session, at=sh(3, 2, 9))
     steps(session, item, "acknowledge", "start", at=sh(3, 2, 10))
     steps(session, item, "resolve", at=sh(3, 12, 10))  # after 9 March: late
-    assert item.resolution_overdue
+    assert item.overdue_at(sh(3, 12, 10))[1] and item.overdue_at(NOW)[1]  # late for good
     return_visit(session, item.id, 2, "没修好", at=sh(3, 13, 10))
     steps(session, item, "reopen", at=sh(3, 13, 10, 5), note="业主说漏水依旧")
-    assert (item.status, item.resolve_by, item.resolution_overdue) == ("reopened",
-                                                                      date(2026, 3, 20), False)
-    assert (item.resolved_at, item.closed_at, item.satisfaction) == (None, None, 2)
+    assert (item.status, item.resolve_by, item.overdue_at(sh(3, 13, 11))[1]) == (
+        "reopened", date(2026, 3, 20), False)
+    assert (item.resolved_at, item.resolved_on, item.closed_at, item.satisfaction) == (
+        None, None, None, 2)
+    assert item.overdue_at(sh(3, 21, 0))[1]  # unresolved once the new day has ended
     steps(session, item, "start", "resolve", at=sh(3, 15, 10))
-    assert (item.status, item.resolution_overdue) == ("resolved", False)
+    assert (item.status, item.resolved_on, item.overdue_at(NOW)[1]) == (
+        "resolved", date(2026, 3, 15), False)
 
 
 def test_a_late_first_response_is_flagged_when_it_comes(session):
     item = complaint(session, at=sh(3, 10, 9))
+    assert item.overdue_at(sh(3, 11, 9)) == (False, False)  # the deadline instant itself
+    assert item.overdue_at(sh(3, 11, 9, 1)) == (True, False)  # unanswered a minute later
     steps(session, item, "acknowledge", at=sh(3, 11, 9, 1))
-    assert item.response_overdue and not item.resolution_overdue
+    assert item.overdue_at(sh(3, 11, 9, 2)) == (True, False)
+    assert item.overdue_at(sh(3, 17, 23, 59)) == (True, False)  # resolved by the 17th: in time
+    assert item.overdue_at(sh(3, 18, 0)) == (True, True)  # not resolved once the 17th ended
 
 
 def test_a_closed_complaint_takes_no_assignment_nor_mark(session):
@@ -263,7 +270,7 @@ def test_the_check_flags_at_the_deadline_instant_and_after_the_resolution_day(se
     assert check_deadlines(session, last_second).resolution == []
     result = check_deadlines(session, datetime(2026, 3, 17, 16, tzinfo=UTC))  # 18 March 00:00
     assert (result.response, result.resolution) == ([], [item.id])
-    assert item.response_overdue and item.resolution_overdue
+    assert (item.response_overdue_logged, item.resolution_overdue_logged) == (True, True)
     assert [e.action for e in item.entries if e.action.endswith("overdue")] == [
         "response_overdue", "resolution_overdue"]
 
@@ -279,7 +286,8 @@ def test_the_check_is_idempotent_and_leaves_answered_complaints_alone(session):
     second = check_deadlines(session, sh(3, 21, 9))
     assert (second.response, second.resolution) == ([], [])
     assert count(session, ComplaintEntry) == entries
-    assert not answered.response_overdue and not answered.resolution_overdue
+    assert answered.overdue_at(sh(3, 21, 9)) == (False, False)
+    assert (answered.response_overdue_logged, answered.resolution_overdue_logged) == (False, False)
 
 
 # --- Reason for non-payment: the dunning pause -----------------------------------------------

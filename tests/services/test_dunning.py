@@ -27,8 +27,8 @@ from app.services.dunning import (
     record_letter,
     reject_legal,
     scan_dunning,
-    validate_level,
 )
+from app.services.dunning_levels import validate_level
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.payments import record_payment
 from tests.factories import make_ownership, make_unit
