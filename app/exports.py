@@ -247,6 +247,12 @@ def maskers(columns: Iterable[str], personal_fields: Iterable[str]) -> dict[str,
     return {c: MASKERS[c.rsplit(".", 1)[-1]] for c in columns if c in personal}
 
 
+def sql_ordered(model, columns: Iterable[str]) -> list[str]:
+    """Those of a list's order ``columns`` a query can order by: FAB also offers a model's
+    Python properties (a task's ``phone``, its owner's), which answered 500."""
+    return [c for c in columns if not isinstance(getattr(model, c, None), property)]
+
+
 def model_query(datamodel, filters, order: tuple[str, str], columns: list[str]):
     """The list's query without paging: ``filters`` (joined with the base filters) and
     ``order`` as the list applies them, the primary key breaking ties, and the many-to-one

@@ -11,8 +11,12 @@ import re
 from flask import current_app, g, has_request_context
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.models.filters import BaseFilter
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from werkzeug.exceptions import BadRequest
+
+from app.domain.masking import personal_columns
 
 ADMIN, MANAGER, FINANCE, CUSTOMER_SERVICE, COLLECTOR, AUDITOR = (
     "Admin",
@@ -156,7 +160,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "BillingRun": (READ,),
         "Waiver": (READ, APPROVE),
         "StatementImport": (READ,),
-        "OutboxMessage": (READ,),
+        "OutboxMessage": (READ,),  # recipients masked
         "Arrears": (READ,),
         "DunningLevel": (READ,),
         "DunningAction": (READ, APPROVE),
@@ -188,7 +192,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "InstallmentAgreement": (READ,),
         "CollectionCampaign": (READ,),
         RECTIFICATIONS: (READ, WRITE),  # those it is responsible for: reports them rectified
-        "KPI": (READ,),
+        "KPI": (READ,),  # the collection rate is a finance figure
     },
     CUSTOMER_SERVICE: {
         "Community": (READ,),
@@ -199,8 +203,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Tariff": (READ,),
         **{r: (READ,) for r in (*BILLS, *PAYMENTS)},
         "Waiver": (READ, WRITE),
-        "StatementImport": (READ,),
-        "OutboxMessage": (READ,),
+        "OutboxMessage": (READ,),  # "did I get the notice?": answered with the recipient
         "Arrears": (READ,),
         **{r: (READ,) for r in ("DunningLevel", "DunningAction")},
         "NoticeBatch": (READ,),
@@ -218,6 +221,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     COLLECTOR: {
         **{r: (READ,) for r in ("Community", "Building", "Unit", "Owner", "Ownership")},
+        "Arrears": (READ,),  # of its communities: what its task sheets are about
         TASKS: (READ, WRITE),  # its own tasks only; their owners' phones unmasked
         RECTIFICATIONS: (READ, WRITE),  # those it is responsible for
     },
@@ -265,7 +269,6 @@ for _role in EXPORTERS:
         view: (*perms, EXPORT) if READ in perms and EXPORT not in perms else perms
         for view, perms in GRANTS[_role].items()
     }
-
 
 
 def _role_patterns(grants: dict[str, tuple[str, ...]]) -> list[list[str]]:
@@ -323,6 +326,20 @@ def has_permission(permission: str, view: str) -> bool:
 
 def can_view_personal_data() -> bool:
     return has_permission(VIEW_PERSONAL_DATA, PERSONAL_DATA)
+
+
+def refuse_personal(columns, own, revealed: bool) -> None:
+    """Ordering or filtering a list by a personal column (``own``: the list's personal fields)
+    would tell its masked values apart: 400 (``BadRequest``) for a user who sees them masked
+    (``revealed`` false)."""
+    personal = personal_columns(columns, own)
+    if personal and not revealed:
+        raise BadRequest(
+            gettext(
+                "Personal data is masked for you: no ordering or filtering by %(columns)s.",
+                columns=", ".join(personal),
+            )
+        )
 
 
 def acting_as_system() -> bool:

@@ -35,7 +35,7 @@ class Owner(InCommunity, Model):
     community: Mapped[Community | None] = relationship()
     ownerships: Mapped[list["Ownership"]] = relationship(back_populates="owner")
 
-    PERSONAL_FIELDS = ("phone", "id_number")
+    PERSONAL_FIELDS = ("phone", "email", "id_number")
 
     def __str__(self):
         return self.name

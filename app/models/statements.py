@@ -67,6 +67,8 @@ class StatementEntry(InCommunity, Model):
     unit: Mapped[Unit | None] = relationship()
     payment: Mapped[Payment | None] = relationship()
 
+    PERSONAL_FIELDS = ("payer_account",)  # masked for roles without the personal-data right
+
     def __str__(self):
         return f"{self.method} {self.reference} ¥{self.amount}"
 

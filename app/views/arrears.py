@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.domain.aging import BUCKET_KEYS
 from app.extensions import db
-from app.security import visible_community_ids
+from app.security import READ, has_permission, visible_community_ids
 from app.services.arrears import (
     ArrearsQuery,
     aging_summary,
@@ -42,6 +42,11 @@ def _export_query() -> ArrearsQuery:
         return parse_query(request.args, visible_community_ids())
     except DomainError as err:
         abort(err.status)
+
+
+def _statement_links() -> bool:
+    """Whether a unit links to its account statement (collectors read arrears, not bills)."""
+    return has_permission(READ, "Bill")
 
 
 def _accounts(query: ArrearsQuery):
@@ -76,6 +81,7 @@ class ArrearsView(BaseView):
             aging=aging_summary(db.session, query.as_of, query.community_ids),
             accounts=_accounts(query),
             exports=export_links(self),
+            statement_links=_statement_links(),
         )
 
     @expose("/export/<fmt>")
@@ -128,6 +134,7 @@ class EarlyWarningView(BaseView):
             communities=my_communities(),
             bills=early_warning(db.session, query.as_of, query.community_ids),
             exports=export_links(self),
+            statement_links=_statement_links(),
         )
 
     @expose("/export/<fmt>")

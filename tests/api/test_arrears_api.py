@@ -57,15 +57,23 @@ def test_bad_parameters_answer_400_naming_each(client, api):
     assert set(response.json["message"]) == {"as_of", "bucket", "min_amount"}
 
 
-def test_another_community_is_not_found(client, api):
-    response = client.get("/api/v1/arrears/?community_id=2", headers=api("Finance"))
+@pytest.mark.parametrize("role", ["Finance", "Collector"])
+def test_another_community_is_not_found(client, api, role):
+    response = client.get("/api/v1/arrears/?community_id=2", headers=api(role))
     assert response.status_code == 404
+
+
+def test_a_collector_reads_the_arrears_of_its_communities(client, api, billed):
+    response = client.get("/api/v1/arrears/?as_of=2026-03-31", headers=api("Collector"))
+    assert response.status_code == 200
+    assert [(a["community"], a["unit"]) for a in response.json["accounts"]] == [
+        ("A", "1-1-101"), ("A", "1-1-102")]
 
 
 @pytest.mark.parametrize(
     ("role", "status"),
     [("Admin", 200), ("Manager", 200), ("Finance", 200), ("CustomerService", 200),
-     ("Collector", 403), ("Auditor", 200)],
+     ("Collector", 200), ("Auditor", 200)],
 )
 @pytest.mark.parametrize("path", ["/api/v1/arrears/", "/api/v1/arrears/aging",
                                   "/api/v1/arrears/warning"])

@@ -7,7 +7,7 @@ Owner 1 (community A, visible to every role that reads owners) has the template'
 import pytest
 from sqlalchemy import select
 
-from app.models import AuditLog
+from app.models import AuditLog, StatementEntry
 
 PHONE, MASKED_PHONE = "13812345678", "138****5678"
 ID_NUMBER, MASKED_ID = "11010519491231002X", "1101**********002X"
@@ -151,3 +151,127 @@ def test_a_masked_column_cannot_order_or_filter_the_owner_list(client, api, role
         assert (listed.status_code, exported.status_code) in ((200, 200), (200, 403))
     else:  # the owner list is not filtered by these columns for anyone
         assert (listed.status_code, exported.status_code) in ((400, 400), (400, 403))
+
+
+# --- e-mail addresses are personal data too (PIPL) -----------------------------------------------
+
+EMAIL, MASKED_EMAIL = "zhangwei@example.com", "z*******@example.com"
+
+
+@pytest.fixture
+def owner_email(session):
+    """Owner 1 (community A) has an e-mail address."""
+    from app.models import Owner
+
+    session.get(Owner, 1).email = EMAIL
+    session.commit()
+
+
+@pytest.mark.parametrize(("role", "masked"), ALL)
+def test_owner_email_in_the_api(client, api, owner_email, role, masked):
+    listed = client.get("/api/v1/owner/", headers=api(role))
+    got = client.get("/api/v1/owner/1", headers=api(role))
+    assert listed.status_code == got.status_code == 200
+    owner = next(row for row in listed.json["result"] if row["id"] == 1)
+    assert owner["email"] == got.json["result"]["email"] == (MASKED_EMAIL if masked else EMAIL)
+    assert_shows(listed.get_data(as_text=True), masked, [(EMAIL, MASKED_EMAIL)])
+
+
+@pytest.mark.parametrize(("role", "masked"), [("Auditor", True), ("Manager", True),
+                                              ("Admin", False)])
+def test_owner_email_in_the_api_export(client, api, owner_email, role, masked):
+    response = client.get("/api/v1/export/owner?format=csv", headers=api(role))
+    assert response.status_code == 200
+    assert_shows(response.get_data(as_text=True), masked, [(EMAIL, MASKED_EMAIL)])
+
+
+@pytest.mark.parametrize(("role", "masked"), [("Auditor", True), ("Admin", False)])
+def test_an_email_change_is_masked_in_the_audit_log(client, api, role, masked):
+    changed = client.put("/api/v1/owner/1", json={"email": EMAIL}, headers=api("CustomerService"))
+    assert changed.status_code == 200 and changed.json["result"]["email"] == EMAIL
+    listed = client.get(f"/api/v1/audit_log/{OWNER_ROWS}", headers=api(role))
+    assert listed.status_code == 200
+    assert_shows(listed.get_data(as_text=True), masked, [(EMAIL, MASKED_EMAIL)])
+
+
+@pytest.mark.parametrize(("role", "status"), [("Manager", 400), ("Auditor", 400),
+                                              ("Admin", 200), ("CustomerService", 200)])
+def test_a_masked_email_cannot_order_the_owner_list(client, api, owner_email, role, status):
+    listed = client.get("/api/v1/owner/?q=(order_column:email,order_direction:asc)",
+                        headers=api(role))
+    assert listed.status_code == status
+    if status == 400:
+        assert "email" in str(listed.json["message"])
+
+
+# --- outbox recipients and payer accounts -------------------------------------------------------
+
+ACCOUNT, MASKED_ACCOUNT = "6222000011115555", "6222********5555"
+
+
+@pytest.mark.parametrize(("role", "masked"), [("Manager", True), ("CustomerService", False)])
+def test_the_outbox_shows_recipients_to_whom_may_see_them(app, client, api, session, monkeypatch,
+                                                          owner_email, role, masked):
+    """Manager and customer service read the outbox ("did I get the notice?")."""
+    from app.models import Owner
+    from app.services.delivery import queue_message
+
+    monkeypatch.setitem(app.config, "WUYE_SMTP_HOST", "smtp.example.com")  # queued, not sent
+    owner = session.get(Owner, 1)
+    owner.e_notice_consent, owner.preferred_channel = True, "email"
+    queue_message(session, owner, "reminder", "催缴提醒", "请尽快缴费。")
+    session.commit()
+    response = client.get("/api/v1/outbox/", headers=api(role))
+    assert response.status_code == 200 and response.json["count"] == 1
+    row = response.json["result"][0]
+    assert row["channel"] == "email"
+    assert row["recipient"] == (MASKED_EMAIL if masked else EMAIL)
+
+
+@pytest.fixture
+def statement(session):
+    """One unmatched bank transfer from account ``ACCOUNT`` (committed)."""
+    from app.services.statements import import_statement
+
+    rows = ("date,amount,reference,method,payer_name,payer_account,remark\n"
+            f"2026-03-10,203.75,BT1,bank_transfer,张伟,{ACCOUNT},三月物业费\n")
+    import_statement(session, rows.encode(), "march.csv")
+    session.commit()
+
+
+@pytest.mark.parametrize(("role", "masked"), [("Finance", True), ("Manager", True),
+                                              ("Auditor", True), ("Admin", False)])
+def test_payer_accounts_are_masked_in_statement_entries(client, api, statement, role, masked):
+    listed = client.get("/api/v1/statement_entry/", headers=api(role))
+    assert listed.status_code == 200
+    assert listed.json["result"][0]["payer_account"] == (MASKED_ACCOUNT if masked else ACCOUNT)
+    q = f"(filters:!((col:payer_account,opr:eq,value:'{ACCOUNT}')))"
+    filtered = client.get(f"/api/v1/statement_entry/?q={q}", headers=api(role))
+    assert filtered.status_code == (400 if masked else 200)
+    if not masked:
+        assert filtered.json["count"] == 1
+
+
+def test_a_remembered_payer_account_is_masked_in_the_audit_log(client, api, statement, session):
+    entry_id = session.scalar(select(StatementEntry.id))
+    booked = client.post(f"/api/v1/statement_entry/{entry_id}/assign", headers=api("Finance"),
+                         json={"unit_id": 1})
+    assert booked.status_code == 201, booked.json
+    q = "?q=(filters:!((col:table_name,opr:eq,value:payer_account)))"
+    for role, masked in (("Auditor", True), ("Admin", False)):
+        listed = client.get(f"/api/v1/audit_log/{q}", headers=api(role))
+        assert listed.json["count"] == 1
+        assert_shows(listed.get_data(as_text=True), masked, [(ACCOUNT, MASKED_ACCOUNT)])
+
+
+@pytest.mark.parametrize(("role", "message"), [("CustomerService", "Invalid order by column"),
+                                               ("Manager", "phone")])
+def test_a_task_list_cannot_be_ordered_by_its_owners_phone(client, api, session, role, message):
+    """A task's phone is its owner's (a Python property): no query orders by it (it was a 500
+    for whom may see phones); for whom sees it masked, the refusal names the column."""
+    from tests.collection import start_campaign
+
+    start_campaign(session)
+    listed = client.get("/api/v1/collection_task/?q=(order_column:phone,order_direction:asc)",
+                        headers=api(role))
+    assert listed.status_code == 400 and message in str(listed.json)

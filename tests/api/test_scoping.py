@@ -122,3 +122,38 @@ def test_unit_add_form_offers_only_the_users_buildings(client, login, role):
     assert response.status_code == 200
     options = select_options(response.get_data(as_text=True), "building")
     assert sorted(map(int, options)) == ids_of("building", SEES[role])
+
+
+# --- billing runs: opened by id exactly as listed ------------------------------------------------
+
+
+@pytest.fixture
+def runs(session) -> dict[str, int]:
+    """A company-wide billing run (every community) and one of community A."""
+    from datetime import date
+
+    from app.services.billing import run_billing
+
+    ids = {"company": run_billing(session, date(2026, 3, 1)).run_id,
+           "A": run_billing(session, date(2026, 4, 1), community_id=1).run_id}
+    session.commit()
+    return ids
+
+
+@pytest.mark.parametrize(("role", "sees"), [("Manager", {"A"}), ("Finance", {"A"}),
+                                            ("Admin", {"company", "A"}),
+                                            ("Auditor", {"company", "A"})])
+def test_a_billing_run_opens_by_id_exactly_when_it_is_listed(client, api, login, runs, role,
+                                                             sees):
+    """A run over every community is for all-seeing roles, in the list and by id alike."""
+    expected = sorted(runs[name] for name in sees)
+    listed = client.get("/api/v1/billing_run/", headers=api(role)).json["ids"]
+    opened = [i for i in runs.values()
+              if client.get(f"/api/v1/billing_run/{i}", headers=api(role)).status_code == 200]
+    assert sorted(listed) == sorted(opened) == expected
+    login(role)
+    page = client.get("/billingrunview/list/").get_data(as_text=True)
+    shown = sorted({int(pk) for pk in re.findall(r"/billingrunview/show/(\d+)", page)})
+    opened = [i for i in runs.values()
+              if client.get(f"/billingrunview/show/{i}").status_code == 200]
+    assert shown == sorted(opened) == expected

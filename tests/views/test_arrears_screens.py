@@ -43,10 +43,22 @@ def test_the_early_warning_list(login, billed):
     assert "A-202601-1" in page and "A-202602-5" in page  # overdue, and due on 3 March
 
 
+def test_a_collector_reads_its_communitys_arrears_without_statements_or_exports(login, billed):
+    """Its task sheets are about them; it reads no bills and exports nothing."""
+    client = login("Collector")
+    page = client.get("/arrears/?as_of=2026-03-31").get_data(as_text=True)
+    assert "A业主甲" in page and "407.50" in page and "B业主甲" not in page
+    assert "/account/" not in page and "/arrears/export/" not in page
+    warning = client.get("/arrears/warning/?as_of=2026-02-28").get_data(as_text=True)
+    assert "A-202601-1" in warning and "/account/" not in warning
+    assert client.get("/account/1?as_of=2026-03-31").status_code == 403
+    assert client.get("/arrears/export/csv?as_of=2026-03-31").status_code == 403
+
+
 @pytest.mark.parametrize(
     ("role", "status"),
     [("Admin", 200), ("Manager", 200), ("Finance", 200), ("CustomerService", 200),
-     ("Collector", 403), ("Auditor", 200)],
+     ("Collector", 200), ("Auditor", 200)],
 )
 @pytest.mark.parametrize("path", ["/arrears/", "/arrears/warning/"])
 def test_who_opens_the_arrears_screens(login, role, status, path):
