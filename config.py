@@ -72,6 +72,10 @@ def load(instance_path: str) -> dict:
         "FAB_UPDATE_PERMS": False,
         "FAB_ADD_SECURITY_API": False,
         "FAB_API_SWAGGER_UI": True,
+        # /api/v1/_openapi and /swagger are ours (app.api.openapi): FAB's, completed.
+        "FAB_ADD_OPENAPI_VIEWS": False,
+        # The screens are rendered on the server: FAB's menu API has no user here.
+        "FAB_ADD_MENU_API": False,
         "FAB_PASSWORD_COMPLEXITY_ENABLED": True,
         "AUTH_RATE_LIMITED": True,
         "AUTH_RATE_LIMIT": "10 per minute",

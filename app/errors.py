@@ -1,4 +1,5 @@
-"""Answers for the faults of the machinery rather than of the input: the database out of reach.
+"""Answers for the faults of the machinery rather than of the input: the database out of reach,
+and HTTP errors on ``/api/`` (an unknown route or method) as JSON like every API answer.
 
 A request that meets a database outage (PostgreSQL restarting, the network away) answers
 ``503`` with ``Retry-After`` — JSON ``{"message": …}`` on ``/api/``, a short page elsewhere —
@@ -10,12 +11,14 @@ before Flask's error handlers see it; ``init_app`` makes that answer a 503 too w
 exception is an outage.
 """
 
+import json
 import sys
 
-from flask import abort, jsonify, make_response, render_template_string, request
+from flask import abort, jsonify, render_template_string, request
 from flask_appbuilder.api import BaseApi
 from flask_babel import gettext
 from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from app.extensions import db
 from app.services.queries import MAX_ID
@@ -61,14 +64,29 @@ def ids_in_range(_endpoint, values) -> None:
         if key == "pk" and isinstance(value, str) and value.strip().lstrip("-").isdigit():
             number = int(value)
         if number is not None and abs(number) > MAX_ID:
-            if request.path.startswith("/api/"):
-                abort(make_response(jsonify(message="Not found"), 404))
             abort(404)
+
+
+def api_http_error(error: HTTPException):
+    """On ``/api/`` an HTTP error (no such route, a method the route has not, a path parameter
+    of the wrong form) answers JSON ``{"message": …}`` like the API's own refusals; elsewhere
+    the usual page."""
+    if not request.path.startswith("/api/"):
+        return error
+    if isinstance(error, MethodNotAllowed) and request.method in ("GET", "HEAD"):
+        # A read of a row id of the wrong form (FAB's GET takes ``<int:pk>``, its PUT and
+        # DELETE any ``<pk>``): no such row. A write a resource does not take stays 405.
+        error = NotFound()
+    response = error.get_response()
+    response.set_data(json.dumps({"message": error.description or error.name}))
+    response.content_type = "application/json"
+    return response
 
 
 def init_app(app) -> None:
     app.register_error_handler(OperationalError, database_unavailable)
     app.url_value_preprocessor(ids_in_range)
+    app.register_error_handler(HTTPException, api_http_error)
     # Registered after Flask-SQLAlchemy's own, so it runs first (teardowns run in reverse).
     app.teardown_appcontext(_end_session)
     if getattr(BaseApi.response_500, "wuye", False):
@@ -82,4 +100,3 @@ def init_app(app) -> None:
 
     response_500.wuye = True
     BaseApi.response_500 = response_500
-

@@ -45,13 +45,19 @@ def _bad_fields(value, path: str = ""):
             yield from _bad_fields(item, f"{path}[{n}]")
 
 
+def _bad_pairs(pairs) -> list[str]:
+    """The names of the query or form fields whose name or value cannot be stored (a
+    multipart part may come without a name)."""
+    return [str(key or "") for key, value in pairs.items(multi=True)
+            if unstorable(f"{key or ''}{value or ''}")]
+
+
 def refuse_unstorable_text() -> None:
-    fields = [key for key, value in request.args.items(multi=True) if unstorable(key + value)]
+    fields = _bad_pairs(request.args)
     if request.mimetype == "application/json":
         fields += list(_bad_fields(request.get_json(silent=True)))
     elif request.method == "POST":
-        fields += [key for key, value in request.form.items(multi=True)
-                   if unstorable(key + value)]
+        fields += _bad_pairs(request.form)
     if not fields:
         return
     message = gettext("Text with a NUL or an invalid character cannot be stored: %(fields)s.",

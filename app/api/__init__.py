@@ -1,5 +1,7 @@
 """REST API under ``/api/v1``: one ``ModelRestApi`` per resource of the public contract."""
 
+from flask_appbuilder.api.manager import SwaggerView
+
 from .arrears import APIS as ARREARS_APIS
 from .audit import AuditLogApi
 from .billing import APIS as BILLING_APIS
@@ -10,6 +12,7 @@ from .exports import ExportApi
 from .installments import APIS as INSTALLMENT_APIS
 from .kpi import APIS as KPI_APIS
 from .masterdata import APIS as MASTER_DATA_APIS
+from .openapi import OpenApi
 from .outbox import OutboxApi
 from .payments import APIS as PAYMENT_APIS
 from .statements import APIS as STATEMENT_APIS
@@ -40,3 +43,5 @@ APIS = (
 def register_apis(appbuilder) -> None:
     for api in APIS:
         appbuilder.add_api(api)
+    appbuilder.add_api(OpenApi)
+    appbuilder.add_view_no_menu(SwaggerView)

@@ -15,17 +15,18 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import BadRequest
 
+from app.api.bodies import check_body
 from app.domain.checks import decimal_places
-from app.domain.masking import MASKERS, mask_fields
-from app.exports import FORMATS, described, export_model, maskers
+from app.domain.masking import mask_fields
+from app.exports import FORMATS, described, export_model, maskers, sql_ordered
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
-from app.security import API_METHODS, SCOPED, can_view_personal_data
+from app.security import API_METHODS, SCOPED, can_view_personal_data, refuse_personal
 from app.services.audit import record
 from app.services.errors import DomainError, Problems
 from app.services.masterdata import validate
+from app.services.queries import is_id
 
 
 def translated(messages):
@@ -48,6 +49,7 @@ class WuyeModelApi(ModelRestApi):
     def __init__(self):
         self.label_columns = dict(LABELS)  # FAB adds to it: keep the shared table intact
         super().__init__()
+        self.order_columns = sql_ordered(self.datamodel.obj, self.order_columns)
 
     #: Columns the client may leave out although the table requires them (the service fills
     #: them in, e.g. from the administrator's settings).
@@ -79,28 +81,27 @@ class WuyeModelApi(ModelRestApi):
             row.update(mask_fields({k: row[k] for k in self.personal_fields if k in row}))
 
     def _refuse_personal(self, columns) -> None:
-        """Ordering or filtering by a masked column would tell its values apart: refused (400)
-        for a user who sees them masked."""
-        personal = sorted({c for c in columns if c and c.split(".")[-1] in MASKERS})
-        if personal and not self.may_reveal():
-            raise BadRequest(gettext(
-                "Personal data is masked for you: no ordering or filtering by %(columns)s.",
-                columns=", ".join(personal)))
+        """No ordering or filtering by a column the user sees masked (400)."""
+        refuse_personal(columns, self.personal_fields, self.may_reveal())
 
     def _handle_order_args(self, rison_args):
         self._refuse_personal([rison_args.get("order_column", "")])
         return super()._handle_order_args(rison_args)
 
     def _handle_filters_args(self, rison_args):
-        self._refuse_personal([f.get("col", "") for f in rison_args.get("filters", [])
-                               if isinstance(f, dict)])
+        self._refuse_personal(
+            [f.get("col", "") for f in rison_args.get("filters", []) if isinstance(f, dict)]
+        )
         return super()._handle_filters_args(rison_args)
 
     def pre_get(self, data):
         if self.personal_fields:
             result = data["result"]
+            added = "id" not in result
             result.setdefault("id", data.get("id"))
             self._guard([result])
+            if added:  # the row's id was lent to the guard; the schema has it outside
+                del result["id"]
 
     def pre_get_list(self, data):
         if self.personal_fields:
@@ -111,6 +112,16 @@ class WuyeModelApi(ModelRestApi):
     def validate(self, item) -> None:
         validate(db.session, item)
 
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        """FAB's ``_info`` entry of a field, without ``gettext("")`` (the catalogue's header)
+        as the label or description of a field that has none."""
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        if not self.label_columns.get(field.name):
+            info["label"] = field.name
+        if not self.description_columns.get(field.name):
+            info["description"] = ""
+        return info
+
     def run_action(self, operation, status: int = 200):
         """Run ``operation(session, body) -> dict`` in one unit of work on the JSON body;
         a refusal answers 400/404/409 naming the field and writes nothing."""
@@ -118,6 +129,7 @@ class WuyeModelApi(ModelRestApi):
         try:
             if not isinstance(body, dict):
                 raise DomainError(_=_l("The request body must be a JSON object."))
+            check_body(body)
             with unit_of_work() as session:
                 result = operation(session, body)
         except DomainError as err:
@@ -180,11 +192,22 @@ class WuyeModelApi(ModelRestApi):
             details={"filters": described(self._filters), "masked": masked},
         )
 
-    def _check_decimals(self, body) -> None:
-        """Refuse more decimals than a Numeric column keeps: marshmallow would round them."""
+    def _check_body(self, body) -> None:
+        """Refuse what the schema would not catch cleanly: a body that is not an object, a
+        relation given other than by its row id, more decimals than a Numeric column keeps
+        (marshmallow would round them)."""
+        if not isinstance(body, dict):
+            raise DomainError(_=_l("The request body must be a JSON object."))
         problems = Problems()
         columns = self.datamodel.obj.__table__.columns
-        for name, value in body.items() if isinstance(body, dict) else ():
+        for name, value in body.items():
+            if self.datamodel.is_relation(name):
+                problems.check(
+                    value is None or is_id(value),
+                    name,
+                    _l("Give the id of a record (a whole number)."),
+                )
+                continue
             column = columns.get(name)
             scale = getattr(column.type, "scale", None) if column is not None else None
             if scale is None or isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -201,7 +224,7 @@ class WuyeModelApi(ModelRestApi):
             return self.response_400(message=gettext("The request body must be JSON."))
         try:
             with unit_of_work() as session:
-                self._check_decimals(request.json)
+                self._check_body(request.json)
                 item = load()
                 self.validate(item)
                 session.add(item)

@@ -16,7 +16,25 @@ class ExportApi(BaseApi):
 
     @expose("/<resource>", methods=["GET"])
     def export(self, resource: str):
-        """Export a resource's filtered rows (see ``/api/v1/<resource>/export/``)."""
+        """Export a resource's filtered rows (see ``/api/v1/<resource>/export/``).
+        ---
+        get:
+          parameters:
+          - in: path
+            name: resource
+            description: a resource name, as in ``/api/v1/<resource>/``
+            schema: {type: string, pattern: '^[a-z_]+$'}
+          - in: query
+            name: format
+            schema: {type: string, enum: [csv, xlsx]}
+          responses:
+            200:
+              description: the file, streamed
+              content:
+                text/csv: {schema: {type: string}}
+                application/vnd.openxmlformats-officedocument.spreadsheetml.sheet:
+                  schema: {type: string, format: binary}
+        """
         for view in current_app.appbuilder.baseviews:
             if isinstance(view, WuyeModelApi) and view.resource_name == resource:
                 return view.export()

@@ -5,13 +5,11 @@
 there is no PUT or DELETE. ``GET /api/v1/account/<unit_id>/statement`` is a unit's account.
 """
 
-from datetime import date
 
 from flask import request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
-from flask_babel import gettext
 
 import reports  # not "from reports import": reports imports app, which imports this
 from app.domain.money import to_fen
@@ -19,7 +17,7 @@ from app.extensions import db, unit_of_work
 from app.models import Payment, Receipt
 from app.security import current_user
 from app.services.accounts import account_statement
-from app.services.errors import DomainError
+from app.services.errors import DomainError, Problems
 from app.services.payments import record_payment, reverse_payment
 from app.services.settings import business_date
 from reports.context import receipt_context
@@ -204,15 +202,10 @@ class AccountApi(BaseApi):
             404:
               $ref: '#/components/responses/404'
         """
+        problems = Problems()
+        as_of = problems.day("as_of", request.args.get("as_of")) or business_date()
         try:
-            as_of = (
-                date.fromisoformat(request.args["as_of"])
-                if request.args.get("as_of")
-                else business_date()
-            )
-        except ValueError:
-            return self.response_400(message={"as_of": [gettext("Use the form YYYY-MM-DD.")]})
-        try:
+            problems.raise_if_any()
             with unit_of_work() as session:
                 statement = account_statement(session, unit_id, as_of)
         except DomainError as err:

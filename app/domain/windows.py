@@ -5,6 +5,9 @@
   is a typing error.
 - A billing run bills at most ``months_ahead`` months past today's month (a setting, default 3).
 - A complaint or other case is received no later than now and no earlier than a year ago.
+- Any day typed anywhere (a report's "as of", a due date, a billing period) lies in the years
+  2000 to 2099: outside them it is a typing error, and the month arithmetic of the reports
+  would leave the calendar (year 1, year 9999).
 - An amount is written in plain digits with an optional point and up to two decimals; full-width
   digits (``１２．５０``) are read as the same digits; exponents (``1e-2``), separators and signs
   other than a leading minus are not amounts.
@@ -19,7 +22,12 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 CASE_DAYS_BACK = 366
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 PLAIN_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def in_business_years(day: date) -> bool:
+    return EARLIEST_DAY <= day <= LATEST_DAY
 
 
 def latest_payment_day(today: date) -> date:

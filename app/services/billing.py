@@ -458,6 +458,10 @@ def run_billing(
     if period > latest:
         raise DomainError(period=_l("Bill at most up to %(month)s (setting billing_months_ahead).",
                                     month=latest.strftime("%Y-%m")))
+    first = session.scalar(select(func.min(Tariff.valid_from)))
+    if first is not None and period < month_start(first):
+        raise DomainError(period=_l("No tariff was valid yet: bill from %(month)s on.",
+                                    month=month_start(first).strftime("%Y-%m")))
     query = select(Community).order_by(Community.code)
     only = ()
     if unit_id is not None:

@@ -10,6 +10,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from app.domain.periods import parse_month
+from app.domain.windows import EARLIEST_DAY, LATEST_DAY, in_business_years
 
 
 class DomainError(Exception):
@@ -70,27 +71,35 @@ class Problems:
         )
 
     def day(self, field: str, value, missing=None) -> date | None:
-        """A date given as one or in ISO form; None (after ``missing``, if given) when absent."""
-        if isinstance(value, date):
-            return value
+        """A date given as one or in ISO form, in the years 2000-2099 (docs/input.md); None
+        (after ``missing``, if given) when absent."""
         if value in (None, ""):
             if missing is not None:
                 self.add(field, missing)
             return None
         try:
-            return date.fromisoformat(str(value))
+            day = value if isinstance(value, date) else date.fromisoformat(str(value))
         except ValueError:
             self.add(field, _l("Use the form YYYY-MM-DD."))
             return None
+        return day if self._in_business_years(field, day) else None
 
     def month(self, field: str, value) -> date | None:
-        """The first day of a month given as ``YYYY-MM`` or as any of its days; None if not."""
-        if isinstance(value, date):
-            return value.replace(day=1)
-        month = parse_month(value)
+        """The first day of a month given as ``YYYY-MM`` or as any of its days, in the years
+        2000-2099; None if not."""
+        month = value.replace(day=1) if isinstance(value, date) else parse_month(value)
         if month is None:
             self.add(field, _l("Use the form YYYY-MM."))
-        return month
+            return None
+        return month if self._in_business_years(field, month, "%Y-%m") else None
+
+    def _in_business_years(self, field: str, day: date, form: str = "%Y-%m-%d") -> bool:
+        bounds = {"earliest": EARLIEST_DAY.strftime(form), "latest": LATEST_DAY.strftime(form)}
+        if form == "%Y-%m-%d":
+            why = _l("Give a day from %(earliest)s to %(latest)s.", **bounds)
+        else:
+            why = _l("Give a month from %(earliest)s to %(latest)s.", **bounds)
+        return self.check(in_business_years(day), field, why)
 
     def conflict(self, duplicate: bool, field: str, why) -> None:
         """Record ``why`` when ``duplicate``: a value that must be unique is already taken."""

@@ -8,17 +8,12 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from app.services.errors import NotFoundError, Problems
+from app.services.queries import whole_number
 
 
 def day_arg(problems: Problems, args: Mapping[str, str], field: str, default: date) -> date:
-    """``args[field]`` as a day written YYYY-MM-DD; ``default`` when absent."""
-    if not args.get(field):
-        return default
-    try:
-        return date.fromisoformat(args[field])
-    except ValueError:
-        problems.add(field, _l("Use the form YYYY-MM-DD."))
-        return default
+    """``args[field]`` as a day written YYYY-MM-DD (``Problems.day``); ``default`` when absent."""
+    return problems.day(field, args.get(field)) or default
 
 
 def month_arg(problems: Problems, args: Mapping[str, str], field: str, default: date) -> date:
@@ -37,9 +32,8 @@ def community_arg(
     """
     if not args.get("community_id"):
         return visible
-    try:
-        community_id = int(args["community_id"])
-    except ValueError:
+    community_id = whole_number(args["community_id"])
+    if community_id is None:
         problems.add("community_id", _l("Not a number."))
         return visible
     if visible is not None and community_id not in visible:

@@ -27,6 +27,7 @@ from app.services import kpi
 from app.services.arrears import aging_summary
 from app.services.collection import end_of_day
 from app.services.errors import DomainError, NotFoundError
+from app.services.queries import whole_number
 from app.services.settings import business_date
 from app.services.supervision import checks_summary, ledger_counts, rectification_ledger
 
@@ -45,7 +46,8 @@ def report_scope(session: Session, community_id) -> Community | None:
         if visible_community_ids() is not None:
             raise NotFoundError(community=_l("Only who sees every community reads the whole."))
         return None
-    community = session.get(Community, int(community_id)) if str(community_id).isdigit() else None
+    number = whole_number(community_id)
+    community = session.get(Community, number) if number is not None else None
     if community is None or not in_scope(community):
         raise NotFoundError(community=_l("Unknown community."))
     return community

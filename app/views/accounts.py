@@ -8,6 +8,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from app.domain.windows import in_business_years
 from app.extensions import db
 from app.models.types import PaymentMethod
 from app.security import visible_community_ids
@@ -20,11 +21,13 @@ from .base import enum_label, export_links, send_rows
 
 
 def day_arg(name: str) -> date:
-    """A ``YYYY-MM-DD`` query argument, today when absent or malformed."""
+    """A ``YYYY-MM-DD`` query argument, today when absent, malformed or outside the years
+    2000-2099 (docs/input.md)."""
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        day = date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return business_date()
+    return day if in_business_years(day) else business_date()
 
 
 class AccountView(BaseView):

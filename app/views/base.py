@@ -13,14 +13,30 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length
 
-from app.domain.masking import MASKERS
-from app.exports import FORMATS, cell, described, export_model, maskers, send_export
+from app.domain.masking import MASKERS, personal_columns
+from app.exports import (
+    FORMATS,
+    cell,
+    described,
+    export_model,
+    maskers,
+    send_export,
+    sql_ordered,
+)
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
-from app.security import EXPORT, SCOPED, VIEW_METHODS, can_view_personal_data, current_user
+from app.security import (
+    EXPORT,
+    SCOPED,
+    VIEW_METHODS,
+    can_view_personal_data,
+    current_user,
+    refuse_personal,
+)
 from app.services.audit import record
 from app.services.errors import DomainError
 from app.services.masterdata import validate
+from app.services.queries import whole_number
 from app.services.settings import business_zone
 
 from .lists import list_interface, type_unit_filters, unit_search_fields
@@ -89,6 +105,12 @@ def masked(field: str, allowed=can_view_personal_data):
     return fmt
 
 
+def record_reveal(table: str, ids, fields) -> None:
+    """Write to the audit log that the user is shown ``fields`` of rows ``ids`` unmasked."""
+    with unit_of_work() as session:
+        record(session, "reveal", table, details={"ids": list(ids), "fields": list(fields)})
+
+
 def export_links(view) -> dict[str, str] | None:
     """The export URLs of the list ``view`` shows, carrying its filters and order; None when
     the user may not export it (FAB's own check, as its templates make for buttons)."""
@@ -150,26 +172,72 @@ class WuyeModelView(ModelView):
             if self.base_permissions is not None:
                 self.base_permissions = [*self.base_permissions, EXPORT]
         super().__init__(**kwargs)
+        self.order_columns = sql_ordered(self.datamodel.obj, self.order_columns)
         type_unit_filters(self, self._filters)
 
     def may_reveal(self) -> bool:
         """Whether the user sees this screen's personal fields unmasked."""
         return can_view_personal_data()
 
+    def _require_rows(self, pks) -> None:
+        """404 unless every id names a row the user may see (the view's scope): FAB's actions
+        read their rows without it, and hand a missing one to the action as None."""
+        for pk in pks:
+            number = whole_number(pk)
+            if number is None or self.datamodel.get(number, self._base_filters) is None:
+                abort(404)
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        self._require_rows([pk])
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        self._require_rows(request.form.getlist("rowid"))
+        return super().action_post()
+
     def _reveal(self, ids) -> None:
         if self.personal_fields and ids and self.may_reveal():
-            with unit_of_work() as session:
-                record(
-                    session,
-                    "reveal",
-                    self.datamodel.obj.__tablename__,
-                    details={"ids": list(ids), "fields": list(self.personal_fields)},
-                )
+            record_reveal(self.datamodel.obj.__tablename__, ids, self.personal_fields)
 
     def _list(self, **kwargs):
         widgets = super()._list(**kwargs)
         self._reveal(widgets["list"].template_args.get("pks", []))
         widgets["exports"] = export_links(self)  # the buttons of our list.html
+        return widgets
+
+    def _checked_order(self, order_column: str, filters) -> str:
+        """The list's order column as asked (FAB's ``_oc_<view>``): a personal column, or a
+        filter on one, refused (400) when the user sees them masked; a column the list does
+        not offer (a relation's, a typo) ignored: the list keeps its default order."""
+        columns = [order_column, *(flt.column_name for flt in filters.filters)]
+        refuse_personal(columns, self.personal_fields, self.may_reveal())
+        return order_column if order_column in self.order_columns else ""
+
+    def _offered(self, columns) -> list[str]:
+        """``columns`` without the personal ones when the user sees them masked."""
+        hidden = () if self.may_reveal() else personal_columns(columns, self.personal_fields)
+        return [c for c in columns if c not in hidden]
+
+    def _get_list_widget(self, filters, order_column="", order_direction="", **kwargs):
+        """Also a related list of a show page: ordered as checked, sortable by what the user
+        may order by."""
+        order_column = self._checked_order(order_column, filters)
+        widgets = super()._get_list_widget(
+            filters,
+            order_column=order_column,
+            order_direction=order_direction if order_column else "",
+            **kwargs,
+        )
+        widgets["list"].template_args["order_columns"] = self._offered(self.order_columns)
+        return widgets
+
+    def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
+        """The search form offers no personal column to a user who sees them masked."""
+        widgets = super()._get_search_widget(form, exclude_cols, widgets)
+        args = widgets["search"].template_args
+        args["include_cols"] = self._offered(args["include_cols"])
         return widgets
 
     @expose("/export/<fmt>")
@@ -180,8 +248,8 @@ class WuyeModelView(ModelView):
             abort(404)
         filters = type_unit_filters(self, self.datamodel.get_filters(self.search_columns))
         get_filter_args(filters)
-        order = get_order_args().get(type(self).__name__)
-        if order is None or order[0] not in self.order_columns:
+        order = get_order_args().get(type(self).__name__, ("", ""))
+        if not self._checked_order(order[0], filters):
             order = self.base_order or ("", "")
         masked = not self.may_reveal()
         cells = {c: f for c, f in self.formatters_columns.items() if c not in self.personal_fields}

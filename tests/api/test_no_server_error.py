@@ -56,3 +56,27 @@ def test_fabs_file_download_route_is_gone(login):
 def test_an_invalid_or_forged_token_is_401(client, token):
     response = client.get("/api/v1/bill/", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401 and response.json["message"]
+
+
+def test_a_multipart_part_without_a_name_is_not_a_server_error(client, api):
+    body = (b"--b\r\nContent-Disposition: form-data\r\n\r\nx\x00y\r\n"
+            b"--b\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nok\r\n--b--\r\n")
+    response = client.post("/api/v1/installment/1/scan", data=body, headers=api("Admin"),
+                           content_type="multipart/form-data; boundary=b")
+    assert 400 <= response.status_code < 500 and response.json["message"]
+
+
+def test_a_fields_info_has_no_catalogue_header_for_a_missing_description(client, api):
+    info = client.get("/api/v1/owner/_info", headers=api("Admin")).json
+    descriptions = {c["name"]: c["description"] for c in info["add_columns"]}
+    assert descriptions and not any("Project-Id-Version" in d for d in descriptions.values())
+
+
+def test_a_screen_action_reads_its_rows_through_the_scope(login):
+    finance = login("Finance")  # assigned to community A: units 1 and 2
+    assert finance.post("/unitview/action/statement/1").status_code == 302
+    assert finance.post("/unitview/action/statement/3").status_code == 404  # community B
+    assert finance.post("/unitview/action_post",
+                        data={"action": "statement", "rowid": ["1", "3"]}).status_code == 404
+    assert login("Admin").post("/jobrunview/action/retry/999").status_code == 404
+    assert login("Admin").post("/jobrunview/action/retry/x").status_code == 404
