@@ -53,6 +53,8 @@ def load(instance_path: str) -> dict:
         "WUYE_HTTPS": _flag(env("WUYE_HTTPS")),
         "WUYE_PROXY_COUNT": int(env("WUYE_PROXY_COUNT") or 0),
         "SESSION_COOKIE_SECURE": _flag(env("WUYE_HTTPS")),
+        # Failed sign-ins per account name before it is locked for the rest of the window.
+        "WUYE_LOGIN_LOCKOUT": env("WUYE_LOGIN_LOCKOUT") or "5 per 15 minutes",
         # Delivery: e-mail only when an SMTP host is set; SMS through a pluggable gateway.
         "WUYE_SMTP_HOST": env("WUYE_SMTP_HOST") or None,
         "WUYE_SMTP_PORT": int(env("WUYE_SMTP_PORT") or 25),

@@ -13,6 +13,7 @@ from app import (
     errors,
     guards,
     headers,
+    lockout,
     models,  # noqa: F401  (register the tables)
     sessions,
 )
@@ -55,7 +56,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     with app.app_context():
         _sqlite_foreign_keys(db.engine)
-        appbuilder = AppBuilder(indexview=HomeView)
+        appbuilder = AppBuilder(
+            indexview=HomeView, security_manager_class=lockout.LockoutSecurityManager
+        )
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
         register_apis(appbuilder)
@@ -76,5 +79,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     guards.init_app(app)
     sessions.init_app(app)
     headers.init_app(app)
+    lockout.init_app(app)
     init_jobs(app)
     return app

@@ -19,7 +19,7 @@ from app.models import Community, NoticeBatch, StaffAssignment
 from app.services.audit import acting_as
 from app.services.billing import run_billing
 from app.services.demo import seed_demo
-from app.services.dunning import scan_dunning
+from app.services.dunning import scan_day, scan_dunning
 from app.services.errors import DomainError
 from app.services.files import files_dir
 from app.services.latefees import close_month
@@ -242,9 +242,9 @@ def import_statement_command(file: str, fmt: str, code: str | None) -> None:
 def dunning_scan_command(as_of: str | None) -> None:
     """Record the dunning actions due on a day; a second scan of the same day adds nothing."""
     try:
-        day = date.fromisoformat(as_of) if as_of else business_date()
-    except ValueError:
-        raise click.BadParameter("expected YYYY-MM-DD", param_hint="--as-of") from None
+        day = scan_day(as_of, business_date())
+    except DomainError as err:
+        raise click.BadParameter(err.as_text(), param_hint="--as-of") from None
     with acting_as("cli"), unit_of_work() as session:
         result = scan_dunning(session, day, actor="cli")
         dispatch_dunning(result)
@@ -255,6 +255,7 @@ def dunning_scan_command(as_of: str | None) -> None:
         f"held: paused {result.paused}  minimum gap {result.deferred}"
         f"  awaiting the formal demand {result.awaiting_demand}"
     )
+    click.echo(f"visits: {result.visits}  waiting for a collector {result.visits_waiting}")
 
 
 @wuye.command("late-fees")

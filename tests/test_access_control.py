@@ -49,11 +49,13 @@ def test_forms_need_a_csrf_token_and_gets_never_delete(app, session):
     [("/login/", "form"), ("/api/v1/security/login", "json")],
 )
 def test_login_is_rate_limited(limited_client, path, payload):
-    body = {"username": "admin", "password": "wrong-password", "provider": "db"}
+    """Per client address, whatever names are tried (one name is locked sooner: lockout)."""
+    bodies = [{"username": f"guess-{n}", "password": "wrong-password", "provider": "db"}
+              for n in range(11)]
     statuses = [
         (limited_client.post(path, json=body) if payload == "json"
          else limited_client.post(path, data=body)).status_code
-        for _ in range(11)
+        for body in bodies
     ]
     assert 429 not in statuses[:10]
     assert statuses[10] == 429

@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db, unit_of_work
 from app.models import DunningAction, DunningLevel
 from app.security import current_user
-from app.services.dunning import approve_legal, reject_legal, scan_dunning
+from app.services.dunning import approve_legal, reject_legal, scan_day, scan_dunning
 from app.services.dunning_levels import validate_level
-from app.services.errors import DomainError, Problems
+from app.services.errors import DomainError
 from app.services.settings import business_date
 from jobs.dunning import dispatch, enqueue_evidence
 
@@ -46,11 +46,9 @@ class DunningApi(BaseApi):
         try:
             if not isinstance(body, dict):
                 raise DomainError(_=_l("The request body must be a JSON object."))
-            problems = Problems()
-            as_of = problems.day("as_of", body.get("as_of"))
-            problems.raise_if_any()
+            as_of = scan_day(body.get("as_of"), business_date())
             with unit_of_work() as session:
-                result = scan_dunning(session, as_of or business_date(), current_user().username)
+                result = scan_dunning(session, as_of, current_user().username)
                 dispatch(result)
         except DomainError as err:
             return self.response(err.status, message=err.as_dict())

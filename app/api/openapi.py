@@ -4,8 +4,9 @@ FAB documents every error as ``{"message": string}`` and each operation with a f
 own choice. Here the errors are what ``app.api.base`` answers: ``message`` is a text or an object
 naming each field (``{"amount": ["..."]}``); every operation may answer 400 (bad input), 401 (no
 or a bad token), 403 (no permission), 404 (an unknown or out-of-scope row) and 503 (the
-database or Redis out of reach), and every write 409 (a conflict). The test
-``tests/api/test_openapi_fuzz.py`` holds the API to this document.
+database or Redis out of reach), every write 409 (a conflict), and the login 429 (too many
+sign-ins: app.lockout). The test ``tests/api/test_openapi_fuzz.py`` holds the API to this
+document.
 """
 
 from copy import deepcopy
@@ -27,6 +28,7 @@ ERRORS = {
     "404": "No such row, or not in the caller's communities",
     "409": "A conflict with the rows as they are (a duplicate, a step already taken)",
     "422": "Could not process the entity",
+    "429": "Too many sign-ins from this address, or failed ones for this account (Retry-After)",
     "500": "Fatal error",
     "503": "The database or the job queue cannot be reached: try again (Retry-After)",
 }
@@ -91,6 +93,8 @@ def complete(spec: dict) -> dict:
             answers = operation.setdefault("responses", {})
             for code in EVERY_OPERATION + (("409",) if method in WRITES else ()):
                 answers.setdefault(code, {"$ref": f"#/components/responses/{code}"})
+            if path.endswith("/security/login"):
+                answers.setdefault("429", {"$ref": "#/components/responses/429"})
             _fix_ids(operation)
             if path.endswith("/_info"):
                 _fix_info(operation)

@@ -191,6 +191,18 @@ def demand_expired(session: Session, case: DunningCase | None, as_of: date) -> b
     )
 
 
+def scan_day(value, today: date) -> date:
+    """The day a scan is asked for (a date, ``YYYY-MM-DD`` or None for ``today``), refused
+    (field ``as_of``) after ``today``: a later day's reminders would go out before they are due."""
+    problems = Problems()
+    day = problems.day("as_of", value) or today
+    problems.check(day <= today, "as_of", _l(
+        "A scan cannot run for a day after today (%(today)s): its reminders would go out early.",
+        today=today.isoformat()))
+    problems.raise_if_any()
+    return day
+
+
 def scan_dunning(session: Session, as_of: date, actor: str = "system") -> ScanResult:
     """Record the dunning actions due on ``as_of`` (see the module docstring).
 

@@ -1,14 +1,15 @@
 """Dunning over the API: the scan, levels (Admin edits, art. 944 refusal), legal decisions,
 and the letter and evidence-pack PDFs rendered by the document jobs."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.models import DunningAction, OutboxMessage
+from app.models import DunningAction, DunningCase, OutboxMessage
 from app.services.billing import run_billing
 from app.services.delivery import attachment_path, mark_posted
 from app.services.files import files_dir
+from app.services.settings import business_date
 from jobs import wait
 from tests.reports import pdf
 
@@ -36,6 +37,22 @@ def test_the_scan_is_for_administrators_and_checks_the_date(client, api):
     assert client.post("/api/v1/dunning/scan", json=body, headers=api("Manager")).status_code == 403
     bad = client.post("/api/v1/dunning/scan", json=body, headers=api("Admin"))
     assert (bad.status_code, list(bad.json["message"])) == (400, ["as_of"])
+
+
+def test_a_scan_of_a_day_after_today_is_refused_and_writes_nothing(client, api, session):
+    """Its reminders would go out before they are due."""
+    today = business_date()
+    _billed(session)
+    later = client.post("/api/v1/dunning/scan", json={"as_of": str(today + timedelta(days=1))},
+                        headers=api("Admin"))
+    assert later.status_code == 400
+    assert later.json["message"]["as_of"] == [
+        f"扫描日期不能晚于今天（{today}）：否则催缴提醒会提前发出。"]
+    assert session.scalar(select(func.count()).select_from(DunningAction)) == 0
+    assert session.scalar(select(func.count()).select_from(DunningCase)) == 0
+    ran = client.post("/api/v1/dunning/scan", json={"as_of": str(today)}, headers=api("Admin"))
+    assert ran.status_code == 200 and ran.json["as_of"] == str(today)
+    assert wait(30)
 
 
 def test_levels_are_installed_and_readable(client, api):

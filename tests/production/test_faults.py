@@ -1,6 +1,7 @@
 """Faults the production topology meets, each ending with every job finished exactly once, the
 ledger check clean and no answer 500: a worker killed mid-batch, Redis stopped under a scan,
-PostgreSQL restarted while the server serves, 50 exports at once beside normal traffic.
+PostgreSQL restarted while the server serves, 50 exports at once beside normal traffic; and a
+locked account stays locked whichever web process answers.
 
 The tests share one topology and run in this order; each leaves nothing queued or running.
 """
@@ -11,9 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from redis import Redis
 
 from tests.hostile import PROBES
 from tests.production.conftest import topology_for
+from tests.production.topology import DEMO_PASSWORD
 
 UNITS = 120  # three notice chunks of 50, 50 and 20
 
@@ -166,3 +169,21 @@ def test_hostile_input_answers_4xx_on_postgres_and_writes_nothing(topology):
                        headers={"Content-Type": "application/json"})
     assert answer.status == 400, answer.body
     assert t.rows("SELECT count(*) AS n FROM payment")[0].n == before
+
+
+def test_a_locked_account_is_locked_in_every_web_process(topology):
+    """Five failed sign-ins lock the name in Redis: whichever gunicorn process answers next
+    refuses it, the right password too (app/lockout.py). Six sign-ins: under the 10 a minute
+    the address may make."""
+    t = topology
+    login = {"username": "collector", "provider": "db"}
+    for _ in range(5):
+        wrong = t.request("POST", "/api/v1/security/login", login | {"password": "Wrong-Pass-1"})
+        assert wrong.status == 401, wrong.body
+    right = t.request("POST", "/api/v1/security/login", login | {"password": DEMO_PASSWORD})
+    assert right.status == 429, right.body
+    assert "分钟后再试" in right.json()["message"] and int(right.headers["Retry-After"]) > 0
+    with Redis(port=t.redis_port) as redis:
+        locks = redis.keys("*wuye-lockout*")
+        assert len(locks) == 1 and 0 < redis.ttl(locks[0]) <= 15 * 60
+    assert t.server_errors() == []
