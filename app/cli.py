@@ -12,6 +12,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
 import jobs
+from app.clock import business_date
 from app.domain.money import to_fen
 from app.domain.periods import parse_month
 from app.extensions import unit_of_work
@@ -24,13 +25,12 @@ from app.services.errors import DomainError
 from app.services.files import files_dir
 from app.services.latefees import close_month
 from app.services.notices import batch_notices, start_notice_batches
-from app.services.settings import business_date
 from app.services.statements import import_statement
 from jobs.dunning import dispatch as dispatch_dunning
 from jobs.notices import queue_notice_batch, run_notice_batch
 from jobs.runner import EMBEDDED, JobWorker, queue_unavailable, redis_connection
 from jobs.schedule import SCHEDULE
-from jobs.supervision import render, report_document
+from reports.supervision import render, report_document
 
 wuye = AppGroup("wuye", help="Wuye back-office commands.")
 

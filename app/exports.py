@@ -1,4 +1,4 @@
-"""List exports (domain §13): the rows of a list as CSV or XLSX, masked and audited.
+"""List exports (docs/domain.md §13): the rows of a list as CSV or XLSX, masked and audited.
 
 Screens and APIs, model lists and service queries all answer through ``send_export``: it
 records who exported what (format, filters, whether masked, how many rows) before the first

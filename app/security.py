@@ -261,7 +261,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-# Managers and auditors export every list they may read (domain §13: exports are masked and
+# Managers and auditors export every list they may read (docs/domain.md §13: exports are masked and
 # audited); a resource granted above gets its export with its read.
 EXPORTERS = (MANAGER, AUDITOR)
 for _role in EXPORTERS:

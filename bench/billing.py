@@ -70,7 +70,7 @@ def _rss_mib() -> float:
 
 
 def _app(url: str):
-    from app import create_app
+    from app.factory import create_app
 
     files = tempfile.mkdtemp(prefix="wuye-bench-files-")
     return create_app(

@@ -71,7 +71,7 @@ OWNERS = {
 
 
 def _app(url: str):
-    from app import create_app
+    from app.factory import create_app
 
     return create_app(
         {

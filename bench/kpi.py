@@ -39,7 +39,7 @@ CHUNK = 20_000
 
 
 def _app(url: str):
-    from app import create_app
+    from app.factory import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
 

@@ -113,7 +113,7 @@ def _minimal_html(contexts: list[dict]) -> str:
 
 
 def _app(url: str, files: str, redis_url: str | None = None):
-    from app import create_app
+    from app.factory import create_app
 
     return create_app(
         {

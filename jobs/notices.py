@@ -27,6 +27,7 @@ from app.services.notices import (
     pending_chunks,
     record_chunk,
 )
+from reports.context import notice_context
 from reports.pdfs import merge_pdfs, split_pdf
 
 from . import enqueue, retry
@@ -89,19 +90,18 @@ def render_notice_chunk(batch_id: int, chunk: int) -> int:
     """Render one chunk of the batch; returns its page count."""
     with unit_of_work() as session:
         work = chunk_work(session, batch_id, chunk)
+        contexts = [notice_context(session, n.bill_id, work.issued_on) for n in work.notices]
     rendered, pages = [], 0
     if work.notices:
-        batch = reports.render_batch("notice.html", [n.context for n in work.notices], LANG)
+        batch = reports.render_batch("notice.html", contexts, LANG)
         pdf = batch.write_pdf()
         write_file(work.chunk_file, pdf)
-        for notice, part, pages_of in zip(
-            work.notices, split_pdf(pdf, batch.pages), batch.pages, strict=True
+        for notice, context, part, pages_of in zip(
+            work.notices, contexts, split_pdf(pdf, batch.pages), batch.pages, strict=True
         ):
             write_file(notice.file, part)
             rendered.append(
-                RenderedNotice(
-                    notice.notice_id, notice.file, len(pages_of), notice.context["total_due"]
-                )
+                RenderedNotice(notice.notice_id, notice.file, len(pages_of), context["total_due"])
             )
         pages = len(batch.document.pages)
     with unit_of_work() as session:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from croniter import croniter
 
-from app.services.settings import business_zone
+from app.clock import business_zone
 
 from . import enqueue
 from .complaints import check as check_complaints

@@ -12,42 +12,22 @@ any transaction, writes it whole under ``WUYE_FILES_DIR`` and records (or replac
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import force_locale
 from sqlalchemy import select
 
-import reports
 from app.extensions import unit_of_work
 from app.models import Community
 from app.services.files import write_file
 from app.services.supervision import mark_overdue
-from app.services.supervision_report import (
-    TEMPLATE,
-    record_report,
-    report_context,
-    report_file,
-    report_scope,
-)
+from app.services.supervision_report import record_report, report_file, report_scope
+from reports.supervision import render, report_document
 
 from . import enqueue
 
 QUEUE = "documents"
-LANG = "zh"
 
 
 def report_key(period: str, community_id: int | None) -> str:
     return f"supervision-report-{period}-{'all' if community_id is None else community_id}"
-
-
-def report_document(session, period: str, community_id=None, lang: str = LANG) -> dict:
-    """The report's context, its labels and charts in ``lang``."""
-    with force_locale(lang):
-        return report_context(session, period, community_id)
-
-
-def render(context: dict, lang: str = LANG) -> tuple[bytes, int]:
-    """The report as a PDF, and its page count."""
-    batch = reports.render_batch(TEMPLATE, [context], lang)
-    return batch.write_pdf(), len(batch.document.pages)
 
 
 def enqueue_reports(period: str) -> list[str]:

@@ -2,8 +2,8 @@
 
 ``render_pdf`` renders one document. ``render_batch`` renders many contexts of one template as
 ONE HTML document, each context its own page group (``break-after: page``, page numbers
-restarting), so fonts are subset once (stack notes 18-20); it says which pages belong to which
-context, so a job can write the merged PDF and cut one PDF per unit out of it.
+restarting), so fonts are subset once (bench/notices.py measures it); it says which pages belong
+to which context, so a job can write the merged PDF and cut one PDF per unit out of it.
 
 WeasyPrint is called directly: no request is needed, only an app context (for the
 translations), so screens, the API and jobs share these functions. Contexts come from

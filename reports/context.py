@@ -5,17 +5,25 @@ them out. Labels of enumerations stay lazy, so they are translated in the docume
 when rendered. Rows outside the user's communities are unknown, as in the services.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
+from app.clock import business_date, business_zone
 from app.domain.collection import ACTION_OF
 from app.domain.masking import mask_phone
 from app.domain.money import ZERO
 from app.domain.numerals import amount_in_capitals
 from app.models import Bill, Community, DunningAction, Receipt
-from app.models.collection import ContactOutcome, TaskAction
+from app.models.collection import (
+    CollectionTask,
+    ContactAttempt,
+    ContactChannel,
+    ContactOutcome,
+    TaskAction,
+)
 from app.models.dunning import DunningActionKind
 from app.models.installments import InstallmentKind, InstallmentStatus, instalment_label
 from app.models.outbox import OutboxStatus
@@ -32,7 +40,6 @@ from app.services.dunning import (
 )
 from app.services.errors import DomainError, NotFoundError
 from app.services.installments import get_installment
-from app.services.settings import business_date, business_zone
 from app.services.surveys import survey_invitation
 
 
@@ -50,7 +57,7 @@ def payee(community: Community) -> dict:
 
 
 def notice_figures(statement: Statement, bill_id: int) -> dict:
-    """What a bill's notice asks for, as of the statement's date (domain §3).
+    """What a bill's notice asks for, as of the statement's date (docs/domain.md §3).
 
     Bills due after this one are not brought forward; the unit's credit pays what is due. For
     the unit's latest bill ``total_due`` is the statement's total due.
@@ -179,8 +186,8 @@ def _statement_rows(statement: Statement, bill_ids: set[int] | None = None) -> l
 
 
 def dunning_letter_context(session, owner_id: int, as_of: date) -> dict:
-    """The formal dunning letter (正式催缴函, domain §6) to an owner: per unit, each overdue bill
-    with its late fee to ``as_of``, the total, and the deadline of the demand.
+    """The formal dunning letter (正式催缴函, docs/domain.md §6) to an owner: per unit, each overdue
+    bill with its late fee to ``as_of``, the total, and the deadline of the demand.
 
     :raises DomainError: the owner has no letter due that day.
     """
@@ -211,9 +218,9 @@ def dunning_letter_context(session, owner_id: int, as_of: date) -> dict:
 
 def evidence_pack_context(session, action_id: int) -> dict:
     """The evidence pack (证据材料) of an approved legal proposal: the case's actions, the
-    delivery records of what was written to the owner, the contact log (collection calls;
-    empty until they are recorded) and the account statement as of today. The formal letters
-    themselves are appended to the PDF by the job."""
+    delivery records of what was written to the owner, the contact log (every call and visit
+    recorded on the unit's collection tasks since the case opened) and the account statement as
+    of today. The formal letters themselves are appended to the PDF by the job."""
     action = session.get(DunningAction, action_id)
     if action is None or not in_scope(action):
         raise NotFoundError(action_id=_l("Unknown legal proposal."))
@@ -256,7 +263,20 @@ def evidence_pack_context(session, action_id: int) -> dict:
             }
             for m in sorted(messages.values(), key=lambda m: m.id)
         ],
-        "contacts": [],
+        "contacts": [
+            {
+                "on": attempt.at.astimezone(zone).date(),
+                "channel": ContactChannel(attempt.channel).label,
+                "outcome": ContactOutcome(attempt.outcome).label,
+            }
+            for attempt in session.scalars(
+                select(ContactAttempt)
+                .join(ContactAttempt.task)
+                .where(CollectionTask.unit_id == case.unit_id,
+                       ContactAttempt.at >= datetime.combine(case.opened_on, time(), zone))
+                .order_by(ContactAttempt.at, ContactAttempt.id)
+            )
+        ],
         "statement": _statement_rows(statement),
         "credit": statement.credit,
         "total_due": statement.total_due,
@@ -305,7 +325,7 @@ def task_sheet_context(session, campaign_id: int, assignee_id: int, reveal: bool
 
 
 def installment_agreement_context(session, agreement_id: int) -> dict:
-    """The installment or deferral agreement (分期/暂缓协议, domain §8) as drafted, for both
+    """The installment or deferral agreement (分期/暂缓协议, docs/domain.md §8) as drafted, for both
     parties to sign: the covered bills with their amounts on the agreement's date, the schedule
     (the down payment first), the grace days; a rejected or cancelled one is stamped so.
 

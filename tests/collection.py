@@ -1,4 +1,4 @@
-"""A collection campaign for the API and screen tests (domain §7)."""
+"""A collection campaign for the API and screen tests (docs/domain.md §7)."""
 
 from datetime import date
 

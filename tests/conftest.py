@@ -16,8 +16,8 @@ from flask import g
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
-from app import create_app
 from app.extensions import db, unit_of_work
+from app.factory import create_app
 from app.models import StaffAssignment
 from app.security import ROLES
 from app.services.audit import acting_as

@@ -1,4 +1,4 @@
-"""Installment agreements for the API and screen tests (domain §8)."""
+"""Installment agreements for the API and screen tests (docs/domain.md §8)."""
 
 from datetime import date
 from decimal import Decimal

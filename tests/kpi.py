@@ -1,4 +1,4 @@
-"""A hand-made ledger for the key-figure tests (domain §12), with every time under control.
+"""A hand-made ledger for the key-figure tests (docs/domain.md §12), with every time under control.
 
 The world: community A has units 1 (81.50 m²) and 2 (82.50 m²), community B units 3 and 4
 (the same areas); ¥2.50/m²/month, due 30 days after the period start. So every month units 1

@@ -1,8 +1,8 @@
-"""Supervision checks for the service, API, screen and report tests (domain §11)."""
+"""Supervision checks for the service, API, screen and report tests (docs/domain.md §11)."""
 
 from datetime import timedelta
 
-from app.services.settings import business_date
+from app.clock import business_date
 from app.services.supervision import record_check
 from tests.collection import user_id
 

@@ -7,7 +7,7 @@ from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from sqlalchemy import select
 
 import config
-from app import create_app
+from app.factory import create_app
 from app.security import password_strength
 from tests.conftest import PASSWORD
 

@@ -8,8 +8,8 @@ import pytest
 from markupsafe import Markup
 from weasyprint import HTML
 
-from app.charts import bar_chart, line_chart
 from app.domain.rates import format_percent, rate
+from reports.charts import bar_chart, line_chart
 from tests.reports.pdf import fonts, text
 
 SVG = "{http://www.w3.org/2000/svg}"

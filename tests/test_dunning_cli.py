@@ -2,8 +2,8 @@
 
 from datetime import date, timedelta
 
+from app.clock import business_date
 from app.services.billing import run_billing
-from app.services.settings import business_date
 from jobs import wait
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from app import create_app
+from app.factory import create_app
 
 
 def nonce(response) -> str:

@@ -10,7 +10,7 @@ from itertools import count
 import pytest
 import time_machine
 
-from app import create_app
+from app.factory import create_app
 from tests.conftest import PASSWORD
 from tests.test_access_control import production_like
 

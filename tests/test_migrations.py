@@ -14,8 +14,8 @@ from flask_appbuilder import Model
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DatabaseError
 
-from app import create_app
 from app.extensions import db
+from app.factory import create_app
 from app.models import Owner, Unit
 from app.security import ROLES
 

@@ -1,4 +1,4 @@
-"""REST API under ``/api/v1``: one ``ModelRestApi`` per resource of the public contract."""
+"""REST API under ``/api/v1``: one ``ModelRestApi`` per resource (docs/api.md)."""
 
 from flask_appbuilder.api.manager import SwaggerView
 

@@ -6,14 +6,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.domain.masking import mask_changes
 from app.models import AuditLog
-from app.security import can_view_personal_data
+from app.services.audit import masked_changes
 
 from .base import WuyeModelApi
-
-
-def masked_changes(changes: dict | None) -> dict | None:
-    """``changes`` with personal fields masked unless the current user may see them."""
-    return changes if can_view_personal_data() else mask_changes(changes)
 
 
 class AuditLogApi(WuyeModelApi):

@@ -13,7 +13,6 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 
-import reports  # not "from reports import": reports imports app, which imports this
 from app.domain.money import to_fen
 from app.domain.periods import parse_month
 from app.extensions import db, unit_of_work
@@ -23,6 +22,7 @@ from app.security import current_user, visible_community_ids
 from app.services.billing import run_billing
 from app.services.bills import cancel_bill, reissue_bill
 from app.services.errors import DomainError, Problems
+from reports import pdf_response
 from reports.context import notice_context
 
 from .base import WuyeModelApi, translated
@@ -278,7 +278,7 @@ class BillApi(WuyeModelApi):
             404: {$ref: '#/components/responses/404'}
         """
         try:
-            return reports.pdf_response("notice.html", notice_context(db.session, pk))
+            return pdf_response("notice.html", notice_context(db.session, pk))
         except DomainError as err:
             return self.response(err.status, message=err.as_dict())
 

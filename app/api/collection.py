@@ -1,4 +1,4 @@
-"""Collection campaigns and tasks (domain §7).
+"""Collection campaigns and tasks (docs/domain.md §7).
 
 ``collection_campaign``: list and get; ``POST /`` creates one from filters (a manager), ``POST
 /<id>/close`` ends it, ``GET /<id>/report?as_of=`` is the campaign report. ``collection_task``:
@@ -170,7 +170,7 @@ class CollectionTaskApi(WuyeModelApi):
     base_order = ("next_due", "asc")
 
     def may_reveal(self) -> bool:
-        # a collector sees only its own tasks, and the phones of their owners (contract: Roles)
+        # a collector sees only its own tasks, and the phones of their owners (README, "Roles")
         return super().may_reveal() or sees_only_own_tasks()
 
     @expose("/<int:pk>/contact", methods=["POST"])

@@ -1,4 +1,4 @@
-"""Complaints (domain §9): ``/api/v1/complaint/``.
+"""Complaints (docs/domain.md §9): ``/api/v1/complaint/``.
 
 List, get and export (with ``q`` filters, e.g. on ``status``, ``category`` or the overdue
 flags ``response_overdue`` / ``resolution_overdue``, which are computed when read at the

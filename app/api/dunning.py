@@ -11,13 +11,13 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import lazy_gettext as _l
 
+from app.clock import business_date
 from app.extensions import db, unit_of_work
 from app.models import DunningAction, DunningLevel
 from app.security import current_user
 from app.services.dunning import approve_legal, reject_legal, scan_day, scan_dunning
 from app.services.dunning_levels import validate_level
 from app.services.errors import DomainError
-from app.services.settings import business_date
 from jobs.dunning import dispatch, enqueue_evidence
 
 from .base import WuyeModelApi

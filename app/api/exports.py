@@ -1,4 +1,4 @@
-"""``GET /api/v1/export/<resource>``: the contract's export path for every resource.
+"""``GET /api/v1/export/<resource>``: the export path of every resource (docs/api.md).
 
 Each resource API carries its own ``export`` endpoint (``/api/v1/<resource>/export/``),
 protected by that resource's ``can_export``; this path hands the request to it.

@@ -10,7 +10,6 @@ from flask_appbuilder.api import expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
 
-import reports  # not "from reports import": reports imports app, which imports this
 from app.extensions import db, unit_of_work
 from app.models import InstallmentAgreement
 from app.security import current_user
@@ -23,6 +22,7 @@ from app.services.installments import (
     installment_progress,
     reject_installment,
 )
+from reports import pdf_response
 from reports.context import installment_agreement_context
 
 from .base import WuyeModelApi
@@ -238,7 +238,7 @@ class InstallmentApi(WuyeModelApi):
             context = installment_agreement_context(db.session, pk)
         except DomainError as err:
             return self.response(err.status, message=err.as_dict())
-        return reports.pdf_response("installment_agreement.html", context)
+        return pdf_response("installment_agreement.html", context)
 
 
 APIS = (InstallmentApi,)

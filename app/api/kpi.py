@@ -1,4 +1,4 @@
-"""Key figures (domain §12) under ``/api/v1/kpi/``, from ``app.services.kpi``.
+"""Key figures (docs/domain.md §12) under ``/api/v1/kpi/``, from ``app.services.kpi``.
 
 Query parameters, all optional: ``period`` (YYYY-MM, default the month of ``as_of``), ``as_of``
 (YYYY-MM-DD, default today), ``community_id`` (default: every community the caller may see;

@@ -11,7 +11,7 @@ from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
 
-import reports  # not "from reports import": reports imports app, which imports this
+from app.clock import business_date
 from app.domain.money import to_fen
 from app.extensions import db, unit_of_work
 from app.models import Payment, Receipt
@@ -19,7 +19,7 @@ from app.security import current_user
 from app.services.accounts import account_statement
 from app.services.errors import DomainError, Problems
 from app.services.payments import record_payment, reverse_payment
-from app.services.settings import business_date
+from reports import pdf_response
 from reports.context import receipt_context
 
 from .base import WuyeModelApi
@@ -163,7 +163,7 @@ class ReceiptApi(WuyeModelApi):
             404: {$ref: '#/components/responses/404'}
         """
         try:
-            return reports.pdf_response("receipt.html", receipt_context(db.session, pk))
+            return pdf_response("receipt.html", receipt_context(db.session, pk))
         except DomainError as err:
             return self.response(err.status, message=err.as_dict())
 

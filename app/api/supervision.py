@@ -1,4 +1,4 @@
-"""Supervision (domain §11).
+"""Supervision (docs/domain.md §11).
 
 ``supervision_check``: list, get, export; ``POST /`` records a check with its findings (a
 manager), ``PUT /<id>`` changes it, ``POST /<id>/finding`` adds a finding. ``rectification``:

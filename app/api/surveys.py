@@ -1,4 +1,4 @@
-"""Satisfaction surveys (domain §10).
+"""Satisfaction surveys (docs/domain.md §10).
 
 ``survey``: list and get; ``POST /`` creates a draft with the default questions, ``POST
 /<id>/open`` opens it (and issues every unit's link), ``POST /<id>/close`` closes it, ``POST

@@ -1,5 +1,5 @@
-"""Aging of arrears (domain §5): a bill is overdue on day D when its balance is positive and D is
-after its due date; its days overdue are D − due date, in one of five buckets."""
+"""Aging of arrears (docs/domain.md §5): a bill is overdue on day D when its balance is positive and
+D is after its due date; its days overdue are D − due date, in one of five buckets."""
 
 from datetime import date, timedelta
 

@@ -1,4 +1,4 @@
-"""Allocation of a payment to a unit's open bills (domain §4).
+"""Allocation of a payment to a unit's open bills (docs/domain.md §4).
 
 Oldest due date first (then the lower bill id); within a bill, principal before late fee. A
 bill's late fee is payable only once its principal is settled. What is left becomes credit.

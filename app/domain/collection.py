@@ -1,4 +1,4 @@
-"""Collection task sheets (清欠任务单, domain §7) and the collector score (§12).
+"""Collection task sheets (清欠任务单, docs/domain.md §7) and the collector score (§12).
 
 ``distribute`` deals units to staff so that counts differ by at most one and amounts are
 balanced: units are dealt in rounds of one per staff member, largest amounts first, each round's

@@ -1,4 +1,4 @@
-"""Complaint rules (投诉与回访, domain §9): the status flow and the deadlines.
+"""Complaint rules (投诉与回访, docs/domain.md §9): the status flow and the deadlines.
 
 Status flow: ``new`` → ``acknowledged`` (the first response) → ``in_progress`` → ``resolved``
 → ``closed`` (by the return visit, which records a 1–5 score). A resolved or closed complaint

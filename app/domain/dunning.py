@@ -1,4 +1,4 @@
-"""Dunning (分级催缴, domain §6): which level an account has reached, what to do about it.
+"""Dunning (分级催缴, docs/domain.md §6): which level an account has reached, what to do about it.
 
 Levels are numbered 0–4 and their kind of action is fixed by the number: 0 and 1 are reminders,
 2 the formal dunning letter, 3 the key follow-up, 4 a legal *proposal*. An administrator edits
@@ -76,7 +76,8 @@ def may_visit(number: int) -> bool:
     return KIND_OF_LEVEL.get(number) in VISIT_KINDS
 
 
-# (number, name, days, channel, template): the defaults of domain §6, installed by the migration.
+# (number, name, days, channel, template): the defaults of docs/domain.md §6, installed by the
+# migration.
 DEFAULT_LEVELS = (
     (PRE_DUE, "缴费提醒", -7, "sms", "pre_due_reminder"),
     (FRIENDLY, "温馨提醒", 1, "sms", "friendly_reminder"),

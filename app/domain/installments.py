@@ -1,4 +1,4 @@
-"""Installment agreements (分期/暂缓协议, domain §8): schedules and how payments fill them.
+"""Installment agreements (分期/暂缓协议, docs/domain.md §8): schedules and how payments fill them.
 
 A schedule is the down payment (instalment 0, due on the agreement's date; left out when there
 is none) followed by instalments 1..N with rising due dates; it must sum *exactly* to the

@@ -1,4 +1,4 @@
-"""Late fees (违约金, domain §5): simple daily interest on the unpaid principal, capped.
+"""Late fees (违约金, docs/domain.md §5): simple daily interest on the unpaid principal, capped.
 
 A bill due on ``due`` starts accruing on ``due + grace_days + 1``. Each day ``d`` accrues
 ``unpaid(d) × daily_rate``, where ``unpaid(d)`` is the principal less what was paid *before*

@@ -16,8 +16,8 @@ def to_fen(value: Decimal) -> Decimal:
 
 
 def line_amount(basis: str, price: Decimal, area: Decimal, months: int) -> Decimal:
-    """A bill line (domain §3): ``price × area × months`` for ``area``, ``price × months`` for
-    ``fixed``, rounded once to the fen."""
+    """A bill line (docs/domain.md §3): ``price × area × months`` for ``area``, ``price × months``
+    for ``fixed``, rounded once to the fen."""
     if basis == "area":
         return to_fen(price * area * months)
     if basis == "fixed":

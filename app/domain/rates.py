@@ -1,4 +1,4 @@
-"""Rates of the key figures (domain §12): one way to divide, round and show them.
+"""Rates of the key figures (docs/domain.md §12): one way to divide, round and show them.
 
 A rate is a ``Decimal`` fraction to 4 places, rounded half-up (0.8125 = 81.25 %), or None when
 there is nothing to divide by; it is shown as a percentage with one decimal ("81.3%").

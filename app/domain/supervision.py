@@ -1,4 +1,4 @@
-"""Supervision rules (domain §11): a plan's period and a rectification's status on a day.
+"""Supervision rules (docs/domain.md §11): a plan's period and a rectification's status on a day.
 
 A rectification (整改) is ``open`` until its responsible person reports it ``rectified``, and
 ``accepted`` once a manager has checked the work. It is ``overdue`` on every day after its

@@ -1,4 +1,4 @@
-"""Satisfaction surveys (满意度调查, domain §10): the dimensions, the scale and the figures.
+"""Satisfaction surveys (满意度调查, docs/domain.md §10): the dimensions, the scale and the figures.
 
 Scores run from 1 to 5. A score of 4 or 5 counts as satisfied; a score of 2 or less calls for a
 follow-up by customer service. Means are rounded half up to 2 places, rates are those of

@@ -1,4 +1,4 @@
-"""Billing runs, bills and bill lines (domain §3).
+"""Billing runs, bills and bill lines (docs/domain.md §3).
 
 A bill is one unit's charges for one period start: one line per tariff, each line's amount
 rounded once to the fen. ``paid``, ``waived``, ``late_fee`` and ``balance`` are caches of the

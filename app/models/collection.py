@@ -1,4 +1,4 @@
-"""Collection campaigns and task sheets (清欠任务单, domain §7).
+"""Collection campaigns and task sheets (清欠任务单, docs/domain.md §7).
 
 A manager's ``CollectionCampaign`` picks a community's overdue units by filters (minimum days
 overdue, minimum amount) on its start day and deals them to staff: one ``CollectionTask`` per

@@ -1,4 +1,4 @@
-"""Complaints and their follow-up log (投诉与回访, domain §9).
+"""Complaints and their follow-up log (投诉与回访, docs/domain.md §9).
 
 A ``Complaint`` is about one unit (and its paying owner when known), received through a channel
 at an instant (``received_at``, UTC) that falls on a business date (``received_on``). Its two
@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.clock import business_date, read_at
 from app.domain.complaints import Status, Step, resolution_late, response_late
 
 from .owner import Owner
@@ -185,8 +186,6 @@ class Complaint(InCommunity, Model):
 
     def overdue_at(self, now: datetime) -> tuple[bool, bool]:
         """Whether the first response and the resolution are late, read at ``now``."""
-        from app.services.settings import business_date  # the app's business time zone
-
         return (
             response_late(self.respond_by, self.acknowledged_at, now),
             resolution_late(self.resolve_by, self.resolved_on, business_date(now)),
@@ -195,21 +194,15 @@ class Complaint(InCommunity, Model):
     @property
     def response_overdue(self) -> bool:
         """The first response is late, as the request reads it (never stored)."""
-        return self.overdue_at(_read_at())[0]
+        return self.overdue_at(read_at())[0]
 
     @property
     def resolution_overdue(self) -> bool:
         """The resolution is late, as the request reads it (never stored)."""
-        return self.overdue_at(_read_at())[1]
+        return self.overdue_at(read_at())[1]
 
     def __str__(self):
         return f"#{self.id} {self.unit}"
-
-
-def _read_at() -> datetime:
-    from app.services.settings import read_at  # the instant the request reads at
-
-    return read_at()
 
 
 class ComplaintEntry(InCommunity, Model):

@@ -1,4 +1,4 @@
-"""Dunning (分级催缴, domain §6): the levels, one case per episode of arrears, its actions.
+"""Dunning (分级催缴, docs/domain.md §6): the levels, one case per episode of arrears, its actions.
 
 ``DunningLevel`` rows are the five levels 0–4 (installed by the migration, edited by an
 administrator). A ``DunningCase`` follows one unit from the first action until its arrears are

@@ -1,4 +1,4 @@
-"""Installment agreements (分期/暂缓协议, domain §8).
+"""Installment agreements (分期/暂缓协议, docs/domain.md §8).
 
 An ``InstallmentAgreement`` covers overdue bills of one unit (``InstallmentBill``: each with its
 amount on the agreement's date, ``agreed_on``); ``covered_total`` is their sum and the

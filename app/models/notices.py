@@ -1,4 +1,5 @@
-"""Payment-notice batches (domain §3): one per community and billing month, one notice per bill.
+"""Payment-notice batches (docs/domain.md §3): one per community and billing month, one notice per
+bill.
 
 A batch lists its notices when it starts (the community's live bills of the month, in print
 order, split into chunks rendered by separate jobs); each notice gets its PDF (``file``, under

@@ -1,4 +1,4 @@
-"""Payments, their allocations to bills, and receipts (domain §4).
+"""Payments, their allocations to bills, and receipts (docs/domain.md §4).
 
 The ledger is append-only. A payment is never edited or deleted: a wrong one is reversed by a
 ``reversal`` row (same amount, ``reverses_id`` set) whose allocations are the negatives of the

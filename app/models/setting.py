@@ -1,4 +1,4 @@
-"""Administrator-editable settings with their defaults (domain §2, §5–§9 *default* values).
+"""Administrator-editable settings with their defaults (docs/domain.md §2, §5–§9 *default* values).
 
 A setting is stored only once an administrator changes it; until then the default applies.
 """

@@ -1,4 +1,4 @@
-"""Imported bank and payment-platform statements (domain §4).
+"""Imported bank and payment-platform statements (docs/domain.md §4).
 
 Each statement row is kept once, keyed by method and reference, so importing the same file
 again creates nothing new. A row matched to a unit becomes a payment; an unmatched one waits in

@@ -1,4 +1,5 @@
-"""Supervision (监督检查, domain §11): plans, checks, findings, rectifications, stored reports.
+"""Supervision (监督检查, docs/domain.md §11): plans, checks, findings, rectifications, stored
+reports.
 
 A ``CheckPlan`` covers a year, a quarter or a month, for one community or company-wide (no
 community: every community's staff may read it, only those who see every community change it).

@@ -1,4 +1,4 @@
-"""Satisfaction surveys (满意度调查, domain §10).
+"""Satisfaction surveys (满意度调查, docs/domain.md §10).
 
 A ``Survey`` of a community (``draft`` → ``open`` → ``closed``) asks one ``SurveyQuestion`` per
 dimension (the seven defaults). A ``SurveyResponse`` is one unit's answers — at most one per unit

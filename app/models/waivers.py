@@ -1,4 +1,4 @@
-"""Waivers and reductions (减免, domain §5).
+"""Waivers and reductions (减免, docs/domain.md §5).
 
 Customer service requests a waiver of a bill's principal or late fee, with a reason and
 evidence; it changes nothing until a manager approves it. Approval adds the amount to the

@@ -1,4 +1,5 @@
-"""Arrears as of a day (domain §5): overdue accounts, the aging summary, the early-warning list.
+"""Arrears as of a day (docs/domain.md §5): overdue accounts, the aging summary, the early-warning
+list.
 
 Read-only finders. Balances are the bills' recorded balances (principal and posted late fee,
 less what was paid or waived); ``as_of`` is the day the days overdue are counted to, today by
@@ -16,12 +17,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from app.clock import business_date
 from app.domain.aging import BUCKET_KEYS, BUCKETS, bucket_of, days_overdue, due_dates_of
 from app.models import Bill, Building, Community, Owner, Unit
 from app.services.errors import Problems
 from app.services.filters import community_arg, day_arg
 from app.services.payments import OPEN_STATUSES, parse_amount
-from app.services.settings import business_date, get_int
+from app.services.settings import get_int
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from decimal import Decimal
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from app.domain.masking import mask_changes
 from app.models import AuditLog
-from app.security import current_user
+from app.security import can_view_personal_data, current_user
 
 # Columns whose changes are noise (login counters) or secrets (password hashes).
 IGNORED_COLUMNS = frozenset(
@@ -135,3 +136,8 @@ def record(session: Session, action: str, table: str, row_id=None, details=None)
 
 if not event.contains(Session, "after_flush", _after_flush):
     event.listen(Session, "after_flush", _after_flush)
+
+
+def masked_changes(changes: dict | None) -> dict | None:
+    """An entry's ``changes`` with personal fields masked unless the current user may see them."""
+    return changes if can_view_personal_data() else mask_changes(changes)

@@ -1,4 +1,4 @@
-"""Billing runs (domain §3): set-based, idempotent, with a preview that writes nothing.
+"""Billing runs (docs/domain.md §3): set-based, idempotent, with a preview that writes nothing.
 
 For each community the run looks up the tariffs whose cycle starts in the period's month, then
 works in a handful of SQL statements, whatever the number of units: one ``INSERT … SELECT`` for
@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.clock import business_date
 from app.domain.money import line_amount, to_fen
 from app.domain.periods import cycle_starts, due_date, month_start, period_end
 from app.domain.windows import latest_billing_period
@@ -51,7 +52,7 @@ from app.models.types import BillStatus
 from app.services.audit import record
 from app.services.errors import DomainError
 from app.services.payments import apply_credit
-from app.services.settings import business_date, get_int
+from app.services.settings import get_int
 
 MAX_LISTED_FAILURES = 500
 CENT = literal(Decimal("0.01"), Numeric(14, 2))

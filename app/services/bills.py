@@ -1,4 +1,5 @@
-"""Cancelling and re-issuing bills (domain §3): a bill that was paid or sent is never edited.
+"""Cancelling and re-issuing bills (docs/domain.md §3): a bill that was paid or sent is never
+edited.
 
 Cancelling moves the money allocated to the bill back to the unit's credit (negative
 allocations, never deletions) and keeps the bill, its lines and the reason on record.

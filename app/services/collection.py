@@ -1,4 +1,5 @@
-"""Collection campaigns and task sheets (清欠任务单, domain §7), and the campaign report (§12).
+"""Collection campaigns and task sheets (清欠任务单, docs/domain.md §7), and the campaign report
+(§12).
 
 ``create_campaign`` picks a community's overdue units (``find_overdue_accounts``) by the
 campaign's filters, leaves out units already in another active campaign, and deals them to the
@@ -32,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Subquery, case, func, select
 from sqlalchemy.orm import Session
 
+from app.clock import business_date, business_zone
 from app.domain.collection import (
     REACHED,
     NextAction,
@@ -59,7 +61,7 @@ from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.payments import parse_amount
 from app.services.promises import pause_for_promise
 from app.services.queries import is_id, visible_row, whole_number
-from app.services.settings import business_date, business_zone, get_int
+from app.services.settings import get_int
 from app.services.visits import answer_visit
 
 STATUS_AFTER = {

@@ -1,4 +1,4 @@
-"""The overdue flags of complaints as SQL conditions at an instant ``now`` (domain §9).
+"""The overdue flags of complaints as SQL conditions at an instant ``now`` (docs/domain.md §9).
 
 They say in SQL what ``Complaint.overdue_at`` says of one row, so that a list filtered on a
 flag shows the rows whose flag reads 是 at the same instant:
@@ -24,10 +24,10 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, not_, or_
 
+from app.clock import business_date, read_at
 from app.domain import complaints as rules
 from app.domain.complaints import Status
 from app.models import Complaint
-from app.services.settings import business_date, read_at
 
 
 def response_late(now: datetime):

@@ -1,4 +1,4 @@
-"""Complaints and follow-ups (投诉与回访, domain §9), and their key figures.
+"""Complaints and follow-ups (投诉与回访, docs/domain.md §9), and their key figures.
 
 ``log_complaint`` takes a complaint down (the unit in the user's communities; an owner given
 must be the unit's paying owner on the day of receipt, none given means that owner) and fixes
@@ -9,10 +9,10 @@ category>``, empty meaning ``complaint_resolution_days``): see ``app.domain.comp
 the status flow does not allow is refused, naming the status.
 
 Reason for non-payment: while a unit has an open (not closed) complaint marked as the reason,
-its open dunning case carries the ``complaint`` pause (no escalation beyond level 1, domain §6);
-the pause is lifted when no such complaint remains (unmarked or closed), and a promise to pay
-made meanwhile then holds the case until its day. An installment pause is never replaced;
-``renew_pauses`` (daily) sets the pause on cases opened or freed since.
+its open dunning case carries the ``complaint`` pause (no escalation beyond level 1,
+docs/domain.md §6); the pause is lifted when no such complaint remains (unmarked or closed), and
+a promise to pay made meanwhile then holds the case until its day. An installment pause is never
+replaced; ``renew_pauses`` (daily) sets the pause on cases opened or freed since.
 
 The overdue flags are computed when read (``Complaint.overdue_at``; in SQL
 ``app.services.complaint_flags``), never stored. ``check_deadlines`` (the daily job) only writes
@@ -34,6 +34,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.clock import business_date, business_zone
 from app.domain import complaints as rules
 from app.domain.collection import Outcome
 from app.domain.complaints import Status, Step
@@ -63,7 +64,7 @@ from app.services.complaint_flags import awaiting_resolution, awaiting_response,
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
 from app.services.promises import hold_for_promise
 from app.services.queries import visible_row, whole_number
-from app.services.settings import business_date, business_zone, get_setting
+from app.services.settings import get_setting
 
 NOTE_LENGTH = 2000
 # Who may be given a complaint to work on: the roles that may write complaints.
@@ -627,7 +628,7 @@ def find_units(session: Session, text: str, on: date, limit: int = 20) -> list[U
     ]
 
 
-# --- Key figures (domain §9) -----------------------------------------------------------------
+# --- Key figures (docs/domain.md §9) --------------------------------------------------------------
 
 
 @dataclass(frozen=True)

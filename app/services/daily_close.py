@@ -1,5 +1,5 @@
-"""The cashiers' daily close (日结, domain §4): per cashier and method, what was received and
-reversed on a business day, checked against the receipts issued that day."""
+"""The cashiers' daily close (日结, docs/domain.md §4): per cashier and method, what was received
+and reversed on a business day, checked against the receipts issued that day."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -8,9 +8,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.clock import business_zone
 from app.domain.money import ZERO
 from app.models import Payment, Receipt
-from app.services.settings import business_zone
 
 
 @dataclass(frozen=True)

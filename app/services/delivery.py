@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.utils import import_string
 
+from app.clock import business_zone
 from app.domain.delivery import (
     EMAIL,
     LETTER,
@@ -36,7 +37,7 @@ from app.models.outbox import MessageKind, OutboxStatus
 from app.security import in_scope
 from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.files import stored_file
-from app.services.settings import business_zone, get_setting
+from app.services.settings import get_setting
 
 MAX_ATTEMPTS = 5  # transient failures before a message is given up as failed
 SMTP_TIMEOUT = 30  # seconds

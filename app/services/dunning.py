@@ -1,4 +1,4 @@
-"""Dunning (分级催缴, domain §6): the daily scan, formal letters, legal proposals.
+"""Dunning (分级催缴, docs/domain.md §6): the daily scan, formal letters, legal proposals.
 
 ``scan_dunning`` looks at every unit with money overdue (``find_overdue_accounts``) or falling
 due within the pre-due level's days, computes its target level (``app.domain.dunning``) and
@@ -35,6 +35,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.clock import business_date
 from app.domain import dunning as rules
 from app.domain.dunning import ActionKind, Level, PauseKind
 from app.domain.money import format_money
@@ -49,7 +50,7 @@ from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.installments import scan_installments
 from app.services.payments import OPEN_STATUSES
 from app.services.promises import promised_units
-from app.services.settings import business_date, get_int, get_setting
+from app.services.settings import get_int, get_setting
 from app.services.visits import plan_visits
 
 LANG = "zh"  # owners are written to in the document language

@@ -1,4 +1,4 @@
-"""The dunning levels (分级催缴, domain §6) an administrator edits: what a level may be.
+"""The dunning levels (分级催缴, docs/domain.md §6) an administrator edits: what a level may be.
 
 A level's name, channel or template meaning a utility cut-off is refused, citing the Civil Code
 (art. 944); only the key follow-up may be a visit (``app.domain.dunning.may_visit``).

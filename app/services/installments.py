@@ -1,4 +1,4 @@
-"""Installment agreements (分期/暂缓协议, domain §8): drafts, the signed scan, the manager's
+"""Installment agreements (分期/暂缓协议, docs/domain.md §8): drafts, the signed scan, the manager's
 decision, and the daily scan that completes or defaults them.
 
 ``draft_installment`` (customer service) covers named overdue bills of one unit, or all of its
@@ -20,7 +20,7 @@ dunning scan: it marks an active agreement ``completed`` (the total paid, or not
 on its bills) or ``defaulted`` (an instalment unpaid more than ``grace_days`` after its due
 date) and lifts its pause, so that dunning resumes that same scan; a second run of the day
 changes nothing. Late fees that accrue on the bills after the agreement's date are not part of
-it: they stay on the bills (domain §5 is unchanged).
+it: they stay on the bills (docs/domain.md §5 is unchanged).
 """
 
 from collections.abc import Iterable, Mapping
@@ -32,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.clock import business_date
 from app.domain import installments as rules
 from app.domain.dunning import PauseKind
 from app.domain.installments import Filled, Standing
@@ -54,7 +55,7 @@ from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.files import write_file
 from app.services.payments import OPEN_STATUSES, lock_unit, parse_amount
 from app.services.queries import is_id, visible_row
-from app.services.settings import business_date, get_int
+from app.services.settings import get_int
 
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 SCAN_TYPES = {b"%PDF-": ".pdf", b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}

@@ -1,5 +1,5 @@
-"""Key figures (domain §12): the one service the dashboard, the API, the supervision report and
-the exports take their figures from. Read-only; ``community_ids`` None means every community.
+"""Key figures (docs/domain.md §12): the one service the dashboard, the API, the supervision report
+and the exports take their figures from. Read-only; ``community_ids`` None means every community.
 
 Definitions, all on principal (fees billed; late fees are not part of them):
 
@@ -62,6 +62,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from app.clock import business_date
 from app.domain.collection import clearance_rate, collector_score
 from app.domain.money import to_fen
 from app.domain.rates import rate
@@ -84,7 +85,6 @@ from app.services.errors import Problems
 from app.services.filters import community_arg, day_arg, month_arg
 from app.services.installments import installment_counts
 from app.services.payments import OPEN_STATUSES
-from app.services.settings import business_date
 from app.services.surveys import satisfaction_summary
 
 # This slice's key figures and, re-exported, the other slices': every edge takes them from here.

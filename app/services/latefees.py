@@ -1,5 +1,5 @@
-"""The month close of late fees (domain §5): while a bill's principal is unpaid, the late fee
-accrued to the last day of a month is posted to the account once that month is over.
+"""The month close of late fees (docs/domain.md §5): while a bill's principal is unpaid, the late
+fee accrued to the last day of a month is posted to the account once that month is over.
 
 Posting sets the bill's ``late_fee_closed`` (and the day it is reckoned to) and refreshes the
 bill, whose ``late_fee`` and ``balance`` then include it: arrears, dunning and statements see
@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.clock import business_date
 from app.domain.money import ZERO
 from app.domain.periods import period_end
 from app.models import Bill
@@ -29,7 +30,6 @@ from app.services.payments import (
     principal_of,
     refresh_bill,
 )
-from app.services.settings import business_date
 
 
 @dataclass(frozen=True)

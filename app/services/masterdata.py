@@ -1,7 +1,7 @@
 """Validation of master data (communities, buildings, units, owners, ownerships, tariffs).
 
-``validate(session, item)`` checks one new or changed row against the rules of domain §1–§2 and
-raises ``DomainError`` naming every bad field; screens and the API call it before a flush. It
+``validate(session, item)`` checks one new or changed row against the rules of docs/domain.md §1–§2
+and raises ``DomainError`` naming every bad field; screens and the API call it before a flush. It
 also applies the one side effect of the rules: a new tariff version ends the previous one.
 """
 
@@ -277,7 +277,7 @@ BILLING_TERMS = ("community", "code", "basis", "price", "cycle_months", "propert
 
 
 def _check_terms_fixed(session: Session, item: Tariff, problems: Problems) -> None:
-    """Once published or billed, a tariff's billing terms are fixed (domain §2): a change of
+    """Once published or billed, a tariff's billing terms are fixed (docs/domain.md §2): a change of
     price is a new version with its own notice. Its end date may still be set."""
     if item.id is None:
         return
@@ -300,7 +300,7 @@ def _check_terms_fixed(session: Session, item: Tariff, problems: Problems) -> No
 
 
 def _check_version(session: Session, item: Tariff, problems: Problems) -> None:
-    """The notice rule of domain §2, then end the previous version the day before."""
+    """The notice rule of docs/domain.md §2, then end the previous version the day before."""
     problems.conflict(
         _duplicate(
             session,

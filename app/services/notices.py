@@ -1,10 +1,11 @@
-"""Payment-notice batches (domain §3): which bills get a notice, and the batch's bookkeeping.
+"""Payment-notice batches (docs/domain.md §3): which bills get a notice, and the batch's
+bookkeeping.
 
 Starting a batch lists the community's live (not cancelled) bills of the month in print order
 (building, then unit, numbers in numeric order) and cuts the list into chunks; the jobs
 (``jobs.notices``) render each chunk, record it here, and finish the batch: merged PDF, bills
-marked noticed (never edited afterwards, domain §3), one outbox message per notice. Each step
-is idempotent: a second start returns the batch, a chunk recorded again overwrites its rows, a
+marked noticed (never edited afterwards, docs/domain.md §3), one outbox message per notice. Each
+step is idempotent: a second start returns the batch, a chunk recorded again overwrites its rows, a
 finished batch finishes nothing twice.
 
 Chunks finishing together are counted one after the other: each recording first locks the
@@ -24,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from werkzeug.utils import secure_filename
 
+from app.clock import business_date
 from app.domain.money import format_money
 from app.models import Bill, Building, Community, Notice, NoticeBatch, Unit
 from app.models.notices import NoticeBatchStatus
@@ -32,8 +34,6 @@ from app.models.types import BillStatus
 from app.security import in_scope
 from app.services.delivery import queue_message
 from app.services.errors import DomainError, NotFoundError
-from app.services.settings import business_date
-from reports.context import notice_context
 
 CHUNK_SIZE = 50  # notices per chunk job (~8 s of layout), so that N workers share a batch
 LANG = "zh"  # the language of the notices and of the messages that carry them
@@ -200,7 +200,7 @@ def batch_notices(session: Session, batch_id: int) -> list[Notice]:
 class NoticeToRender:
     notice_id: int
     file: str  # under WUYE_FILES_DIR
-    context: dict  # reports.context.notice_context
+    bill_id: int  # its context: reports.context.notice_context(bill_id, ChunkWork.issued_on)
 
 
 @dataclass
@@ -210,19 +210,21 @@ class ChunkWork:
 
     label: str  # the batch, for job descriptions
     chunk_file: str
+    issued_on: date  # the notices' date: late fees are reckoned to it
     notices: list[NoticeToRender] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)
 
 
 def chunk_work(session: Session, batch_id: int, chunk: int) -> ChunkWork:
-    """The notices of one chunk with their contexts, late fees to the batch's date."""
+    """The notices of one chunk, their bills loaded for their contexts (in three queries for
+    the whole chunk: the caller builds the contexts in the same session)."""
     batch = _batch(session, batch_id)
-    work = ChunkWork(str(batch), chunk_file(batch, chunk))
+    work = ChunkWork(str(batch), chunk_file(batch, chunk), batch.issued_on)
     notices = session.scalars(
         select(Notice)
         .where(Notice.batch_id == batch_id, Notice.chunk == chunk)
         .order_by(Notice.position)
-        .options(  # what each notice's context reads, in three queries for the whole chunk
+        .options(  # what each notice's context reads
             selectinload(Notice.bill).options(
                 selectinload(Bill.lines), joinedload(Bill.unit), joinedload(Bill.owner)
             )
@@ -236,7 +238,7 @@ def chunk_work(session: Session, batch_id: int, chunk: int) -> ChunkWork:
             NoticeToRender(
                 notice.id,
                 f"{folder(batch)}/{secure_filename(notice.bill.number)}.pdf",
-                notice_context(session, notice.bill_id, batch.issued_on),
+                notice.bill_id,
             )
         )
     return work

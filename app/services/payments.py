@@ -1,4 +1,4 @@
-"""Recording and reversing payments (domain §4–§5).
+"""Recording and reversing payments (docs/domain.md §4–§5).
 
 ``record_payment`` allocates a payment to the unit's open bills (oldest due first, principal
 before late fee), posts the late fee of every bill whose principal it settles, keeps the rest as
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.clock import business_date, business_zone
 from app.domain.allocation import OpenBill, allocate
 from app.domain.checks import decimal_places
 from app.domain.latefees import LateFeeTerms, late_fee
@@ -36,7 +37,7 @@ from app.models.types import BillStatus, PaymentMethod
 from app.security import in_scope
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
 from app.services.queries import is_id
-from app.services.settings import business_date, business_zone, get_setting
+from app.services.settings import get_setting
 
 METHODS = tuple(m.value for m in PaymentMethod)
 OPEN_STATUSES = (BillStatus.OPEN, BillStatus.PARTIAL)
@@ -107,7 +108,7 @@ def principal_of(bill: Bill) -> Decimal:
 
 
 def accrued_late_fee(session: Session, bill: Bill, on) -> Decimal:
-    """The late fee of ``bill`` as of the business date ``on`` (domain §5)."""
+    """The late fee of ``bill`` as of the business date ``on`` (docs/domain.md §5)."""
     history = session.execute(
         select(Payment.paid_at, Allocation.principal)
         .join(Payment, Payment.id == Allocation.payment_id)

@@ -1,5 +1,5 @@
-"""Promises to pay (domain §6, §7): a promise recorded on a collection contact holds the unit's
-dunning back until the promised day; escalation resumes the day after, as the levels say.
+"""Promises to pay (docs/domain.md §6, §7): a promise recorded on a collection contact holds the
+unit's dunning back until the promised day; escalation resumes the day after, as the levels say.
 
 The promise is kept where it was recorded (the ``ContactAttempt``), so it holds whether or not
 the unit has a dunning case yet:

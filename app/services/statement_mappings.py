@@ -1,4 +1,4 @@
-"""Saved bank mappings (statement import, domain §4): an administrator's per-bank columns,
+"""Saved bank mappings (statement import, docs/domain.md §4): an administrator's per-bank columns,
 checked field by field before they are saved, and offered to the parser before the built-in
 examples (a saved one replaces a built-in one of the same name).
 

@@ -1,4 +1,4 @@
-"""Statement import, matching (domain §4): which unit a statement row pays for, within the
+"""Statement import, matching (docs/domain.md §4): which unit a statement row pays for, within the
 communities an import may touch; the candidate units of a waiting entry; payer accounts.
 
 - **Scope.** An import touches the caller's communities (every community for the CLI and

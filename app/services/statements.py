@@ -1,4 +1,4 @@
-"""Statement import, the matching half (domain §4): parsed rows become payments or wait.
+"""Statement import, the matching half (docs/domain.md §4): parsed rows become payments or wait.
 
 ``import_statement`` parses a file (``app.domain.statements``), keeps each money movement once
 as a ``StatementEntry`` (unique per method and reference) and books it:

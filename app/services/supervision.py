@@ -1,4 +1,5 @@
-"""Supervision (监督检查, domain §11): plans, checks with findings, rectifications, the ledger.
+"""Supervision (监督检查, docs/domain.md §11): plans, checks with findings, rectifications, the
+ledger.
 
 A check is recorded for one community (by its screen's form or ``record_check``); each finding
 added to it gets its rectification: a responsible staff member of the community and a deadline
@@ -18,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from app.clock import business_date
 from app.domain import supervision as rules
 from app.models import (
     CheckPlan,
@@ -38,7 +40,6 @@ from app.security import (
 from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.filters import community_arg, day_arg
 from app.services.masterdata import REQUIRED, UNKNOWN_COMMUNITY, apply_defaults
-from app.services.settings import business_date
 
 STATUSES = tuple(s.value for s in RectificationStatus)
 SEVERITIES = tuple(s.value for s in Severity)

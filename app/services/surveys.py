@@ -1,4 +1,4 @@
-"""Satisfaction surveys (满意度调查, domain §10): campaigns, responses, links, results.
+"""Satisfaction surveys (满意度调查, docs/domain.md §10): campaigns, responses, links, results.
 
 ``create_survey`` makes a draft with the seven default questions. ``open_survey`` opens it (one
 open survey per community at a time) and issues every unit's link, valid until the closing day;
@@ -36,6 +36,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from app.clock import business_date
 from app.domain.rates import rate
 from app.domain.surveys import (
     SATISFIED_FROM,
@@ -61,7 +62,7 @@ from app.models.surveys import FollowUpStatus, ResponseSource, SurveyDimension, 
 from app.security import in_scope
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
 from app.services.queries import visible_row, whole_number
-from app.services.settings import business_date, get_setting
+from app.services.settings import get_setting
 
 NOTE_LENGTH = 2000
 

@@ -1,5 +1,5 @@
-"""Dunning visits (上门催收, domain §6 and §7): a level with the visit channel makes its action a
-visit task on a collector's list, the same task sheets campaigns deal.
+"""Dunning visits (上门催收, docs/domain.md §6 and §7): a level with the visit channel makes its
+action a visit task on a collector's list, the same task sheets campaigns deal.
 
 ``plan_visits`` (the scan calls it after recording the day's actions) puts every visit action of
 an open case that has no task yet on a list:

@@ -1,5 +1,5 @@
-"""Waivers and reductions (减免, domain §5): requested by customer service, effective only when a
-manager approves; the approver is never the requester.
+"""Waivers and reductions (减免, docs/domain.md §5): requested by customer service, effective only
+when a manager approves; the approver is never the requester.
 
 A principal waiver lowers what the owner owes (and what late fees accrue on); a late-fee waiver
 lowers the late fee. Both are checked against what is still outstanding when requested and
@@ -12,13 +12,13 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from app.clock import business_date
 from app.domain.money import ZERO
 from app.models import Bill, Waiver
 from app.models.types import BillStatus, WaiverReason
 from app.security import in_scope
 from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.payments import accrued_late_fee, allocated_to, parse_amount, refresh_bill
-from app.services.settings import business_date
 
 PARTS = ("principal", "late_fee")
 

@@ -8,6 +8,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from app.clock import business_date
 from app.domain.windows import in_business_years
 from app.extensions import db
 from app.models.types import PaymentMethod
@@ -15,7 +16,6 @@ from app.security import visible_community_ids
 from app.services.accounts import account_statement
 from app.services.daily_close import daily_close
 from app.services.errors import NotFoundError
-from app.services.settings import business_date
 
 from .base import enum_label, export_links, send_rows
 

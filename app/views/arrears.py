@@ -9,6 +9,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from app.clock import business_date
 from app.domain.aging import BUCKET_KEYS
 from app.extensions import db
 from app.security import READ, has_permission, visible_community_ids
@@ -20,10 +21,9 @@ from app.services.arrears import (
     parse_query,
 )
 from app.services.errors import DomainError
-from app.services.settings import business_date
 
 from .base import export_links, refusal_text, send_rows
-from .payments import my_communities
+from .forms import my_communities
 
 
 def _query() -> ArrearsQuery:

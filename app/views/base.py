@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length
 
+from app.clock import business_zone
 from app.domain.masking import MASKERS, personal_columns
 from app.exports import (
     FORMATS,
@@ -37,7 +38,6 @@ from app.services.audit import record
 from app.services.errors import DomainError
 from app.services.masterdata import validate
 from app.services.queries import whole_number
-from app.services.settings import business_zone
 
 from .lists import list_interface, type_unit_filters, unit_search_fields
 

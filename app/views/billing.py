@@ -16,7 +16,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, SelectField, StringField, ValidationError
 from wtforms.validators import InputRequired
 
-import reports  # not "from reports import": reports imports app, which imports this
+from app.clock import business_date
 from app.domain.money import to_fen
 from app.domain.periods import month_start, parse_month
 from app.extensions import db, unit_of_work
@@ -27,7 +27,7 @@ from app.security import current_user, visible_community_ids
 from app.services.billing import run_billing
 from app.services.bills import cancel_bill, reissue_bill
 from app.services.errors import DomainError, NotFoundError
-from app.services.settings import business_date
+from reports import pdf_response
 from reports.context import notice_context
 
 from .base import (
@@ -263,7 +263,7 @@ class BillView(WuyeModelView):
     def notice_pdf(self, pk: int):
         """The bill's payment notice as a PDF, late fees to today."""
         try:
-            return reports.pdf_response("notice.html", notice_context(db.session, pk))
+            return pdf_response("notice.html", notice_context(db.session, pk))
         except NotFoundError:
             abort(404)
         except DomainError as err:

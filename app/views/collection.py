@@ -1,5 +1,5 @@
-"""Collection campaign screens (domain §7): a manager creates a campaign from filters, reads its
-report and prints each staff member's task sheet; a collector works through "My tasks today"
+"""Collection campaign screens (docs/domain.md §7): a manager creates a campaign from filters, reads
+its report and prints each staff member's task sheet; a collector works through "My tasks today"
 and records each contact attempt. Every form calls the collection service in one unit of work.
 """
 
@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from app.clock import business_date
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
 from app.models import CollectionCampaign, CollectionTask, StaffAssignment
@@ -47,12 +48,12 @@ from app.services.collection import (
     tasks_due,
 )
 from app.services.errors import DomainError
-from app.services.settings import business_date, get_int
+from app.services.settings import get_int
 from reports import pdf_response
 from reports.context import task_sheet_context
 
 from .base import RowActionView, WuyeModelView, enum_label, enum_select, local_time, refusal_text
-from .payments import my_communities
+from .forms import my_communities
 
 
 def my_staff(roles: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
@@ -232,7 +233,7 @@ class CollectionCampaignView(WuyeModelView):
 
 
 class OwnTasks:
-    """A collector sees only its own tasks, and their owners' phones (contract: Roles)."""
+    """A collector sees only its own tasks, and their owners' phones (README, "Roles")."""
 
     base_filters = TASKS_SCOPED
 

@@ -1,5 +1,5 @@
-"""Complaint screens (domain §9): the intake form, fast enough for a phone call (the unit found
-by its code or its owner's name as one types), the list with its overdue flags and filters,
+"""Complaint screens (docs/domain.md §9): the intake form, fast enough for a phone call (the unit
+found by its code or its owner's name as one types), the list with its overdue flags and filters,
 the overdue list, and each complaint's page with its follow-up log and the steps its status
 allows. The overdue flags are computed when a page reads them (``Complaint.overdue_at`` at
 ``read_at``; filtered in SQL by ``app.services.complaint_flags``). Every form calls the
@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from app.clock import business_date, business_zone, read_at
 from app.domain import complaints as rules
 from app.domain.complaints import Step
 from app.domain.masking import mask_phone
@@ -58,7 +59,6 @@ from app.services.complaints import (
     take_step,
 )
 from app.services.errors import DomainError
-from app.services.settings import business_date, business_zone, read_at
 
 from .base import RowActionView, WuyeModelView, enum_select, local_time, refusal_text, yes_no
 from .collection import my_staff

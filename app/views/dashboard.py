@@ -1,12 +1,12 @@
 """The dashboard (经营看板): a community's — or all of the user's communities' — key figures of
 a period at a glance, with charts. Every figure comes from ``app.services.kpi`` (the same as
-``/api/v1/kpi/``); the charts are server-side SVG (``app.charts``)."""
+``/api/v1/kpi/``); the charts are server-side SVG (``reports.charts``)."""
 
 from flask import flash, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
-from app.charts import bar_chart, line_chart
+from app.clock import business_date
 from app.domain.aging import BUCKET_KEYS
 from app.extensions import db
 from app.models.complaints import ComplaintCategory
@@ -14,10 +14,10 @@ from app.security import visible_community_ids
 from app.services import kpi
 from app.services.arrears import aging_summary
 from app.services.errors import DomainError
-from app.services.settings import business_date
+from reports.charts import bar_chart, line_chart
 
 from .base import refusal_text
-from .payments import my_communities
+from .forms import my_communities
 
 
 def _query() -> kpi.KpiQuery:

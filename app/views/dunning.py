@@ -32,13 +32,14 @@ from app.services.files import stored_file
 from jobs.dunning import enqueue_evidence
 
 from .base import RowActionView, WuyeModelView, local_time
-from .waivers import DecisionForm
+from .forms import DecisionForm
 
 READ_ONLY = {"list", "show", "action", "action_post"}
 
 
 class DunningLevelView(WuyeModelView):
-    """The five levels of domain §6; Admin edits their days, amount, channel and template."""
+    """The five levels of docs/domain.md §6; Admin edits their days, amount, channel and
+    template."""
 
     datamodel = SQLAInterface(DunningLevel)
     class_permission_name = "DunningLevel"

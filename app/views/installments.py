@@ -1,5 +1,5 @@
-"""Installment agreement screens (domain §8): customer service drafts one for a unit, prints it,
-attaches the signed scan or cancels it; a manager approves or rejects it. The list and the
+"""Installment agreement screens (docs/domain.md §8): customer service drafts one for a unit, prints
+it, attaches the signed scan or cancels it; a manager approves or rejects it. The list and the
 agreement's page (its bills and schedule with what has been paid) are scoped to the user's
 communities. Each form calls one service in one unit of work, like the API.
 """
@@ -15,7 +15,6 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-import reports  # not "from reports import": reports imports app, which imports this
 from app.domain.installments import MAX_INSTALMENTS
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
@@ -34,11 +33,12 @@ from app.services.installments import (
     installment_progress,
     reject_installment,
 )
+from reports import pdf_response
 from reports.context import installment_agreement_context
 
 from .base import RowActionView, WuyeModelView, enum_select, local_time, refusal_text
+from .forms import DecisionForm
 from .payments import UnitForm
-from .waivers import DecisionForm
 
 PERMISSION = "InstallmentAgreement"
 
@@ -257,7 +257,7 @@ class InstallmentAgreementView(WuyeModelView):
             context = installment_agreement_context(db.session, pk)
         except NotFoundError:
             abort(404)
-        return reports.pdf_response("installment_agreement.html", context)
+        return pdf_response("installment_agreement.html", context)
 
     @expose("/signed/<int:pk>")
     @has_access

@@ -14,15 +14,15 @@ from sqlalchemy import select
 from wtforms import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-import reports  # not "from reports import": reports imports app, which imports this
+from app.clock import business_zone
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
-from app.models import Building, Community, Payment, Receipt, Unit
+from app.models import Building, Payment, Receipt, Unit
 from app.models.types import PaymentMethod
-from app.security import current_user, visible_community_ids
+from app.security import current_user
 from app.services.errors import DomainError, NotFoundError
 from app.services.payments import record_payment, reverse_payment
-from app.services.settings import business_zone
+from reports import pdf_response
 from reports.context import receipt_context
 
 from .base import (
@@ -34,16 +34,9 @@ from .base import (
     refusal_text,
     yes_no,
 )
+from .forms import my_communities
 
 READ_ONLY = {"list", "show"}
-
-
-def my_communities() -> list[tuple[str, str]]:
-    ids = visible_community_ids()
-    query = select(Community).order_by(Community.code)
-    if ids is not None:
-        query = query.where(Community.id.in_(ids))
-    return [(str(c.id), f"{c.code} {c.name}") for c in db.session.scalars(query)]
 
 
 class UnitForm(DynamicForm):
@@ -232,6 +225,6 @@ class ReceiptView(WuyeModelView):
     def pdf(self, pk: int):
         """The receipt as a PDF, for printing."""
         try:
-            return reports.pdf_response("receipt.html", receipt_context(db.session, pk))
+            return pdf_response("receipt.html", receipt_context(db.session, pk))
         except NotFoundError:
             abort(404)

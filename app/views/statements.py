@@ -48,7 +48,8 @@ from app.services.statements import (
 )
 
 from .base import WuyeModelView, enum_label, local_time, masked, record_reveal, refusal_text
-from .payments import UnitForm, book_payment, my_communities
+from .forms import my_communities
+from .payments import UnitForm, book_payment
 
 READ_ONLY = {"list", "show"}
 MAX_BYTES = 20 * 1024 * 1024  # a month of a busy account is far below this

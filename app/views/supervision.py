@@ -1,4 +1,4 @@
-"""Supervision screens (domain §11): check plans, checks with their findings inline, the
+"""Supervision screens (docs/domain.md §11): check plans, checks with their findings inline, the
 rectification ledger (整改台账) and each rectification's page with its decisions.
 
 Plans and checks are added and edited through FAB's forms, validated by the supervision service
@@ -19,6 +19,7 @@ from markupsafe import Markup
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from app.clock import business_date
 from app.domain.periods import month_start
 from app.domain.supervision import OVERDUE
 from app.extensions import db
@@ -32,7 +33,6 @@ from app.security import (
     visible_community_ids,
 )
 from app.services.errors import DomainError
-from app.services.settings import business_date
 from app.services.supervision import (
     LedgerQuery,
     accept_rectification,
@@ -47,7 +47,7 @@ from app.services.supervision import (
     validate_check,
     validate_plan,
 )
-from jobs.supervision import render, report_document
+from reports.supervision import render, report_document
 
 from .base import (
     RowActionView,
@@ -60,9 +60,8 @@ from .base import (
     send_rows,
 )
 from .billing import BillingRunForm, month
+from .forms import DecisionForm, my_communities
 from .notices import pdf_link, send_pdf
-from .payments import my_communities
-from .waivers import DecisionForm
 
 status_label = enum_label(RectificationStatus)
 

@@ -1,4 +1,4 @@
-"""Satisfaction survey screens (domain §10) and the owners' public survey form.
+"""Satisfaction survey screens (docs/domain.md §10) and the owners' public survey form.
 
 Staff create a survey (the seven default questions come with it), open and close it, pass on
 each unit's link, type in paper answers, read the results with their charts, and work through
@@ -26,7 +26,6 @@ from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.charts import bar_chart, line_chart
 from app.domain.surveys import HIGHEST
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
@@ -50,9 +49,10 @@ from app.services.surveys import (
     submit_online,
     survey_links,
 )
+from reports.charts import bar_chart, line_chart
 
 from .base import RowActionView, WuyeModelView, enum_label, local_time, refusal_text
-from .payments import my_communities
+from .forms import my_communities
 
 SCALE = (
     (5, _l("Very satisfied")),

@@ -16,6 +16,7 @@ from app.models.types import WaiverReason
 from app.services.waivers import approve_waiver, reject_waiver, request_waiver
 
 from .base import RowActionView, WuyeModelView, enum_select, local_time
+from .forms import DecisionForm
 
 PARTS = {"principal": _l("Principal"), "late_fee": _l("Late fee")}
 
@@ -59,10 +60,6 @@ class RequestWaiverView(RowActionView):
             actor,
         )
         return gettext("Waiver requested."), url_for("WaiverView.show", pk=waiver.id)
-
-
-class DecisionForm(DynamicForm):
-    reason = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
 class ApproveWaiverView(RowActionView):

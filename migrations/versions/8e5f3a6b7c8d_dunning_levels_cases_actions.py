@@ -1,4 +1,4 @@
-"""dunning levels, cases and actions; the default levels of domain §6
+"""dunning levels, cases and actions; the default levels of docs/domain.md §6
 
 Revision ID: 8e5f3a6b7c8d
 Revises: 7c4d2e5f6a7b
@@ -102,7 +102,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_dunning_action_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_dunning_action_unit_id'), ['unit_id'], unique=False)
 
-    # The default levels (domain §6), copied here so that later edits of the code's defaults
+    # The default levels (docs/domain.md §6), copied here so that later edits of the code's defaults
     # never change what this revision installs.
     levels = sa.table(
         'dunning_level',

@@ -1,4 +1,4 @@
-"""collection campaigns, tasks and contact attempts (domain §7)
+"""collection campaigns, tasks and contact attempts (docs/domain.md §7)
 
 Revision ID: 9a7b4c5d6e7f
 Revises: 8e5f3a6b7c8d

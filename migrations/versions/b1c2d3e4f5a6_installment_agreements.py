@@ -1,4 +1,4 @@
-"""installment agreements and instalments (domain §8)
+"""installment agreements and instalments (docs/domain.md §8)
 
 Revision ID: b1c2d3e4f5a6
 Revises: 9a7b4c5d6e7f

@@ -1,4 +1,4 @@
-"""complaints and follow-ups (domain §9)
+"""complaints and follow-ups (docs/domain.md §9)
 
 Revision ID: c2d3e4f5a6b7
 Revises: b1c2d3e4f5a6

@@ -1,4 +1,4 @@
-"""satisfaction surveys (domain §10)
+"""satisfaction surveys (docs/domain.md §10)
 
 Revision ID: d3e4f5a6b7c8
 Revises: c2d3e4f5a6b7

@@ -1,4 +1,4 @@
-"""supervision plans, checks, findings, rectifications (domain §11)
+"""supervision plans, checks, findings, rectifications (docs/domain.md §11)
 
 Revision ID: e4f5a6b7c8d9
 Revises: d3e4f5a6b7c8

@@ -1,4 +1,4 @@
-"""late fees posted at month close (domain §5)
+"""late fees posted at month close (docs/domain.md §5)
 
 Revision ID: f5a6b7c8d9e0
 Revises: e4f5a6b7c8d9

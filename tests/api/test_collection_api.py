@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.clock import business_date
 from app.models import CollectionCampaign, CollectionTask, ContactAttempt
-from app.services.settings import business_date
 from tests.collection import bill_first_quarter, staff_ids, start_campaign
 
 CAMPAIGNS, TASKS = "/api/v1/collection_campaign/", "/api/v1/collection_task/"

@@ -6,14 +6,16 @@ The clock stands at 10:00 on 20 November 2026 in Shanghai. Community A is billed
 March 2026: unit 1 owes ¥611.25, unit 2 ¥618.75, both long overdue.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from app.models import AuditLog, CollectionTask, DunningAction, DunningCase, DunningLevel
+from app.models.collection import ContactChannel, ContactOutcome
 from app.services.demo import DEMO_VISIT
 from jobs import wait
+from reports.context import evidence_pack_context
 from tests.collection import bill_first_quarter, start_campaign, user_id
 
 pytestmark = pytest.mark.usefixtures("clock")
@@ -35,7 +37,7 @@ def levels_of(session, unit_id: int) -> list[tuple[date, int]]:
 
 
 def test_a_promise_recorded_before_the_first_scan_holds_the_unit_until_its_day(
-    client, api, session
+    client, api, session, clock, _tokens
 ):
     start_campaign(session)  # the collector holds unit 2
     task = session.scalar(select(CollectionTask).where(CollectionTask.unit_id == 2))
@@ -48,8 +50,13 @@ def test_a_promise_recorded_before_the_first_scan_holds_the_unit_until_its_day(
     assert response.status_code == 201, response.json
     assert scan(client, api, "2026-11-20")["paused"] == 1
     assert levels_of(session, 2) == [] and levels_of(session, 1) != []
+    # No scan of a day still to come: the clock moves on (and the tokens of the past expire).
+    clock.move_to(datetime(2026, 11, 30, 2, 0, tzinfo=UTC))
+    _tokens.clear()
     assert scan(client, api, "2026-11-30")["paused"] == 1
     assert levels_of(session, 2) == []
+    clock.move_to(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+    _tokens.clear()
     broken = scan(client, api, "2026-12-01")
     assert (broken["paused"], broken["cases_opened"]) == (0, 1)
     # long overdue: the formal letter and the key follow-up (legal action waits for the demand)
@@ -97,6 +104,11 @@ def test_a_visit_goes_on_the_collectors_list_and_its_outcome_on_the_case(
     assert (visits[1]["outcome"], visits[1]["attempt"]) == ("", None)  # not visited yet
     case = session.scalar(select(DunningCase).where(DunningCase.unit_id == 1))
     assert [(a.level, a.outcome) for a in case.actions] == [(2, ""), (3, "away")]
+    # The evidence pack of the case lists the visit among its contacts (today, by the clock).
+    contacts = evidence_pack_context(session, case.actions[-1].id)["contacts"]
+    assert [(c["on"], str(c["channel"]), str(c["outcome"])) for c in contacts] == [
+        (date(2026, 11, 20), str(ContactChannel("visit").label), str(ContactOutcome("away").label))
+    ]
     collector = user_id(session, "collector")
     trail = session.scalars(
         select(AuditLog.table_name).where(AuditLog.user_id == collector).order_by(AuditLog.id)

@@ -1,4 +1,4 @@
-"""``/api/v1/kpi/``: the key figures over HTTP (contract: ``GET /api/v1/kpi/collection``), on the
+"""``/api/v1/kpi/``: the key figures over HTTP (docs/api.md: ``GET /api/v1/kpi/collection``), on the
 ledger of ``tests/kpi.py``; scoped to the caller's communities and checked."""
 
 import pytest

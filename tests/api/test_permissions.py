@@ -1,6 +1,6 @@
 """Who may do what: the permission matrix of every role over every resource API and screen.
 
-The expected tables below are the contract (docs/contract.md, Roles): read them, not the code.
+The expected tables below are the README's role table (README, "Roles"): read them, not the code.
 Allowed answers the operation's success status (the bodies are valid); refused answers 403, a
 route that does not exist 405, no credentials 401 (API) or a redirect to the login form (screens).
 """

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.clock import business_date
 from app.models import AuditLog, Rectification, SupervisionCheck
-from app.services.settings import business_date
 from app.services.supervision import mark_rectified
 from tests.collection import user_id
 from tests.supervision import finding, make_check

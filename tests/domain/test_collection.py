@@ -1,4 +1,5 @@
-"""Task sheets (domain §7): even distribution, the next action of every outcome, the score."""
+"""Task sheets (docs/domain.md §7): even distribution, the next action of every outcome, the
+score."""
 
 import random
 from datetime import date

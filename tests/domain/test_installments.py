@@ -1,4 +1,4 @@
-"""Installment schedules and how payments fill them (domain §8), without an app."""
+"""Installment schedules and how payments fill them (docs/domain.md §8), without an app."""
 
 from datetime import date
 from decimal import Decimal as D

@@ -1,4 +1,4 @@
-"""Late fees with exact figures (domain §5)."""
+"""Late fees with exact figures (docs/domain.md §5)."""
 
 from datetime import date
 from decimal import Decimal as D

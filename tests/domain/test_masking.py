@@ -1,4 +1,4 @@
-"""Masking of personal data (domain §1)."""
+"""Masking of personal data (docs/domain.md §1)."""
 
 import pytest
 

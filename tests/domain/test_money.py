@@ -1,4 +1,4 @@
-"""The billing formula and rounding (domain §3)."""
+"""The billing formula and rounding (docs/domain.md §3)."""
 
 from decimal import Decimal as D
 

@@ -1,5 +1,5 @@
-"""Statement parsing (domain §4): each layout's rows to the fen, refunds, detection, and every
-bad row reported with its row number and column."""
+"""Statement parsing (docs/domain.md §4): each layout's rows to the fen, refunds, detection, and
+every bad row reported with its row number and column."""
 
 import pickle
 import sys

@@ -9,9 +9,9 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
 import jobs
+from app.clock import business_date
 from app.domain.periods import month_start
 from app.models import JobRun, Rectification, SupervisionCheck, SupervisionReport
-from app.services.settings import business_date
 from jobs import schedule
 from jobs.schedule import SCHEDULE, enqueue_due, latest_slot
 from jobs.supervision import daily, report_key

@@ -1,4 +1,4 @@
-"""The audit trail (domain §13): every change recorded with who, when, before and after."""
+"""The audit trail (docs/domain.md §13): every change recorded with who, when, before and after."""
 
 from decimal import Decimal
 

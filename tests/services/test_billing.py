@@ -1,4 +1,4 @@
-"""Billing runs (domain §3) with exact figures, directly on the service."""
+"""Billing runs (docs/domain.md §3) with exact figures, directly on the service."""
 
 from datetime import date
 from decimal import Decimal as D

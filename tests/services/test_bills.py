@@ -1,4 +1,4 @@
-"""Cancelling and re-issuing bills (domain §3)."""
+"""Cancelling and re-issuing bills (docs/domain.md §3)."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal as D

@@ -1,4 +1,4 @@
-"""Collection campaigns (domain §7): creation from filters, contacts and their next actions,
+"""Collection campaigns (docs/domain.md §7): creation from filters, contacts and their next actions,
 the campaign report with clearance rate and collector score (§12)."""
 
 from datetime import UTC, date, datetime, timedelta
@@ -9,6 +9,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from app.clock import business_date
 from app.models import (
     CollectionCampaign,
     CollectionTask,
@@ -26,7 +27,6 @@ from app.services.collection import (
 from app.services.complaints import log_complaint, mark_nonpayment_reason
 from app.services.errors import DomainError, NotFoundError
 from app.services.payments import record_payment, reverse_payment
-from app.services.settings import business_date
 from tests.factories import make_owner, make_ownership, make_unit
 
 MARCH_31 = date(2026, 3, 31)

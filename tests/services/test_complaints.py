@@ -1,7 +1,7 @@
-"""Complaints (domain §9): logging with its deadlines across day boundaries in the business time
-zone, the status flow and its follow-up log, the daily deadline check, the reason-for-non-payment
-pause of dunning, the complaint a refused collection contact opens, and the key figures on a
-small hand-made set."""
+"""Complaints (docs/domain.md §9): logging with its deadlines across day boundaries in the business
+time zone, the status flow and its follow-up log, the daily deadline check, the
+reason-for-non-payment pause of dunning, the complaint a refused collection contact opens, and the
+key figures on a small hand-made set."""
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D

@@ -3,9 +3,9 @@
 from datetime import date
 from decimal import Decimal as D
 
+from app.clock import business_date
 from app.services.daily_close import daily_close
 from app.services.payments import record_payment, reverse_payment
-from app.services.settings import business_date
 
 
 def test_totals_by_cashier_and_method_match_the_receipts(session):

@@ -1,5 +1,5 @@
-"""A promise to pay recorded before the unit's first dunning scan (domain §6, §7): it holds the
-unit back (no case, no action) until its day has passed; broken, the scan that opens the case
+"""A promise to pay recorded before the unit's first dunning scan (docs/domain.md §6, §7): it holds
+the unit back (no case, no action) until its day has passed; broken, the scan that opens the case
 escalates as the levels say; kept, no case opens. On SQLite and PostgreSQL.
 
 Community A is billed January to March 2026 (due 31 January, 3 March and 31 March). On

@@ -1,4 +1,4 @@
-"""Installment agreements (domain §8) on a real database, with exact dates and amounts.
+"""Installment agreements (docs/domain.md §8) on a real database, with exact dates and amounts.
 
 Unit 1 of community A (1-1-101, 81.50 m² at ¥2.50) is billed ¥203.75 for January, February
 and March 2026, due on 31 January, 3 March and 31 March. Late fees are switched off in most

@@ -1,4 +1,4 @@
-"""Key figures (domain §12) with exact figures on the hand-made ledger of ``tests/kpi.py``
+"""Key figures (docs/domain.md §12) with exact figures on the hand-made ledger of ``tests/kpi.py``
 (its docstring gives the bills; ``build_ledger`` the payments, reversals and waivers)."""
 
 from datetime import UTC, date, datetime
@@ -7,6 +7,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import event, select
 
+from app.clock import business_date
 from app.models import DunningAction, DunningCase, Payment, Waiver
 from app.services.collection import campaign_report, close_campaign
 from app.services.errors import DomainError
@@ -22,7 +23,6 @@ from app.services.kpi import (
     year_to_date,
 )
 from app.services.payments import record_payment
-from app.services.settings import business_date
 from tests.collection import start_campaign, user_id
 from tests.kpi import MARCH_31, build_ledger, waive
 

@@ -1,4 +1,5 @@
-"""The month close of late fees (domain §5): posted to the account while the principal is unpaid.
+"""The month close of late fees (docs/domain.md §5): posted to the account while the principal is
+unpaid.
 
 Unit 1-1-101's March bill is 203.75, due 2026-03-31, late fee 0.05 % a day from 1 April:
 0.101875 a day on the whole principal.

@@ -1,4 +1,4 @@
-"""Master-data rules (domain §1–§2), checked directly on the service."""
+"""Master-data rules (docs/domain.md §1–§2), checked directly on the service."""
 
 from datetime import date
 from decimal import Decimal

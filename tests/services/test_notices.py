@@ -23,6 +23,7 @@ from app.services.notices import (
     start_notice_batch,
     start_notice_batches,
 )
+from reports.context import notice_context
 from tests.factories import make_building, make_owner, make_ownership, make_unit
 
 MARCH = date(2026, 3, 1)
@@ -55,7 +56,11 @@ def notices(session, batch) -> list[Notice]:
 def rendered(session, batch, chunk) -> list[RenderedNotice]:
     """What a chunk job would record for ``chunk``, without rendering."""
     work = chunk_work(session, batch.id, chunk)
-    return [RenderedNotice(n.notice_id, n.file, 1, n.context["total_due"]) for n in work.notices]
+    return [
+        RenderedNotice(n.notice_id, n.file, 1,
+                       notice_context(session, n.bill_id, work.issued_on)["total_due"])
+        for n in work.notices
+    ]
 
 
 def test_a_batch_lists_the_live_bills_in_print_order_in_chunks(session, billed):
@@ -107,13 +112,15 @@ def test_every_community_with_bills_of_the_month_gets_its_batch(session, billed)
         start_notice_batches(session, date(2026, 5, 1), None, "cli")
 
 
-def test_a_chunk_carries_its_contexts_dated_by_the_batch(session, billed):
+def test_a_chunk_carries_its_bills_dated_by_the_batch(session, billed):
     batch = start(session)
     work = chunk_work(session, batch.id, 1)
     assert work.label == "A 2026-03"
     assert work.chunk_file == "notices/A/2026-03/chunks/0001.pdf"
-    assert [n.context["unit"] for n in work.notices] == ["2-1-101", "10-1-101"]
-    assert all(n.context["issued_on"] == date(2026, 2, 20) for n in work.notices)
+    contexts = [notice_context(session, n.bill_id, work.issued_on) for n in work.notices]
+    assert work.issued_on == date(2026, 2, 20)
+    assert [c["unit"] for c in contexts] == ["2-1-101", "10-1-101"]
+    assert all(c["issued_on"] == date(2026, 2, 20) for c in contexts)
     number = session.scalar(select(Bill.number).where(Bill.unit_id == 1))
     assert chunk_work(session, batch.id, 0).notices[0].file == f"notices/A/2026-03/{number}.pdf"
 

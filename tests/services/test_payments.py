@@ -1,4 +1,4 @@
-"""Payments, allocation, late fees, credit, receipts and reversals (domain §4–§5)."""
+"""Payments, allocation, late fees, credit, receipts and reversals (docs/domain.md §4–§5)."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal as D

@@ -1,4 +1,4 @@
-"""Two cashiers paying the same unit at the same moment, on PostgreSQL (domain §4)."""
+"""Two cashiers paying the same unit at the same moment, on PostgreSQL (docs/domain.md §4)."""
 
 import threading
 from datetime import UTC, date, datetime

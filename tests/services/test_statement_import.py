@@ -1,5 +1,5 @@
-"""Statement import, the matching half (domain §4): rows become payments or wait for a cashier;
-a re-import creates nothing; a bad file imports nothing; refunds reduce, never add."""
+"""Statement import, the matching half (docs/domain.md §4): rows become payments or wait for a
+cashier; a re-import creates nothing; a bad file imports nothing; refunds reduce, never add."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal as D

@@ -1,15 +1,15 @@
-"""Supervision (domain §11): plans, checks with findings, the rectification lifecycle, the daily
-overdue marking and the ledger."""
+"""Supervision (docs/domain.md §11): plans, checks with findings, the rectification lifecycle, the
+daily overdue marking and the ledger."""
 
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from app.clock import business_date
 from app.domain.supervision import rectification_status
 from app.models import CheckPlan, Community, Finding, Rectification, SupervisionCheck
 from app.services.errors import DomainError, NotFoundError
-from app.services.settings import business_date
 from app.services.supervision import (
     accept_rectification,
     add_finding,

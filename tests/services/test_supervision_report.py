@@ -1,11 +1,12 @@
-"""The monthly supervision-check report (domain §11): rendered to a real PDF and read back; every
-figure printed is the one the key-figures service computes (the test asks it the same way)."""
+"""The monthly supervision-check report (docs/domain.md §11): rendered to a real PDF and read back;
+every figure printed is the one the key-figures service computes (the test asks it the same way)."""
 
 import re
 from datetime import timedelta
 
 import pytest
 
+from app.clock import business_date
 from app.domain.money import format_money
 from app.domain.periods import month_start
 from app.domain.rates import format_percent
@@ -18,9 +19,8 @@ from app.services.complaints import log_complaint
 from app.services.dunning import scan_dunning
 from app.services.errors import DomainError
 from app.services.payments import record_payment
-from app.services.settings import business_date
 from app.services.surveys import close_survey, create_survey, open_survey, record_response
-from jobs.supervision import render, report_document
+from reports.supervision import render, report_document
 from tests.collection import bill_first_quarter, staff_ids
 from tests.conftest import CLOCK_NOW
 from tests.reports import pdf

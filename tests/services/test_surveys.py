@@ -1,5 +1,5 @@
-"""Satisfaction surveys (domain §10): default questions, one response per unit, follow-ups for
-low scores, one-time links, and the exact figures on a small hand-made set."""
+"""Satisfaction surveys (docs/domain.md §10): default questions, one response per unit, follow-ups
+for low scores, one-time links, and the exact figures on a small hand-made set."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.clock import business_date
 from app.domain.rates import rate
 from app.domain.surveys import Figures, figures
 from app.models import (
@@ -22,7 +23,6 @@ from app.models import (
 )
 from app.services import surveys as survey_service
 from app.services.errors import ConflictError, DomainError, NotFoundError
-from app.services.settings import business_date
 from app.services.surveys import (
     LinkRefusedError,
     check_link,

@@ -1,4 +1,4 @@
-"""Waivers (domain §5): requested, effective only on a manager's approval."""
+"""Waivers (docs/domain.md §5): requested, effective only on a manager's approval."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal as D

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from app.clock import business_date
 from app.services.billing import run_billing
 from app.services.payments import record_payment
-from app.services.settings import business_date
 
 
 @pytest.fixture

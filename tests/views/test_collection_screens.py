@@ -8,8 +8,8 @@ import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
+from app.clock import business_date
 from app.models import CollectionCampaign, CollectionTask, ContactAttempt
-from app.services.settings import business_date
 from tests.collection import bill_first_quarter, staff_ids, start_campaign, user_id
 from tests.reports import pdf
 

@@ -1,4 +1,4 @@
-"""The overdue flags of complaints are computed when read (domain §9): a complaint past its
+"""The overdue flags of complaints are computed when read (docs/domain.md §9): a complaint past its
 deadlines reads 是 / true on the list, its page, the API and the exports, and filters on them
 find it, without the daily check ever running and without any write on a GET.
 

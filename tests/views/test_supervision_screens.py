@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.clock import business_date
 from app.models import AuditLog, CheckPlan, Rectification, SupervisionCheck
-from app.services.settings import business_date
 from app.services.supervision import mark_rectified
 from tests.collection import user_id
 from tests.reports import pdf

@@ -1,4 +1,4 @@
-"""Statement import, the parsing half (domain §4): a file's bytes in, ``StatementRow``s out.
+"""Statement import, the parsing half (docs/domain.md §4): a file's bytes in, ``StatementRow``s out.
 
 Layouts: ``generic`` CSV, the ``wechat`` trade bill, the ``alipay`` business detail bill, and
 ``bank`` statements through a ``BankMapping``. ``parse_statement`` detects the layout when no

@@ -1,5 +1,5 @@
 """Charts as inline SVG, drawn on the server: the same markup serves a screen and a WeasyPrint
-PDF, with no JavaScript and no CDN (the product runs offline, stack note 7).
+PDF, with no JavaScript and no CDN (the product runs offline; docs/security.md, CSP).
 
 Pure functions returning ``Markup``. Values are ``Decimal``, ``int`` or None (no figure: no bar,
 a gap in a line). ``unit`` says how values read: ``"%"`` — rates as fractions (0.8125), shown
