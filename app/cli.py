@@ -165,8 +165,7 @@ def notices_command(period: str, code: str | None) -> None:
             with acting_as("cli"):
                 queued = run_notice_batch(batch_id)
         click.echo(
-            f"batch: {batch_id}  {name}  notices: {notices}"
-            + ("" if new else "  (started before)")
+            f"batch: {batch_id}  {name}  notices: {notices}" + ("" if new else "  (started before)")
         )
         click.echo(f"jobs: {' '.join(queued) or '-'}")
     if redis_connection() is not None:

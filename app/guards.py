@@ -48,8 +48,11 @@ def _bad_fields(value, path: str = ""):
 def _bad_pairs(pairs) -> list[str]:
     """The names of the query or form fields whose name or value cannot be stored (a
     multipart part may come without a name)."""
-    return [str(key or "") for key, value in pairs.items(multi=True)
-            if unstorable(f"{key or ''}{value or ''}")]
+    return [
+        str(key or "")
+        for key, value in pairs.items(multi=True)
+        if unstorable(f"{key or ''}{value or ''}")
+    ]
 
 
 def refuse_unstorable_text() -> None:
@@ -60,8 +63,10 @@ def refuse_unstorable_text() -> None:
         fields += _bad_pairs(request.form)
     if not fields:
         return
-    message = gettext("Text with a NUL or an invalid character cannot be stored: %(fields)s.",
-                      fields=", ".join(sorted(set(fields))))
+    message = gettext(
+        "Text with a NUL or an invalid character cannot be stored: %(fields)s.",
+        fields=", ".join(sorted(set(fields))),
+    )
     if request.path.startswith("/api/"):
         abort(make_response(jsonify(message={field: [message] for field in fields}), 400))
     flash(message, "danger")

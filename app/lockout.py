@@ -64,8 +64,11 @@ def _record(username: str | None, succeeded: bool) -> None:
         if succeeded:
             strategy.clear(rule, _key(username))
         elif not strategy.hit(rule, _key(username)):
-            log.warning("login lockout: %r locked after repeated failures from %s",
-                        username[:64], request.remote_addr)
+            log.warning(
+                "login lockout: %r locked after repeated failures from %s",
+                username[:64],
+                request.remote_addr,
+            )
     except Exception:  # noqa: BLE001 — storage away: never refuse a login for it
         log.warning("login lockout: the limiter's storage cannot be written", exc_info=True)
 

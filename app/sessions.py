@@ -26,8 +26,9 @@ def _digest(session_id: str) -> str:
 def _started(_app, user, **_extra) -> None:
     session_id = secrets.token_urlsafe(32)
     with unit_of_work() as work:
-        work.add(UserSession(digest=_digest(session_id), user_id=user.id,
-                             started_at=datetime.now(UTC)))
+        work.add(
+            UserSession(digest=_digest(session_id), user_id=user.id, started_at=datetime.now(UTC))
+        )
     session[KEY] = session_id
 
 

@@ -82,8 +82,9 @@ class Server:
         if kind == "payment":
             body = {"unit_id": random.choice(units), "amount": "1.00", "method": "cash"}
             return t.request("POST", "/api/v1/payment/", body, token=token, base=self.base).status
-        return t.request("GET", "/api/v1/export/bill?format=csv", token=self.exporter,
-                         base=self.base).status
+        return t.request(
+            "GET", "/api/v1/export/bill?format=csv", token=self.exporter, base=self.base
+        ).status
 
 
 def load(server: Server, users: int, seconds: float, think: float, units: list[int]) -> dict:
@@ -129,16 +130,20 @@ def report(results: dict[str, dict], users: int, seconds: float, think: float) -
     lines = [head, "-" * len(head)]
     for name, result in results.items():
         every = [v for values in result["timings"].values() for v in values]
-        line = (f"{name:<22}{len(every):>9}{sum(result['errors'].values()):>8}"
-                f"{len(every) / result['wall']:>8.1f}{p(every, 0.5):>8.0f}{p(every, 0.95):>8.0f}")
+        line = (
+            f"{name:<22}{len(every):>9}{sum(result['errors'].values()):>8}"
+            f"{len(every) / result['wall']:>8.1f}{p(every, 0.5):>8.0f}{p(every, 0.95):>8.0f}"
+        )
         line += "".join(f"{p(result['timings'][k], 0.95):>15.0f}" for k in KINDS)
         lines.append(line)
     for name, result in results.items():
         if result["errors"]:
             lines.append(f"{name} errors: {result['errors']}")
-    return (f"{users} users for {seconds:.0f} s per server, {think:g} s think time; demo data "
-            "(2 communities × 150 units, billed 2026-01..03); PostgreSQL, Redis, 2 workers; the "
-            "load generator on the same 2 cores\n\n```\n" + "\n".join(lines) + "\n```")
+    return (
+        f"{users} users for {seconds:.0f} s per server, {think:g} s think time; demo data "
+        "(2 communities × 150 units, billed 2026-01..03); PostgreSQL, Redis, 2 workers; the "
+        "load generator on the same 2 cores\n\n```\n" + "\n".join(lines) + "\n```"
+    )
 
 
 def main(argv=None) -> int:
@@ -149,8 +154,10 @@ def main(argv=None) -> int:
     parser.add_argument("--record", action="store_true", help="add the output to RESULTS.md")
     args = parser.parse_args(argv)
     users, seconds = min(args.users, MAX_USERS), min(args.seconds, MAX_SECONDS)
-    title = (f"## bench/load.py — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.node()}; "
-             f"{os.cpu_count()} CPUs; Python {platform.python_version()}")
+    title = (
+        f"## bench/load.py — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.node()}; "
+        f"{os.cpu_count()} CPUs; Python {platform.python_version()}"
+    )
     print(title, "\n", flush=True)
     folder = Path(tempfile.mkdtemp(prefix="wuye-bench-load-"))
     cluster = TempCluster(find_bindir())
@@ -163,12 +170,29 @@ def main(argv=None) -> int:
             topology.cli("wuye", "bill-run", "--period", month)
         units = [row.id for row in topology.rows("SELECT id FROM unit")]
         dev_port = _free_port()
-        topology.others.append(topology.spawn("devserver", [
-            PYTHON, "-m", "flask", "--app", "app", "run", "--port", str(dev_port),
-            "--with-threads", "--no-reload"]))
+        topology.others.append(
+            topology.spawn(
+                "devserver",
+                [
+                    PYTHON,
+                    "-m",
+                    "flask",
+                    "--app",
+                    "app",
+                    "run",
+                    "--port",
+                    str(dev_port),
+                    "--with-threads",
+                    "--no-reload",
+                ],
+            )
+        )
         dev = Server(topology, "development server", f"http://127.0.0.1:{dev_port}")
-        topology.wait_for(lambda: topology.request("GET", "/login/", base=dev.base).status == 200,
-                          60, "the development server")
+        topology.wait_for(
+            lambda: topology.request("GET", "/login/", base=dev.base).status == 200,
+            60,
+            "the development server",
+        )
         web = Server(topology, "gunicorn (2×4 threads)", f"http://127.0.0.1:{topology.web_port}")
         results = {}
         for server in (web, dev):

@@ -10,7 +10,6 @@ Every job has a deterministic key (``app.models.notices.job_key``) and may run a
 overwrites its files and rows.
 """
 
-
 import reports
 from app.extensions import unit_of_work
 from app.models import NoticeBatch
@@ -78,8 +77,11 @@ def run_notice_batch(batch_id: int) -> list[str]:
     left alone), a batch whose notices are all rendered gets its merge.
     """
     with unit_of_work() as session:
-        known = [job for job in session.get(NoticeBatch, batch_id).job_ids()
-                 if job_status(session, job) is not None]
+        known = [
+            job
+            for job in session.get(NoticeBatch, batch_id).job_ids()
+            if job_status(session, job) is not None
+        ]
     for job in known:
         retry(job, actor()[1])
     with unit_of_work() as session:

@@ -272,8 +272,10 @@ def evidence_pack_context(session, action_id: int) -> dict:
             for attempt in session.scalars(
                 select(ContactAttempt)
                 .join(ContactAttempt.task)
-                .where(CollectionTask.unit_id == case.unit_id,
-                       ContactAttempt.at >= datetime.combine(case.opened_on, time(), zone))
+                .where(
+                    CollectionTask.unit_id == case.unit_id,
+                    ContactAttempt.at >= datetime.combine(case.opened_on, time(), zone),
+                )
                 .order_by(ContactAttempt.at, ContactAttempt.id)
             )
         ],

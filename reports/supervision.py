@@ -165,8 +165,6 @@ def _checks(summary) -> dict:
     }
 
 
-
-
 def report_document(session, period: str, community_id=None, lang: str = LANG) -> dict:
     """The report's context, its labels and charts in ``lang``."""
     with force_locale(lang):

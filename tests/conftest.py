@@ -36,7 +36,10 @@ PASSWORD = "Test-Pass-2026"
 # Property tests: bounded in the README's test command; ``--hypothesis-profile=nightly`` for a
 # long run by hand or at night. No deadline: a step may wait on the database.
 settings.register_profile(
-    "default", max_examples=20, stateful_step_count=25, deadline=None,
+    "default",
+    max_examples=20,
+    stateful_step_count=25,
+    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 settings.register_profile(
@@ -89,6 +92,8 @@ def clock(_tokens):
     with time_machine.travel(CLOCK_NOW, tick=True) as traveller:
         yield traveller
     _tokens.clear()
+
+
 USERNAMES = {role: role.lower() for role in ROLES}
 
 
@@ -99,15 +104,25 @@ def _build_world(app) -> None:
             community = make_community(session, code, name)
             building = make_building(session, community, "1")
             for n, (unit_code, owner_name, phone) in enumerate(
-                (("1-1-101", f"{code}业主甲", "13812345678"),
-                 ("1-1-102", f"{code}业主乙", "13912345679")), start=1):
+                (
+                    ("1-1-101", f"{code}业主甲", "13812345678"),
+                    ("1-1-102", f"{code}业主乙", "13912345679"),
+                ),
+                start=1,
+            ):
                 unit = make_unit(session, building, unit_code, area=f"{80 + n}.50")
                 owner = make_owner(session, community, owner_name, phone=phone)
                 make_ownership(session, unit, owner)
             make_tariff(session, community)
     for role in ROLES:
-        user = sm.add_user(USERNAMES[role], role, "测试", f"{role.lower()}@example.com",
-                           sm.find_role(role), password=PASSWORD)
+        user = sm.add_user(
+            USERNAMES[role],
+            role,
+            "测试",
+            f"{role.lower()}@example.com",
+            sm.find_role(role),
+            password=PASSWORD,
+        )
         if role not in ("Admin", "Auditor"):
             with unit_of_work() as session:
                 session.add(StaffAssignment(user_id=user.id, community_id=1))
@@ -117,14 +132,16 @@ def _build_world(app) -> None:
 def app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("wuye")
     db_file = folder / "wuye.db"
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
-        "TESTING": True,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "SECRET_KEY": "tests-only-secret-key-of-at-least-32-bytes",
-        "WUYE_FILES_DIR": str(folder / "files"),
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "tests-only-secret-key-of-at-least-32-bytes",
+            "WUYE_FILES_DIR": str(folder / "files"),
+        }
+    )
     with app.app_context():
         flask_migrate.upgrade()
         _build_world(app)
@@ -205,8 +222,10 @@ def api(app, client, _tokens):
 
     def headers(role: str) -> dict:
         if role not in _tokens:
-            response = client.post("/api/v1/security/login", json={
-                "username": USERNAMES[role], "password": PASSWORD, "provider": "db"})
+            response = client.post(
+                "/api/v1/security/login",
+                json={"username": USERNAMES[role], "password": PASSWORD, "provider": "db"},
+            )
             assert response.status_code == 200, response.json
             _tokens[role] = {"Authorization": f"Bearer {response.json['access_token']}"}
         return _tokens[role]
@@ -220,8 +239,7 @@ def login(client):
 
     def sign_in(role: str):
         client.get("/logout/")
-        response = client.post("/login/", data={"username": USERNAMES[role],
-                                                "password": PASSWORD})
+        response = client.post("/login/", data={"username": USERNAMES[role], "password": PASSWORD})
         assert response.status_code == 302, "login failed"
         return client
 
@@ -292,12 +310,14 @@ def postgres_world(postgres_url, tmp_path_factory):
     from tests import postgres
 
     url = postgres.create_database(postgres_url)
-    pg_app = create_app({
-        "SQLALCHEMY_DATABASE_URI": url,
-        "RATELIMIT_ENABLED": False,
-        "SECRET_KEY": "tests-only-secret-key-of-at-least-32-bytes",
-        "WUYE_FILES_DIR": str(tmp_path_factory.mktemp("pg-files")),
-    })
+    pg_app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "tests-only-secret-key-of-at-least-32-bytes",
+            "WUYE_FILES_DIR": str(tmp_path_factory.mktemp("pg-files")),
+        }
+    )
     with pg_app.app_context():
         flask_migrate.upgrade()
         _build_world(pg_app)
@@ -354,8 +374,19 @@ def redis_url(tmp_path_factory):
         pytest.skip(message)
     port = _free_port()
     server = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(tmp_path_factory.mktemp("redis"))],
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path_factory.mktemp("redis")),
+        ],
         stdout=subprocess.DEVNULL,
     )
     url = f"redis://127.0.0.1:{port}/0"

@@ -64,8 +64,10 @@ def paid_on(month: int, day: int) -> datetime:
 
 def statement(rows: list[tuple[str, Decimal, str, str]]) -> bytes:
     lines = ["date,amount,reference,method,payer_name,payer_account,remark"]
-    lines += [f"{on},{amount},{ref},bank_transfer,张伟,6222020200112345678,{remark}"
-              for on, amount, ref, remark in rows]
+    lines += [
+        f"{on},{amount},{ref},bank_transfer,张伟,6222020200112345678,{remark}"
+        for on, amount, ref, remark in rows
+    ]
     return "\n".join(lines).encode()
 
 
@@ -115,8 +117,10 @@ def ledger_machine(session, done: Counter):
 
         @rule(unit=UNITS, amount=AMOUNTS, month=MONTHS, day=st.integers(1, 28))
         def pay(self, unit, amount, month, day):
-            self.attempt("pay", lambda: record_payment(session, unit, amount, "cash",
-                                                paid_at=paid_on(month, day)))
+            self.attempt(
+                "pay",
+                lambda: record_payment(session, unit, amount, "cash", paid_at=paid_on(month, day)),
+            )
 
         @rule(data=st.data())
         def reverse(self, data):
@@ -138,8 +142,12 @@ def ledger_machine(session, done: Counter):
                 act = reissue_bill if reissue else cancel_bill
                 self.attempt("cancel_or_reissue", lambda: act(session, bill, "面积有误"))
 
-        @rule(data=st.data(), part=st.sampled_from(["principal", "late_fee"]), amount=AMOUNTS,
-              decision=st.sampled_from(["approve", "reject", "leave"]))
+        @rule(
+            data=st.data(),
+            part=st.sampled_from(["principal", "late_fee"]),
+            amount=AMOUNTS,
+            decision=st.sampled_from(["approve", "reject", "leave"]),
+        )
         def waive(self, data, part, amount, decision):
             bills = self.ids(Bill)
             if not bills:
@@ -164,8 +172,14 @@ def ledger_machine(session, done: Counter):
         def installment(self, unit, month, count):
             def agreement():
                 agreed_on = date(2026, month, 10)
-                draft = draft_installment(session, unit, agreed_on=agreed_on, count=count,
-                                          first_due=date(2026, month + 1, 10), actor="service")
+                draft = draft_installment(
+                    session,
+                    unit,
+                    agreed_on=agreed_on,
+                    count=count,
+                    first_due=date(2026, month + 1, 10),
+                    actor="service",
+                )
                 attach_scan(session, draft.id, b"%PDF-1.4 signed agreement")
                 approve_installment(session, draft.id, actor="manager")
 
@@ -179,8 +193,9 @@ def ledger_machine(session, done: Counter):
             if refund:
                 rows.append((f"2026-{month:02d}-16", -amount, f"RF{n:04d}", "1-1-103退款"))
             data = statement(rows)
-            self.attempt("import_statement",
-                         lambda: import_statement(session, data, f"s{n}.csv", "generic"))
+            self.attempt(
+                "import_statement", lambda: import_statement(session, data, f"s{n}.csv", "generic")
+            )
 
         # --- invariants --------------------------------------------------------------------
 
@@ -190,13 +205,21 @@ def ledger_machine(session, done: Counter):
 
         @invariant()
         def nothing_is_negative_or_over_allocated(self):
-            assert session.scalar(select(func.count()).select_from(Bill).where(
-                (Bill.balance < 0) | (Bill.paid < 0))) == 0
+            assert (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Bill)
+                    .where((Bill.balance < 0) | (Bill.paid < 0))
+                )
+                == 0
+            )
             used = session.execute(
-                select(Payment.id, Payment.amount,
-                       func.sum(Allocation.principal + Allocation.late_fee))
+                select(
+                    Payment.id, Payment.amount, func.sum(Allocation.principal + Allocation.late_fee)
+                )
                 .join(Allocation, Allocation.payment_id == Payment.id)
-                .where(Payment.kind == "payment").group_by(Payment.id, Payment.amount)
+                .where(Payment.kind == "payment")
+                .group_by(Payment.id, Payment.amount)
             ).all()
             over = [pid for pid, amount, spent in used if fen(spent) > amount]
             assert over == [], f"payments allocated beyond their amount: {over}"
@@ -208,16 +231,18 @@ def ledger_machine(session, done: Counter):
             ).all()
             for reversal, original in reversals:
                 net = session.scalar(
-                    select(func.coalesce(func.sum(Allocation.principal + Allocation.late_fee), 0))
-                    .where(Allocation.payment_id.in_([reversal, original]))
+                    select(
+                        func.coalesce(func.sum(Allocation.principal + Allocation.late_fee), 0)
+                    ).where(Allocation.payment_id.in_([reversal, original]))
                 )
                 assert fen(net) == 0, f"payment {original} reversed by {reversal}: {net}"
 
         @invariant()
         def receipts_are_gapless_one_per_payment(self):
             rows = session.execute(
-                select(Receipt.community_id, Receipt.year, Receipt.seq)
-                .order_by(Receipt.community_id, Receipt.year, Receipt.seq)
+                select(Receipt.community_id, Receipt.year, Receipt.seq).order_by(
+                    Receipt.community_id, Receipt.year, Receipt.seq
+                )
             ).all()
             series: dict[tuple[int, int], list[int]] = {}
             for community, year, seq in rows:

@@ -15,14 +15,17 @@ from tests.conftest import PASSWORD
 def production_like(app, **overrides):
     """A second app on the same database with production protections switched on (still
     ``TESTING``, which keeps embedded mode's clock thread from starting)."""
-    return create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "RATELIMIT_STORAGE_URI": "memory://",
-    } | overrides).test_client()
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+        | overrides
+    ).test_client()
 
 
 @pytest.fixture
@@ -36,8 +39,9 @@ def test_forms_need_a_csrf_token_and_gets_never_delete(app, session):
     client = production_like(app, WTF_CSRF_ENABLED=True)
     login_page = client.get("/login/").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
-    signed_in = client.post("/login/", data={"username": "admin", "password": PASSWORD,
-                                             "csrf_token": token})
+    signed_in = client.post(
+        "/login/", data={"username": "admin", "password": PASSWORD, "csrf_token": token}
+    )
     assert signed_in.status_code == 302
     assert client.post("/communityview/add", data={"code": "X", "name": "X"}).status_code == 400
     client.get("/communityview/delete/2")
@@ -50,11 +54,16 @@ def test_forms_need_a_csrf_token_and_gets_never_delete(app, session):
 )
 def test_login_is_rate_limited(limited_client, path, payload):
     """Per client address, whatever names are tried (one name is locked sooner: lockout)."""
-    bodies = [{"username": f"guess-{n}", "password": "wrong-password", "provider": "db"}
-              for n in range(11)]
+    bodies = [
+        {"username": f"guess-{n}", "password": "wrong-password", "provider": "db"}
+        for n in range(11)
+    ]
     statuses = [
-        (limited_client.post(path, json=body) if payload == "json"
-         else limited_client.post(path, data=body)).status_code
+        (
+            limited_client.post(path, json=body)
+            if payload == "json"
+            else limited_client.post(path, data=body)
+        ).status_code
         for body in bodies
     ]
     assert 429 not in statuses[:10]
@@ -93,11 +102,20 @@ def test_the_user_form_enforces_password_strength(login, session, password, crea
     from flask_appbuilder.security.sqla.models import User
 
     client = login("Admin")
-    client.post("/users/add", data={
-        "first_name": "新", "last_name": "员工", "username": "newbie",
-        "email": "newbie@example.com", "active": "y", "roles": ["2"],
-        "password": password, "conf_password": password,
-    }, follow_redirects=True)
+    client.post(
+        "/users/add",
+        data={
+            "first_name": "新",
+            "last_name": "员工",
+            "username": "newbie",
+            "email": "newbie@example.com",
+            "active": "y",
+            "roles": ["2"],
+            "password": password,
+            "conf_password": password,
+        },
+        follow_redirects=True,
+    )
     session.rollback()
     assert (session.scalar(select(User).where(User.username == "newbie")) is not None) is created
 
@@ -112,8 +130,7 @@ def test_the_secret_key_is_generated_once_outside_the_repository(tmp_path, monke
     assert config.load(str(tmp_path))["SECRET_KEY"] == "from-the-environment"
 
 
-@pytest.mark.parametrize("role", ["Manager", "Finance", "CustomerService", "Collector",
-                                  "Auditor"])
+@pytest.mark.parametrize("role", ["Manager", "Finance", "CustomerService", "Collector", "Auditor"])
 def test_staff_reach_their_own_profile_and_password_but_not_other_users(login, role):
     client = login(role)
     assert client.get("/users/userinfo/").status_code == 200

@@ -13,11 +13,31 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-EDGES = ("app.views", "app.api", "app.cli", "app.factory", "app.errors", "app.guards",
-         "app.headers", "app.sessions", "app.lockout", "app.exports", "app.labels")
+EDGES = (
+    "app.views",
+    "app.api",
+    "app.cli",
+    "app.factory",
+    "app.errors",
+    "app.guards",
+    "app.headers",
+    "app.sessions",
+    "app.lockout",
+    "app.exports",
+    "app.labels",
+)
 BASE = ("app.domain", "app.clock", "app.extensions")
-FRAMEWORKS = ("flask", "flask_babel", "flask_appbuilder", "sqlalchemy", "weasyprint", "redis",
-              "rq", "jinja2", "werkzeug")
+FRAMEWORKS = (
+    "flask",
+    "flask_babel",
+    "flask_appbuilder",
+    "sqlalchemy",
+    "weasyprint",
+    "redis",
+    "rq",
+    "jinja2",
+    "werkzeug",
+)
 
 #: layer -> (its modules, the modules it may import of app/jobs/reports)
 LAYERS = {
@@ -72,8 +92,11 @@ def test_each_layer_imports_only_the_layers_below_it(layer):
     members, allowed = LAYERS[layer]
     broken = sorted(
         f"{name} -> {target}"
-        for name, targets in ARROWS.items() if _within(name, members)
-        for target in targets if _ours(target) and not _within(target, allowed)
+        for name, targets in ARROWS.items()
+        if _within(name, members)
+        for target in targets
+        if _ours(target)
+        and not _within(target, allowed)
         # "from app.services import audit" names a module: judged by the module
         and not (target in MODULES and _within(target, allowed))
     )
@@ -83,8 +106,10 @@ def test_each_layer_imports_only_the_layers_below_it(layer):
 def test_the_domain_imports_no_framework():
     broken = sorted(
         f"{name} -> {target}"
-        for name, targets in ARROWS.items() if _within(name, ("app.domain",))
-        for target in targets if _within(target, FRAMEWORKS)
+        for name, targets in ARROWS.items()
+        if _within(name, ("app.domain",))
+        for target in targets
+        if _within(target, FRAMEWORKS)
     )
     assert broken == [], "\n".join(broken)
 
@@ -95,7 +120,8 @@ def test_screens_and_the_api_are_independent():
         for name, targets in ARROWS.items()
         for mine, other in (("app.views", "app.api"), ("app.api", "app.views"))
         if _within(name, (mine,))
-        for target in targets if _within(target, (other,))
+        for target in targets
+        if _within(target, (other,))
     )
     assert broken == [], "\n".join(broken)
 
@@ -104,8 +130,10 @@ def test_only_the_edges_import_the_edges():
     """(The package root names the factory lazily, for ``flask --app app``.)"""
     broken = sorted(
         f"{name} -> {target}"
-        for name, targets in ARROWS.items() if not _within(name, EDGES) and name != "app"
-        for target in targets if _within(target, EDGES)
+        for name, targets in ARROWS.items()
+        if not _within(name, EDGES) and name != "app"
+        for target in targets
+        if _within(target, EDGES)
     )
     assert broken == [], "\n".join(broken)
 
@@ -117,8 +145,9 @@ def test_every_module_belongs_to_a_layer():
 
 
 def _fresh(code: str) -> str:
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 

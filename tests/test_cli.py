@@ -78,16 +78,20 @@ def counts(output: str) -> dict[str, str]:
     return dict(part.split(": ") for part in line.split("  "))
 
 
-def test_import_statement_prints_the_counts_and_a_reimport_only_duplicates(wuye, session,
-                                                                            tmp_path):
+def test_import_statement_prints_the_counts_and_a_reimport_only_duplicates(wuye, session, tmp_path):
     from app.models import StatementEntry, StatementImport
 
     path = tmp_path / "march.csv"
     path.write_text(STATEMENT, encoding="utf-8")
     first = wuye("import-statement", str(path))
     assert first.exit_code == 0, first.output
-    assert counts(first.output) == {"matched": "0", "unmatched": "1", "duplicates": "0",
-                                    "refunds": "1", "errors": "0"}
+    assert counts(first.output) == {
+        "matched": "0",
+        "unmatched": "1",
+        "duplicates": "0",
+        "refunds": "1",
+        "errors": "0",
+    }
     assert session.scalar(select(StatementImport.imported_by)) == "cli"
     again = wuye("import-statement", str(path), "--format", "generic")
     assert counts(again.output)["duplicates"] == "2"
@@ -98,8 +102,9 @@ def test_import_statement_fails_on_a_bad_file_naming_row_and_column(wuye, sessio
     from app.models import StatementEntry
 
     path = tmp_path / "bad.csv"
-    path.write_text(STATEMENT.replace("203.75", "abc").replace("2026-03-11", "2026-02-30"),
-                    encoding="utf-8")
+    path.write_text(
+        STATEMENT.replace("203.75", "abc").replace("2026-03-11", "2026-02-30"), encoding="utf-8"
+    )
     result = wuye("import-statement", str(path))
     assert result.exit_code == 1
     assert counts(result.output)["errors"] == "2"
@@ -112,17 +117,27 @@ def test_import_statement_for_one_community(wuye, session, tmp_path):
     from app.models import StatementEntry
 
     path = tmp_path / "b.csv"  # 1-1-101 and 1-1-102 are units of every community
-    path.write_text("date,amount,reference,method,payer_name,payer_account,remark\n"
-                    "2026-03-10,203.75,BT1,bank_transfer,张伟,,1-1-101物业费\n"
-                    "2026-03-10,206.25,BT2,bank_transfer,李娜,,1-1-102物业费\n", encoding="utf-8")
+    path.write_text(
+        "date,amount,reference,method,payer_name,payer_account,remark\n"
+        "2026-03-10,203.75,BT1,bank_transfer,张伟,,1-1-101物业费\n"
+        "2026-03-10,206.25,BT2,bank_transfer,李娜,,1-1-102物业费\n",
+        encoding="utf-8",
+    )
     unknown = wuye("import-statement", str(path), "--community", "Z")
     assert unknown.exit_code == 2 and "no community 'Z'" in unknown.output
     result = wuye("import-statement", str(path), "--community", "B")
     assert result.exit_code == 0, result.output
-    assert counts(result.output) == {"matched": "2", "unmatched": "0", "duplicates": "0",
-                                     "refunds": "0", "errors": "0"}
+    assert counts(result.output) == {
+        "matched": "2",
+        "unmatched": "0",
+        "duplicates": "0",
+        "refunds": "0",
+        "errors": "0",
+    }
     assert session.scalars(select(StatementEntry.unit_id).order_by(StatementEntry.id)).all() == [
-        3, 4]  # B's units
+        3,
+        4,
+    ]  # B's units
 
 
 def test_import_statement_with_an_unknown_format_fails(wuye, tmp_path):

@@ -10,8 +10,9 @@ def test_a_database_outage_answers_503_on_screens_and_api(app, api):
     down = f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/wuye"  # nothing listens
     client = production_like(app, SQLALCHEMY_DATABASE_URI=down)
 
-    api = client.post("/api/v1/security/login",
-                      json={"username": "admin", "password": "x", "provider": "db"})
+    api = client.post(
+        "/api/v1/security/login", json={"username": "admin", "password": "x", "provider": "db"}
+    )
     assert api.status_code == 503 and api.headers["Retry-After"] == "10"
     assert api.json["message"] == "数据库暂时无法连接，请稍后再试。"
     screen = client.post("/login/", data={"username": "admin", "password": "x"})

@@ -13,11 +13,19 @@ from app.models import Owner
 
 
 def add_owners(session, count: int) -> None:
-    session.execute(insert(Owner), [
-        {"community_id": 1 + n % 2, "name": f"测试业主{n}", "phone": f"137{n:08d}",
-         "id_number": f"110105199001{n:06d}", "notes": "备注：按时缴费"}
-        for n in range(count)
-    ])
+    session.execute(
+        insert(Owner),
+        [
+            {
+                "community_id": 1 + n % 2,
+                "name": f"测试业主{n}",
+                "phone": f"137{n:08d}",
+                "id_number": f"110105199001{n:06d}",
+                "notes": "备注：按时缴费",
+            }
+            for n in range(count)
+        ],
+    )
     session.commit()
 
 

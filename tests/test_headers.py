@@ -32,8 +32,13 @@ def test_the_login_page_scripts_carry_this_requests_nonce(client):
 def test_behind_tls_cookies_are_secure_and_hsts_is_sent(app, tmp_path, monkeypatch):
     monkeypatch.setenv("WUYE_HTTPS", "1")
     monkeypatch.setenv("WUYE_PROXY_COUNT", "1")
-    tls = create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY")},
-                      "TESTING": True, "WUYE_FILES_DIR": str(tmp_path)})
+    tls = create_app(
+        {
+            **{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY")},
+            "TESTING": True,
+            "WUYE_FILES_DIR": str(tmp_path),
+        }
+    )
     response = tls.test_client().get("/login/", headers={"X-Forwarded-Proto": "https"})
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     assert tls.config["SESSION_COOKIE_SECURE"] is True

@@ -28,8 +28,9 @@ def _sign_in(client, how: str, username: str, password: str):
     if how == "json":
         body = {"username": username, "password": password, "provider": "db"}
         return client.post("/api/v1/security/login", json=body, environ_base=environ)
-    return client.post("/login/", data={"username": username, "password": password},
-                       environ_base=environ)
+    return client.post(
+        "/login/", data={"username": username, "password": password}, environ_base=environ
+    )
 
 
 def _signed_in(answer, how: str) -> bool:
@@ -67,11 +68,17 @@ def test_a_name_nobody_has_is_locked_the_same_way(guarded, how):
     for name in ("auditor", "nobody-by-this-name"):
         _fail(guarded, how, name)
         answer = _sign_in(guarded, how, name, PASSWORD)
-        body = (answer.get_json() if how == "json"
-                else guarded.get(answer.location).get_data(as_text=True))
+        body = (
+            answer.get_json()
+            if how == "json"
+            else guarded.get(answer.location).get_data(as_text=True)
+        )
         answers[name] = (answer.status_code, LOCKED in str(body))
-    assert answers["auditor"] == answers["nobody-by-this-name"] == (
-        (429, True) if how == "json" else (302, True))
+    assert (
+        answers["auditor"]
+        == answers["nobody-by-this-name"]
+        == ((429, True) if how == "json" else (302, True))
+    )
 
 
 def test_names_are_counted_whatever_their_case(guarded):
@@ -104,8 +111,13 @@ def test_the_number_and_window_are_a_setting(app):
 
 def test_a_setting_that_is_no_rate_stops_the_start_with_its_name(app):
     with pytest.raises(ValueError, match="WUYE_LOGIN_LOCKOUT"):
-        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config[
-            "SQLALCHEMY_DATABASE_URI"], "WUYE_LOGIN_LOCKOUT": "five a day"})
+        create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                "WUYE_LOGIN_LOCKOUT": "five a day",
+            }
+        )
 
 
 def test_no_lock_while_the_limiter_is_off(app):

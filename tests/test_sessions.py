@@ -36,8 +36,12 @@ def test_two_sign_ins_are_two_sessions_and_ending_one_keeps_the_other(app, login
     session.rollback()
     rows = session.scalars(select(UserSession)).all()
     assert len(rows) == 1 and len(rows[0].digest) == 64
-    assert session.scalar(select(func.count()).select_from(AuditLog).where(
-        AuditLog.table_name == "user_session")) == 3  # two sign-ins, one sign-out
+    assert (
+        session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.table_name == "user_session")
+        )
+        == 3
+    )  # two sign-ins, one sign-out
 
 
 def test_a_cookie_signed_before_sessions_were_recorded_is_signed_out(app, login, session):

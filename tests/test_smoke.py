@@ -7,15 +7,13 @@ from app.models import Unit
 
 def test_every_api_is_registered(app):
     rules = {rule.rule for rule in app.url_map.iter_rules()}
-    for resource in ("community", "building", "unit", "owner", "ownership", "tariff",
-                     "audit_log"):
+    for resource in ("community", "building", "unit", "owner", "ownership", "tariff", "audit_log"):
         assert f"/api/v1/{resource}/" in rules
 
 
 def test_world_is_fresh_for_each_test(session):
     assert session.scalar(select(func.count(Unit.id))) == 4
-    session.add(Unit(building_id=1, code="9-9-901", area=1, property_type="other",
-                     status="vacant"))
+    session.add(Unit(building_id=1, code="9-9-901", area=1, property_type="other", status="vacant"))
     session.commit()
 
 

@@ -35,8 +35,6 @@ PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[h
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-
-
 def _load_po(path: Path):
     with path.open("rb") as f:
         return read_po(f)

@@ -5,7 +5,6 @@
 there is no PUT or DELETE. ``GET /api/v1/account/<unit_id>/statement`` is a unit's account.
 """
 
-
 from flask import request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface

@@ -104,7 +104,7 @@ def _best_exchange(items, give: list[int], take: list[int], gap: Decimal, move: 
     lighter) leaving them closest: a swap of one unit each, or, when ``move``, one unit moved
     (the heavier pile holds one unit more). None if nothing narrows their gap."""
     best, best_gap = None, gap
-    options = [(h, k) for h in give for k in take]
+    options: list[tuple[int, int | None]] = [(h, k) for h in give for k in take]
     if move:
         options += [(h, None) for h in give]
     for h, k in options:

@@ -63,8 +63,11 @@ def read_instant(value, zone: ZoneInfo) -> datetime | None:
     if isinstance(value, str):
         text = value.strip()
         try:
-            value = (datetime.combine(date.fromisoformat(text), time()) if len(text) == 10
-                     else datetime.fromisoformat(text))
+            value = (
+                datetime.combine(date.fromisoformat(text), time())
+                if len(text) == 10
+                else datetime.fromisoformat(text)
+            )
         except ValueError:
             return None
     elif isinstance(value, date) and not isinstance(value, datetime):

@@ -402,11 +402,17 @@ def _write(session, community, period, tariffs, candidates, missing_any, result,
     )
     for bill_id, total, balance, fen, beyond in changes:
         after = Decimal(fen) / 100
-        record(session, "update", Bill.__tablename__, bill_id, {
-            "before": {"total": str(total), "balance": str(balance)},
-            "after": {"total": str(after), "balance": str(to_fen(after + Decimal(beyond)))},
-            "billing_run": run_id,
-        })
+        record(
+            session,
+            "update",
+            Bill.__tablename__,
+            bill_id,
+            {
+                "before": {"total": str(total), "balance": str(balance)},
+                "after": {"total": str(after), "balance": str(to_fen(after + Decimal(beyond)))},
+                "billing_run": run_id,
+            },
+        )
 
 
 def units_with_credit(session: Session, community_id: int) -> list[int]:
@@ -457,12 +463,20 @@ def run_billing(
     ahead = get_int(session, "billing_months_ahead")
     latest = latest_billing_period(today or business_date(), ahead)
     if period > latest:
-        raise DomainError(period=_l("Bill at most up to %(month)s (setting billing_months_ahead).",
-                                    month=latest.strftime("%Y-%m")))
+        raise DomainError(
+            period=_l(
+                "Bill at most up to %(month)s (setting billing_months_ahead).",
+                month=latest.strftime("%Y-%m"),
+            )
+        )
     first = session.scalar(select(func.min(Tariff.valid_from)))
     if first is not None and period < month_start(first):
-        raise DomainError(period=_l("No tariff was valid yet: bill from %(month)s on.",
-                                    month=month_start(first).strftime("%Y-%m")))
+        raise DomainError(
+            period=_l(
+                "No tariff was valid yet: bill from %(month)s on.",
+                month=month_start(first).strftime("%Y-%m"),
+            )
+        )
     query = select(Community).order_by(Community.code)
     only = ()
     if unit_id is not None:

@@ -197,9 +197,15 @@ def scan_day(value, today: date) -> date:
     (field ``as_of``) after ``today``: a later day's reminders would go out before they are due."""
     problems = Problems()
     day = problems.day("as_of", value) or today
-    problems.check(day <= today, "as_of", _l(
-        "A scan cannot run for a day after today (%(today)s): its reminders would go out early.",
-        today=today.isoformat()))
+    problems.check(
+        day <= today,
+        "as_of",
+        _l(
+            "A scan cannot run for a day after today (%(today)s): "
+            "its reminders would go out early.",
+            today=today.isoformat(),
+        ),
+    )
     problems.raise_if_any()
     return day
 

@@ -62,7 +62,6 @@ SCAN_TYPES = {b"%PDF-": ".pdf", b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": "
 ENDED = (InstallmentStatus.COMPLETED, InstallmentStatus.DEFAULTED)
 
 
-
 def get_installment(session: Session, agreement_id) -> InstallmentAgreement:
     """The agreement, if the user may see it.
 

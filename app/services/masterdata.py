@@ -272,8 +272,15 @@ def validate_tariff(session: Session, item: Tariff, problems: Problems) -> None:
     _check_terms_fixed(session, item, problems)
 
 
-BILLING_TERMS = ("community", "code", "basis", "price", "cycle_months", "property_types",
-                 "valid_from")
+BILLING_TERMS = (
+    "community",
+    "code",
+    "basis",
+    "price",
+    "cycle_months",
+    "property_types",
+    "valid_from",
+)
 
 
 def _check_terms_fixed(session: Session, item: Tariff, problems: Problems) -> None:

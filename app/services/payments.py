@@ -256,11 +256,16 @@ def payment_window(session: Session, community_id: int, today: date) -> tuple[da
 
 
 def _check_paid_on(session, problems: Problems, unit: Unit, on: date, today) -> None:
-    earliest, latest = payment_window(session, unit.building.community_id,
-                                      today or business_date())
+    earliest, latest = payment_window(session, unit.building.community_id, today or business_date())
     if not earliest <= on <= latest:
-        problems.add("paid_at", _l("A payment is dated from %(earliest)s to %(latest)s.",
-                                   earliest=earliest.isoformat(), latest=latest.isoformat()))
+        problems.add(
+            "paid_at",
+            _l(
+                "A payment is dated from %(earliest)s to %(latest)s.",
+                earliest=earliest.isoformat(),
+                latest=latest.isoformat(),
+            ),
+        )
 
 
 def record_payment(
@@ -283,16 +288,21 @@ def record_payment(
     value = parse_amount(problems, "amount", amount)
     cap = Decimal(get_setting(session, "max_payment"))
     if value is not None and value > cap:
-        problems.add("amount", _l("At most %(cap)s yuan a payment (setting max_payment).",
-                                  cap=format_money(cap)))
+        problems.add(
+            "amount",
+            _l("At most %(cap)s yuan a payment (setting max_payment).", cap=format_money(cap)),
+        )
     problems.check(
         method in METHODS, "method", _l("Choose one of: %(values)s.", values=", ".join(METHODS))
     )
     unit = session.get(Unit, unit_id) if is_id(unit_id) else None
     problems.check(unit is not None and in_scope(unit), "unit_id", _l("Unknown unit."))
     limit = Payment.reference.type.length
-    problems.check(len(str(reference or "").strip()) <= limit, "reference",
-                   _l("At most %(n)d characters.", n=limit))
+    problems.check(
+        len(str(reference or "").strip()) <= limit,
+        "reference",
+        _l("At most %(n)d characters.", n=limit),
+    )
     if paid_at not in (None, ""):
         paid_at = read_instant(paid_at, business_zone())
         if paid_at is None:

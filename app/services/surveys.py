@@ -78,7 +78,6 @@ class LinkRefusedError(DomainError):
 # --- Surveys ---------------------------------------------------------------------------------
 
 
-
 def _text(problems: Problems, field: str, value, length: int, required: bool = True) -> str:
     text = str(value or "").strip()
     if required:

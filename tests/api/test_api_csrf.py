@@ -37,6 +37,10 @@ def test_a_cookie_write_with_the_pages_token_or_a_bearer_write_goes_through(
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # the forms carry the token
     headers = {"X-CSRFToken": csrf_token(client)}
     assert client.post("/api/v1/payment/", json=PAYMENT, headers=headers).status_code == 201
-    assert client.post("/api/v1/payment/", json=PAYMENT | {"reference": "R2"},
-                       headers=api("Finance")).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/payment/", json=PAYMENT | {"reference": "R2"}, headers=api("Finance")
+        ).status_code
+        == 201
+    )
     assert client.get("/api/v1/payment/").status_code == 200  # reading needs no token

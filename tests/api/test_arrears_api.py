@@ -21,38 +21,75 @@ def test_overdue_accounts_of_the_callers_communities(client, api, billed):
     assert response.status_code == 200
     assert response.json["as_of"] == "2026-03-31"
     assert response.json["accounts"] == [
-        {"unit_id": 1, "unit": "1-1-101", "community_id": 1, "community": "A", "owner_id": 1,
-         "owner": "A业主甲", "overdue": "407.50", "bills": 2, "oldest_due": "2026-01-31",
-         "days_overdue": 59, "bucket": "31-90"},
-        {"unit_id": 2, "unit": "1-1-102", "community_id": 1, "community": "A", "owner_id": 2,
-         "owner": "A业主乙", "overdue": "206.25", "bills": 1, "oldest_due": "2026-03-03",
-         "days_overdue": 28, "bucket": "1-30"},
+        {
+            "unit_id": 1,
+            "unit": "1-1-101",
+            "community_id": 1,
+            "community": "A",
+            "owner_id": 1,
+            "owner": "A业主甲",
+            "overdue": "407.50",
+            "bills": 2,
+            "oldest_due": "2026-01-31",
+            "days_overdue": 59,
+            "bucket": "31-90",
+        },
+        {
+            "unit_id": 2,
+            "unit": "1-1-102",
+            "community_id": 1,
+            "community": "A",
+            "owner_id": 2,
+            "owner": "A业主乙",
+            "overdue": "206.25",
+            "bills": 1,
+            "oldest_due": "2026-03-03",
+            "days_overdue": 28,
+            "bucket": "1-30",
+        },
     ]
 
 
 def test_filters_and_all_communities_for_the_auditor(client, api, billed):
     response = client.get(
-        "/api/v1/arrears/?as_of=2026-03-31&bucket=31-90&min_amount=410", headers=api("Auditor"))
+        "/api/v1/arrears/?as_of=2026-03-31&bucket=31-90&min_amount=410", headers=api("Auditor")
+    )
     assert [(a["community"], a["unit"]) for a in response.json["accounts"]] == [("B", "1-1-102")]
 
 
 def test_aging_and_warning(client, api, billed):
     aging = client.get("/api/v1/arrears/aging?as_of=2026-03-31", headers=api("Manager")).json
     assert aging["communities"] == [
-        {"community_id": 1, "community": "A", "units": 2, "amount": "613.75",
-         "buckets": {"1-30": [2, "410.00"], "31-90": [1, "203.75"], "91-180": [0, "0.00"],
-                     "181-365": [0, "0.00"], "365+": [0, "0.00"]}},
+        {
+            "community_id": 1,
+            "community": "A",
+            "units": 2,
+            "amount": "613.75",
+            "buckets": {
+                "1-30": [2, "410.00"],
+                "31-90": [1, "203.75"],
+                "91-180": [0, "0.00"],
+                "181-365": [0, "0.00"],
+                "365+": [0, "0.00"],
+            },
+        },
     ]
-    warning = client.get("/api/v1/arrears/warning?as_of=2026-03-25",
-                         headers=api("CustomerService")).json
+    warning = client.get(
+        "/api/v1/arrears/warning?as_of=2026-03-25", headers=api("CustomerService")
+    ).json
     assert [(b["number"], b["days"]) for b in warning["bills"]] == [
-        ("A-202601-1", 53), ("A-202602-5", 22), ("A-202602-6", 22),
-        ("A-202603-9", -6), ("A-202603-10", -6)]
+        ("A-202601-1", 53),
+        ("A-202602-5", 22),
+        ("A-202602-6", 22),
+        ("A-202603-9", -6),
+        ("A-202603-10", -6),
+    ]
 
 
 def test_bad_parameters_answer_400_naming_each(client, api):
-    response = client.get("/api/v1/arrears/?as_of=2026-13-01&bucket=x&min_amount=-1",
-                          headers=api("Finance"))
+    response = client.get(
+        "/api/v1/arrears/?as_of=2026-13-01&bucket=x&min_amount=-1", headers=api("Finance")
+    )
     assert response.status_code == 400
     assert set(response.json["message"]) == {"as_of", "bucket", "min_amount"}
 
@@ -67,16 +104,25 @@ def test_a_collector_reads_the_arrears_of_its_communities(client, api, billed):
     response = client.get("/api/v1/arrears/?as_of=2026-03-31", headers=api("Collector"))
     assert response.status_code == 200
     assert [(a["community"], a["unit"]) for a in response.json["accounts"]] == [
-        ("A", "1-1-101"), ("A", "1-1-102")]
+        ("A", "1-1-101"),
+        ("A", "1-1-102"),
+    ]
 
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [("Admin", 200), ("Manager", 200), ("Finance", 200), ("CustomerService", 200),
-     ("Collector", 200), ("Auditor", 200)],
+    [
+        ("Admin", 200),
+        ("Manager", 200),
+        ("Finance", 200),
+        ("CustomerService", 200),
+        ("Collector", 200),
+        ("Auditor", 200),
+    ],
 )
-@pytest.mark.parametrize("path", ["/api/v1/arrears/", "/api/v1/arrears/aging",
-                                  "/api/v1/arrears/warning"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/arrears/", "/api/v1/arrears/aging", "/api/v1/arrears/warning"]
+)
 def test_who_reads_arrears(client, api, role, status, path):
     assert client.get(path, headers=api(role)).status_code == status
 

@@ -43,11 +43,13 @@ def test_a_scan_of_a_day_after_today_is_refused_and_writes_nothing(client, api, 
     """Its reminders would go out before they are due."""
     today = business_date()
     _billed(session)
-    later = client.post("/api/v1/dunning/scan", json={"as_of": str(today + timedelta(days=1))},
-                        headers=api("Admin"))
+    later = client.post(
+        "/api/v1/dunning/scan", json={"as_of": str(today + timedelta(days=1))}, headers=api("Admin")
+    )
     assert later.status_code == 400
     assert later.json["message"]["as_of"] == [
-        f"扫描日期不能晚于今天（{today}）：否则催缴提醒会提前发出。"]
+        f"扫描日期不能晚于今天（{today}）：否则催缴提醒会提前发出。"
+    ]
     assert session.scalar(select(func.count()).select_from(DunningAction)) == 0
     assert session.scalar(select(func.count()).select_from(DunningCase)) == 0
     ran = client.post("/api/v1/dunning/scan", json={"as_of": str(today)}, headers=api("Admin"))

@@ -60,12 +60,14 @@ def test_an_admin_export_is_unmasked_and_says_so(client, api, session):
 
 def test_the_list_filters_and_order_apply_and_are_recorded(client, api, session):
     query = "(filters:!((col:code,opr:eq,value:'1-1-101')),order_column:id,order_direction:desc)"
-    header, *rows = rows_of_csv(client.get(f"/api/v1/export/unit?format=csv&q={query}",
-                                           headers=api("Auditor")))
+    header, *rows = rows_of_csv(
+        client.get(f"/api/v1/export/unit?format=csv&q={query}", headers=api("Auditor"))
+    )
     assert [row[header.index("编号")] for row in rows] == ["1-1-101", "1-1-101"]
     assert [row[0] for row in rows] == ["3", "1"]  # the id, highest first
     assert last_audit(session).changes["filters"] == [
-        {"col": "code", "opr": "eq", "value": "1-1-101"}]
+        {"col": "code", "opr": "eq", "value": "1-1-101"}
+    ]
     assert last_audit(session).changes["rows"] == 2
 
 
@@ -77,21 +79,23 @@ def test_xlsx_is_a_workbook_with_the_same_rows(client, api):
 
 
 def test_text_a_spreadsheet_would_run_is_written_as_text(client, api, session):
-    session.get(Owner, 1).name = "=HYPERLINK(\"http://x\")"
+    session.get(Owner, 1).name = '=HYPERLINK("http://x")'
     session.get(Owner, 2).notes = "-5 元"
     session.commit()
     query = "(filters:!((col:community,opr:rel_o_m,value:1)))"
-    header, *rows = rows_of_csv(client.get(f"/api/v1/export/owner?q={query}",
-                                           headers=api("Auditor")))
+    header, *rows = rows_of_csv(
+        client.get(f"/api/v1/export/owner?q={query}", headers=api("Auditor"))
+    )
     names = {row[header.index("名称")] for row in rows}
-    assert names == {"'=HYPERLINK(\"http://x\")", "A业主乙"}
+    assert names == {'\'=HYPERLINK("http://x")', "A业主乙"}
     assert {row[header.index("备注")] for row in rows} == {"", "'-5 元"}
-    with client.get(f"/api/v1/export/owner?format=xlsx&q={query}",
-                    headers=api("Auditor")) as response:
+    with client.get(
+        f"/api/v1/export/owner?format=xlsx&q={query}", headers=api("Auditor")
+    ) as response:
         workbook = load_workbook(io.BytesIO(response.get_data()))
     cells = [c for row in workbook.active.iter_rows() for c in row]
     workbook.close()
-    assert "=HYPERLINK(\"http://x\")" in [c.value for c in cells]
+    assert '=HYPERLINK("http://x")' in [c.value for c in cells]
     assert not [c for c in cells if c.data_type == "f"]  # a string, not a formula
 
 
@@ -103,8 +107,12 @@ def test_only_roles_with_can_export_may_export(client, api, role):
 def test_an_auditor_exports_but_changes_nothing(client, api, session):
     headers = api("Auditor")
     assert client.get("/api/v1/export/owner", headers=headers).status_code == 200
-    assert client.post("/api/v1/owner/", json={"community": 1, "name": "王五"},
-                       headers=headers).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/owner/", json={"community": 1, "name": "王五"}, headers=headers
+        ).status_code
+        == 403
+    )
     assert client.put("/api/v1/owner/1", json={"name": "改名"}, headers=headers).status_code == 403
     assert client.delete("/api/v1/owner/1", headers=headers).status_code == 403
     assert session.get(Owner, 1).name == "A业主甲"
@@ -114,8 +122,9 @@ def test_unknown_resource_format_and_order(client, api):
     assert client.get("/api/v1/export/nothing", headers=api("Auditor")).status_code == 404
     response = client.get("/api/v1/export/unit?format=pdf", headers=api("Auditor"))
     assert response.status_code == 400 and "format" in response.json["message"]
-    response = client.get("/api/v1/export/unit?q=(order_column:nope,order_direction:asc)",
-                          headers=api("Auditor"))
+    response = client.get(
+        "/api/v1/export/unit?q=(order_column:nope,order_direction:asc)", headers=api("Auditor")
+    )
     assert response.status_code == 400 and "order_column" in response.json["message"]
 
 
@@ -164,8 +173,9 @@ def test_a_busy_screen_export_says_so_on_the_list(app, login, monkeypatch):
     client = login("Auditor")
     held = client.get("/ownerview/export/csv", buffered=False)
     assert held.status_code == 200
-    busy = client.get("/ownerview/export/csv", headers={"Referer": "/ownerview/list/"},
-                      follow_redirects=True)
+    busy = client.get(
+        "/ownerview/export/csv", headers={"Referer": "/ownerview/list/"}, follow_redirects=True
+    )
     assert "其他导出正在进行" in busy.get_data(as_text=True)
     held.close()
     app.extensions.pop("wuye_export_slots", None)

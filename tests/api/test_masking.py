@@ -13,10 +13,10 @@ PHONE, MASKED_PHONE = "13812345678", "138****5678"
 ID_NUMBER, MASKED_ID = "11010519491231002X", "1101**********002X"
 MASKED_FOR = ("Manager", "Finance", "Auditor", "Collector")
 UNMASKED_FOR = ("Admin", "CustomerService")
-ALL = [*(pytest.param(r, True, id=f"{r}-masked") for r in MASKED_FOR),
-       *(pytest.param(r, False, id=f"{r}-unmasked") for r in UNMASKED_FOR)]
-
-
+ALL = [
+    *(pytest.param(r, True, id=f"{r}-masked") for r in MASKED_FOR),
+    *(pytest.param(r, False, id=f"{r}-unmasked") for r in UNMASKED_FOR),
+]
 
 
 def assert_shows(text: str, masked: bool, pairs) -> None:
@@ -43,8 +43,9 @@ def test_owner_api_list(client, api, role, masked):
     owner = next(row for row in response.json["result"] if row["id"] == 1)
     expected = (MASKED_PHONE, MASKED_ID) if masked else (PHONE, ID_NUMBER)
     assert (owner["phone"], owner["id_number"]) == expected
-    assert_shows(response.get_data(as_text=True), masked, [(PHONE, MASKED_PHONE),
-                                                            (ID_NUMBER, MASKED_ID)])
+    assert_shows(
+        response.get_data(as_text=True), masked, [(PHONE, MASKED_PHONE), (ID_NUMBER, MASKED_ID)]
+    )
 
 
 @pytest.mark.parametrize(("role", "masked"), ALL)
@@ -55,10 +56,13 @@ def test_owner_api_get(client, api, role, masked):
     assert (response.json["result"]["phone"], response.json["result"]["id_number"]) == expected
 
 
-@pytest.mark.parametrize(("url", "pairs"), [
-    ("/ownerview/list/", [(PHONE, MASKED_PHONE)]),  # the list shows no ID number
-    ("/ownerview/show/1", [(PHONE, MASKED_PHONE), (ID_NUMBER, MASKED_ID)]),
-])
+@pytest.mark.parametrize(
+    ("url", "pairs"),
+    [
+        ("/ownerview/list/", [(PHONE, MASKED_PHONE)]),  # the list shows no ID number
+        ("/ownerview/show/1", [(PHONE, MASKED_PHONE), (ID_NUMBER, MASKED_ID)]),
+    ],
+)
 @pytest.mark.parametrize(("role", "masked"), ALL)
 def test_owner_screens(client, login, role, masked, url, pairs):
     login(role)
@@ -76,8 +80,9 @@ OWNER_ROWS = "?q=(filters:!((col:table_name,opr:eq,value:owner)),page_size:100)"
 @pytest.fixture
 def owner_changed(client, api):
     """CustomerService changes owner 1's phone through the API; returns the audit row's id."""
-    response = client.put("/api/v1/owner/1", json={"phone": NEW_PHONE},
-                          headers=api("CustomerService"))
+    response = client.put(
+        "/api/v1/owner/1", json={"phone": NEW_PHONE}, headers=api("CustomerService")
+    )
     assert response.status_code == 200, response.json
     rows = client.get(f"/api/v1/audit_log/{OWNER_ROWS}", headers=api("Admin")).json["result"]
     return next(r["id"] for r in rows if r["action"] == "update" and r["row_id"] == "1")
@@ -111,12 +116,19 @@ def test_audit_log_screen_masks_changes(client, login, owner_changed, role, mask
 # --- reveals are recorded -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("how", "url"), [
-    ("api", "/api/v1/owner/1"), ("api", "/api/v1/owner/"),
-    ("screen", "/ownerview/show/1"), ("screen", "/ownerview/list/"),
-])
-@pytest.mark.parametrize(("role", "masked"), [("CustomerService", False), ("Admin", False),
-                                              ("Manager", True), ("Auditor", True)])
+@pytest.mark.parametrize(
+    ("how", "url"),
+    [
+        ("api", "/api/v1/owner/1"),
+        ("api", "/api/v1/owner/"),
+        ("screen", "/ownerview/show/1"),
+        ("screen", "/ownerview/list/"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("role", "masked"),
+    [("CustomerService", False), ("Admin", False), ("Manager", True), ("Auditor", True)],
+)
 def test_unmasked_views_are_recorded(client, api, login, session, how, url, role, masked):
     assert reveals(session) == []
     if how == "api":
@@ -135,9 +147,12 @@ def test_unmasked_views_are_recorded(client, api, login, session, how, url, role
 
 @pytest.mark.parametrize(
     "q",
-    ["(order_column:phone,order_direction:asc)", "(order_column:id_number,order_direction:desc)",
-     "(filters:!((col:phone,opr:sw,value:'138')))",
-     "(filters:!((col:id_number,opr:ct,value:'1949')))"],
+    [
+        "(order_column:phone,order_direction:asc)",
+        "(order_column:id_number,order_direction:desc)",
+        "(filters:!((col:phone,opr:sw,value:'138')))",
+        "(filters:!((col:id_number,opr:ct,value:'1949')))",
+    ],
 )
 @pytest.mark.parametrize(("role", "masked"), ALL)
 def test_a_masked_column_cannot_order_or_filter_the_owner_list(client, api, role, masked, q):
@@ -177,8 +192,9 @@ def test_owner_email_in_the_api(client, api, owner_email, role, masked):
     assert_shows(listed.get_data(as_text=True), masked, [(EMAIL, MASKED_EMAIL)])
 
 
-@pytest.mark.parametrize(("role", "masked"), [("Auditor", True), ("Manager", True),
-                                              ("Admin", False)])
+@pytest.mark.parametrize(
+    ("role", "masked"), [("Auditor", True), ("Manager", True), ("Admin", False)]
+)
 def test_owner_email_in_the_api_export(client, api, owner_email, role, masked):
     response = client.get("/api/v1/export/owner?format=csv", headers=api(role))
     assert response.status_code == 200
@@ -194,11 +210,14 @@ def test_an_email_change_is_masked_in_the_audit_log(client, api, role, masked):
     assert_shows(listed.get_data(as_text=True), masked, [(EMAIL, MASKED_EMAIL)])
 
 
-@pytest.mark.parametrize(("role", "status"), [("Manager", 400), ("Auditor", 400),
-                                              ("Admin", 200), ("CustomerService", 200)])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("Manager", 400), ("Auditor", 400), ("Admin", 200), ("CustomerService", 200)],
+)
 def test_a_masked_email_cannot_order_the_owner_list(client, api, owner_email, role, status):
-    listed = client.get("/api/v1/owner/?q=(order_column:email,order_direction:asc)",
-                        headers=api(role))
+    listed = client.get(
+        "/api/v1/owner/?q=(order_column:email,order_direction:asc)", headers=api(role)
+    )
     assert listed.status_code == status
     if status == 400:
         assert "email" in str(listed.json["message"])
@@ -210,8 +229,9 @@ ACCOUNT, MASKED_ACCOUNT = "6222000011115555", "6222********5555"
 
 
 @pytest.mark.parametrize(("role", "masked"), [("Manager", True), ("CustomerService", False)])
-def test_the_outbox_shows_recipients_to_whom_may_see_them(app, client, api, session, monkeypatch,
-                                                          owner_email, role, masked):
+def test_the_outbox_shows_recipients_to_whom_may_see_them(
+    app, client, api, session, monkeypatch, owner_email, role, masked
+):
     """Manager and customer service read the outbox ("did I get the notice?")."""
     from app.models import Owner
     from app.services.delivery import queue_message
@@ -233,14 +253,17 @@ def statement(session):
     """One unmatched bank transfer from account ``ACCOUNT`` (committed)."""
     from app.services.statements import import_statement
 
-    rows = ("date,amount,reference,method,payer_name,payer_account,remark\n"
-            f"2026-03-10,203.75,BT1,bank_transfer,张伟,{ACCOUNT},三月物业费\n")
+    rows = (
+        "date,amount,reference,method,payer_name,payer_account,remark\n"
+        f"2026-03-10,203.75,BT1,bank_transfer,张伟,{ACCOUNT},三月物业费\n"
+    )
     import_statement(session, rows.encode(), "march.csv")
     session.commit()
 
 
-@pytest.mark.parametrize(("role", "masked"), [("Finance", True), ("Manager", True),
-                                              ("Auditor", True), ("Admin", False)])
+@pytest.mark.parametrize(
+    ("role", "masked"), [("Finance", True), ("Manager", True), ("Auditor", True), ("Admin", False)]
+)
 def test_payer_accounts_are_masked_in_statement_entries(client, api, statement, role, masked):
     listed = client.get("/api/v1/statement_entry/", headers=api(role))
     assert listed.status_code == 200
@@ -254,8 +277,9 @@ def test_payer_accounts_are_masked_in_statement_entries(client, api, statement, 
 
 def test_a_remembered_payer_account_is_masked_in_the_audit_log(client, api, statement, session):
     entry_id = session.scalar(select(StatementEntry.id))
-    booked = client.post(f"/api/v1/statement_entry/{entry_id}/assign", headers=api("Finance"),
-                         json={"unit_id": 1})
+    booked = client.post(
+        f"/api/v1/statement_entry/{entry_id}/assign", headers=api("Finance"), json={"unit_id": 1}
+    )
     assert booked.status_code == 201, booked.json
     q = "?q=(filters:!((col:table_name,opr:eq,value:payer_account)))"
     for role, masked in (("Auditor", True), ("Admin", False)):
@@ -264,14 +288,16 @@ def test_a_remembered_payer_account_is_masked_in_the_audit_log(client, api, stat
         assert_shows(listed.get_data(as_text=True), masked, [(ACCOUNT, MASKED_ACCOUNT)])
 
 
-@pytest.mark.parametrize(("role", "message"), [("CustomerService", "Invalid order by column"),
-                                               ("Manager", "phone")])
+@pytest.mark.parametrize(
+    ("role", "message"), [("CustomerService", "Invalid order by column"), ("Manager", "phone")]
+)
 def test_a_task_list_cannot_be_ordered_by_its_owners_phone(client, api, session, role, message):
     """A task's phone is its owner's (a Python property): no query orders by it (it was a 500
     for whom may see phones); for whom sees it masked, the refusal names the column."""
     from tests.collection import start_campaign
 
     start_campaign(session)
-    listed = client.get("/api/v1/collection_task/?q=(order_column:phone,order_direction:asc)",
-                        headers=api(role))
+    listed = client.get(
+        "/api/v1/collection_task/?q=(order_column:phone,order_direction:asc)", headers=api(role)
+    )
     assert listed.status_code == 400 and message in str(listed.json)

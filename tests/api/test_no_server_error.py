@@ -15,8 +15,9 @@ def test_hostile_input_is_a_4xx_with_a_message(client, api, session, method, pat
     assert response.json["message"]
     session.rollback()
     assert session.scalar(select(func.count(Payment.id))) == 0
-    assert session.scalar(select(func.count(AuditLog.id)).where(
-        AuditLog.table_name == "payment")) == 0
+    assert (
+        session.scalar(select(func.count(AuditLog.id)).where(AuditLog.table_name == "payment")) == 0
+    )
 
 
 def test_a_screens_row_id_past_the_database_is_404(login):
@@ -25,11 +26,13 @@ def test_a_screens_row_id_past_the_database_is_404(login):
 
 def test_a_lone_surrogate_or_a_nul_is_refused_naming_the_field(client, api, session):
     body = '{"unit_id": 1, "amount": "1", "method": "cash", "reference": "\\ud800x"}'
-    response = client.post("/api/v1/payment/", data=body, content_type="application/json",
-                           headers=api("Finance"))
+    response = client.post(
+        "/api/v1/payment/", data=body, content_type="application/json", headers=api("Finance")
+    )
     assert response.status_code == 400 and list(response.json["message"]) == ["reference"]
-    response = client.get("/api/v1/bill/?q=(filters:!((col:number,opr:ct,value:'a%00b')))",
-                          headers=api("Finance"))
+    response = client.get(
+        "/api/v1/bill/?q=(filters:!((col:number,opr:ct,value:'a%00b')))", headers=api("Finance")
+    )
     assert response.status_code == 400 and list(response.json["message"]) == ["q"]
     session.rollback()
     assert session.scalar(select(func.count(Payment.id))) == 0
@@ -51,18 +54,23 @@ def test_fabs_file_download_route_is_gone(login):
     assert client.get("/users/download/x.pdf").status_code == 404
 
 
-@pytest.mark.parametrize("token", ["garbage", "a.b.c",
-                                   "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0."])
+@pytest.mark.parametrize("token", ["garbage", "a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0."])
 def test_an_invalid_or_forged_token_is_401(client, token):
     response = client.get("/api/v1/bill/", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401 and response.json["message"]
 
 
 def test_a_multipart_part_without_a_name_is_not_a_server_error(client, api):
-    body = (b"--b\r\nContent-Disposition: form-data\r\n\r\nx\x00y\r\n"
-            b"--b\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nok\r\n--b--\r\n")
-    response = client.post("/api/v1/installment/1/scan", data=body, headers=api("Admin"),
-                           content_type="multipart/form-data; boundary=b")
+    body = (
+        b"--b\r\nContent-Disposition: form-data\r\n\r\nx\x00y\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="note"\r\n\r\nok\r\n--b--\r\n'
+    )
+    response = client.post(
+        "/api/v1/installment/1/scan",
+        data=body,
+        headers=api("Admin"),
+        content_type="multipart/form-data; boundary=b",
+    )
     assert 400 <= response.status_code < 500 and response.json["message"]
 
 
@@ -76,7 +84,11 @@ def test_a_screen_action_reads_its_rows_through_the_scope(login):
     finance = login("Finance")  # assigned to community A: units 1 and 2
     assert finance.post("/unitview/action/statement/1").status_code == 302
     assert finance.post("/unitview/action/statement/3").status_code == 404  # community B
-    assert finance.post("/unitview/action_post",
-                        data={"action": "statement", "rowid": ["1", "3"]}).status_code == 404
+    assert (
+        finance.post(
+            "/unitview/action_post", data={"action": "statement", "rowid": ["1", "3"]}
+        ).status_code
+        == 404
+    )
     assert login("Admin").post("/jobrunview/action/retry/999").status_code == 404
     assert login("Admin").post("/jobrunview/action/retry/x").status_code == 404

@@ -35,8 +35,13 @@ def _failures(schema, client, headers, examples: int) -> dict:
 
     def run(operation, mode):
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         def call(case):
             try:
                 # The suite's client answers every request in its own app context and reads

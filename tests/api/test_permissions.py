@@ -73,14 +73,32 @@ surveyquestionview   y      y        -        y                -          y
 POST_BODIES = {
     "community": {"code": "C", "name": "新城小区", "address": "新城路 9 号"},
     "building": {"community": 1, "code": "9", "name": "9号楼"},
-    "unit": {"building": 1, "code": "1-9-901", "property_type": "residential",
-             "area": "90.00", "status": "occupied"},
-    "owner": {"community": 1, "name": "王五", "phone": "13700001111",
-              "customer_type": "owner", "preferred_channel": "sms"},
+    "unit": {
+        "building": 1,
+        "code": "1-9-901",
+        "property_type": "residential",
+        "area": "90.00",
+        "status": "occupied",
+    },
+    "owner": {
+        "community": 1,
+        "name": "王五",
+        "phone": "13700001111",
+        "customer_type": "owner",
+        "preferred_channel": "sms",
+    },
     "ownership": {"unit": 1, "owner": 1, "start_date": "2020-01-01", "end_date": "2020-12-31"},
-    "tariff": {"community": 1, "code": "TCF", "name": "停车费", "fee_kind": "parking",
-               "basis": "fixed", "price": "150.00", "cycle_months": 1,
-               "property_types": "parking", "valid_from": "2026-01-01"},
+    "tariff": {
+        "community": 1,
+        "code": "TCF",
+        "name": "停车费",
+        "fee_kind": "parking",
+        "basis": "fixed",
+        "price": "150.00",
+        "cycle_months": 1,
+        "property_types": "parking",
+        "valid_from": "2026-01-01",
+    },
     "audit_log": {"action": "create", "table_name": "owner"},
 }
 PUT_BODIES = {
@@ -104,16 +122,18 @@ def deletable_row(session, resource: str) -> int:
         "building": lambda: make_building(session, community, "99"),
         "unit": lambda: make_unit(session, session.get(Building, 1), "1-9-999"),
         "owner": lambda: make_owner(session, community, "待删业主"),
-        "ownership": lambda: make_ownership(session, session.get(Unit, 1),
-                                            session.get(Owner, 1), start=date(2019, 1, 1),
-                                            end=date(2019, 12, 31)),
+        "ownership": lambda: make_ownership(
+            session,
+            session.get(Unit, 1),
+            session.get(Owner, 1),
+            start=date(2019, 1, 1),
+            end=date(2019, 12, 31),
+        ),
         "tariff": lambda: make_tariff(session, community, code="DEL"),
     }[resource]
     row_id = make().id
     session.commit()
     return row_id
-
-
 
 
 def call(client, session, resource: str, op: str, headers=None):
@@ -162,8 +182,10 @@ def test_api_without_credentials_is_401(client, session, resource, op):
 def test_refused_writes_change_nothing(client, session, api):
     """A 403 is decided before anything is loaded or written."""
     before = session.get(Unit, 1).status
-    assert client.put("/api/v1/unit/1", json={"status": "vacant"},
-                      headers=api("Manager")).status_code == 403
+    assert (
+        client.put("/api/v1/unit/1", json={"status": "vacant"}, headers=api("Manager")).status_code
+        == 403
+    )
     assert client.delete("/api/v1/unit/1", headers=api("CustomerService")).status_code == 403
     session.expire_all()
     assert session.get(Unit, 1).status == before

@@ -27,8 +27,6 @@ def ids_of(resource: str, communities: str) -> list[int]:
     return sorted(i for c in communities for i in WORLD[resource][c])
 
 
-
-
 # --- API ----------------------------------------------------------------------------------------
 
 
@@ -50,11 +48,14 @@ def test_get_of_a_community_b_row(client, api, resource, role, status):
     assert client.get(f"/api/v1/{resource}/{b_row}", headers=api(role)).status_code == status
 
 
-@pytest.mark.parametrize(("resource", "body"), [
-    ("unit", {"status": "vacant"}),
-    ("owner", {"name": "改名"}),
-    ("ownership", {"end_date": "2030-12-31"}),
-])
+@pytest.mark.parametrize(
+    ("resource", "body"),
+    [
+        ("unit", {"status": "vacant"}),
+        ("owner", {"name": "改名"}),
+        ("ownership", {"end_date": "2030-12-31"}),
+    ],
+)
 def test_put_of_a_community_b_row_is_404_and_changes_nothing(client, api, resource, body):
     b_row = WORLD[resource]["B"][0]
     response = client.put(f"/api/v1/{resource}/{b_row}", json=body, headers=api("CustomerService"))
@@ -71,11 +72,23 @@ def test_delete_of_a_community_b_unit_is_refused(client, api, session):
     assert session.get(Unit, b_unit) is not None
 
 
-@pytest.mark.parametrize(("resource", "body", "field"), [
-    ("unit", {"building": 2, "code": "1-9-901", "property_type": "residential",
-              "area": "90.00", "status": "occupied"}, "building"),
-    ("owner", {"community": 2, "name": "王五", "phone": "13700001111"}, "community"),
-])
+@pytest.mark.parametrize(
+    ("resource", "body", "field"),
+    [
+        (
+            "unit",
+            {
+                "building": 2,
+                "code": "1-9-901",
+                "property_type": "residential",
+                "area": "90.00",
+                "status": "occupied",
+            },
+            "building",
+        ),
+        ("owner", {"community": 2, "name": "王五", "phone": "13700001111"}, "community"),
+    ],
+)
 def test_cannot_create_rows_in_another_community(client, api, session, resource, body, field):
     model = {"unit": Unit, "owner": Owner}[resource]
     before = session.scalar(select(func.count()).select_from(model))
@@ -89,7 +102,7 @@ def test_cannot_create_rows_in_another_community(client, api, session, resource,
 
 
 def shown_unit_ids(html: str) -> list[int]:
-    return sorted({int(pk) for pk in re.findall(r'/unitview/show/(\d+)', html)})
+    return sorted({int(pk) for pk in re.findall(r"/unitview/show/(\d+)", html)})
 
 
 def select_options(html: str, name: str) -> list[str]:
@@ -134,26 +147,37 @@ def runs(session) -> dict[str, int]:
 
     from app.services.billing import run_billing
 
-    ids = {"company": run_billing(session, date(2026, 3, 1)).run_id,
-           "A": run_billing(session, date(2026, 4, 1), community_id=1).run_id}
+    ids = {
+        "company": run_billing(session, date(2026, 3, 1)).run_id,
+        "A": run_billing(session, date(2026, 4, 1), community_id=1).run_id,
+    }
     session.commit()
     return ids
 
 
-@pytest.mark.parametrize(("role", "sees"), [("Manager", {"A"}), ("Finance", {"A"}),
-                                            ("Admin", {"company", "A"}),
-                                            ("Auditor", {"company", "A"})])
-def test_a_billing_run_opens_by_id_exactly_when_it_is_listed(client, api, login, runs, role,
-                                                             sees):
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        ("Manager", {"A"}),
+        ("Finance", {"A"}),
+        ("Admin", {"company", "A"}),
+        ("Auditor", {"company", "A"}),
+    ],
+)
+def test_a_billing_run_opens_by_id_exactly_when_it_is_listed(client, api, login, runs, role, sees):
     """A run over every community is for all-seeing roles, in the list and by id alike."""
     expected = sorted(runs[name] for name in sees)
     listed = client.get("/api/v1/billing_run/", headers=api(role)).json["ids"]
-    opened = [i for i in runs.values()
-              if client.get(f"/api/v1/billing_run/{i}", headers=api(role)).status_code == 200]
+    opened = [
+        i
+        for i in runs.values()
+        if client.get(f"/api/v1/billing_run/{i}", headers=api(role)).status_code == 200
+    ]
     assert sorted(listed) == sorted(opened) == expected
     login(role)
     page = client.get("/billingrunview/list/").get_data(as_text=True)
     shown = sorted({int(pk) for pk in re.findall(r"/billingrunview/show/(\d+)", page)})
-    opened = [i for i in runs.values()
-              if client.get(f"/billingrunview/show/{i}").status_code == 200]
+    opened = [
+        i for i in runs.values() if client.get(f"/billingrunview/show/{i}").status_code == 200
+    ]
     assert shown == sorted(opened) == expected

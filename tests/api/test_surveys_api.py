@@ -12,8 +12,13 @@ from tests.api.test_permissions import ROLES, parse_table
 from tests.services.test_surveys import TODAY, new_survey
 
 SURVEYS, RESPONSES = "/api/v1/survey/", "/api/v1/survey_response/"
-NEW_SURVEY = {"community": 1, "title": "满意度调查", "period": "2026",
-              "opens_on": TODAY.isoformat(), "closes_on": (TODAY + timedelta(days=30)).isoformat()}
+NEW_SURVEY = {
+    "community": 1,
+    "title": "满意度调查",
+    "period": "2026",
+    "opens_on": TODAY.isoformat(),
+    "closes_on": (TODAY + timedelta(days=30)).isoformat(),
+}
 
 # L list, G get, P post a survey / a response, O open and close, T issue links, R results,
 # X export; "-" none of them.
@@ -43,13 +48,20 @@ def call(client, op: str, resource: str, survey: int, headers):
     response_id = 1
     calls = {
         "L": lambda: client.get(base, headers=headers),
-        "G": lambda: client.get(f"{base}{survey if resource == 'survey' else response_id}",
-                                headers=headers),
-        "P": lambda: client.post(base, headers=headers, json=NEW_SURVEY if resource == "survey"
-                                 else {"survey": survey, "unit": 2, "answers": {"overall": 5}}),
+        "G": lambda: client.get(
+            f"{base}{survey if resource == 'survey' else response_id}", headers=headers
+        ),
+        "P": lambda: client.post(
+            base,
+            headers=headers,
+            json=NEW_SURVEY
+            if resource == "survey"
+            else {"survey": survey, "unit": 2, "answers": {"overall": 5}},
+        ),
         "O": lambda: client.post(f"{base}{survey}/close", headers=headers),
-        "T": lambda: client.post(f"{base}{survey}/tokens", headers=headers,
-                                 json={"expires_on": TODAY.isoformat()}),
+        "T": lambda: client.post(
+            f"{base}{survey}/tokens", headers=headers, json={"expires_on": TODAY.isoformat()}
+        ),
         "R": lambda: client.get(f"{base}{survey}/results", headers=headers),
         "X": lambda: client.get(f"{base}export/?format=csv", headers=headers),
     }
@@ -72,8 +84,11 @@ def test_the_role_matrix(client, session, api, survey, role, resource, op):
         assert response.status_code in (200, 201), response.get_json()
     else:
         assert response.status_code == 403
-        assert (count(session, Survey), count(session, SurveyResponse),
-                count(session, SurveyToken)) == before
+        assert (
+            count(session, Survey),
+            count(session, SurveyResponse),
+            count(session, SurveyToken),
+        ) == before
 
 
 @pytest.mark.parametrize("path", [SURVEYS, RESPONSES, f"{SURVEYS}1/results"])
@@ -102,8 +117,12 @@ def test_a_bad_survey_answers_400_naming_the_fields(client, api, session):
 
 
 def test_one_response_per_unit(client, api, session, survey):
-    body = {"survey": survey, "unit": 2, "answers": {"overall": 2, "cleaning": "5"},
-            "comment": "电梯常坏"}
+    body = {
+        "survey": survey,
+        "unit": 2,
+        "answers": {"overall": 2, "cleaning": "5"},
+        "comment": "电梯常坏",
+    }
     first = client.post(RESPONSES, json=body, headers=api("CustomerService"))
     assert first.status_code == 201
     assert first.json["answers"] == {"overall": 2, "cleaning": 5}
@@ -125,26 +144,36 @@ def test_responses_are_listed_with_their_answers(client, api, survey):
     listing = client.get(RESPONSES, headers=api("Auditor")).json
     assert listing["count"] == 1
     row = listing["result"][0]
-    assert (row["unit"]["code"], row["source"], row["answers"]) == ("1-1-101", "staff",
-                                                                 {"overall": 4})
+    assert (row["unit"]["code"], row["source"], row["answers"]) == (
+        "1-1-101",
+        "staff",
+        {"overall": 4},
+    )
     one = client.get(f"{RESPONSES}{listing['ids'][0]}", headers=api("Manager")).json
     assert one["result"]["answers"] == {"overall": 4}
 
 
 def test_the_results(client, api, survey):
     results = client.get(f"{SURVEYS}{survey}/results", headers=api("Manager")).json
-    assert (results["units"], results["responses"], results["response_rate"]) == (
-        2, 1, "0.5000")
+    assert (results["units"], results["responses"], results["response_rate"]) == (2, 1, "0.5000")
     overall = results["dimensions"][0]
-    assert overall == {"dimension": "overall", "answers": 1, "mean": "4.00",
-                       "satisfaction_rate": "1.0000", "mean_change": None,
-                       "satisfaction_rate_change": None}
+    assert overall == {
+        "dimension": "overall",
+        "answers": 1,
+        "mean": "4.00",
+        "satisfaction_rate": "1.0000",
+        "mean_change": None,
+        "satisfaction_rate_change": None,
+    }
     assert results["dimensions"][1]["mean"] is None
 
 
 def test_issued_links_come_back(client, api, survey):
-    response = client.post(f"{SURVEYS}{survey}/tokens", headers=api("CustomerService"),
-                           json={"expires_on": (TODAY + timedelta(days=3)).isoformat()})
+    response = client.post(
+        f"{SURVEYS}{survey}/tokens",
+        headers=api("CustomerService"),
+        json={"expires_on": (TODAY + timedelta(days=3)).isoformat()},
+    )
     assert response.status_code == 201
     links = response.json["links"]
     assert [link["unit_code"] for link in links] == ["1-1-102"]  # 1-1-101 has answered
@@ -160,14 +189,17 @@ def test_another_communitys_surveys_are_out_of_sight(client, api, session, surve
     assert client.get(f"{SURVEYS}{other}", headers=staff).status_code == 404
     assert client.get(f"{SURVEYS}{other}/results", headers=staff).status_code == 404
     assert client.post(f"{SURVEYS}{other}/close", headers=staff).status_code == 404
-    response = client.post(RESPONSES, headers=staff,
-                           json={"survey": other, "unit": 3, "answers": {"overall": 5}})
+    response = client.post(
+        RESPONSES, headers=staff, json={"survey": other, "unit": 3, "answers": {"overall": 5}}
+    )
     assert response.status_code == 404
-    assert client.post(SURVEYS, json=NEW_SURVEY | {"community": 2},
-                       headers=staff).status_code == 404
+    assert (
+        client.post(SURVEYS, json=NEW_SURVEY | {"community": 2}, headers=staff).status_code == 404
+    )
     # a unit of community B on community A's survey
-    response = client.post(RESPONSES, headers=staff,
-                           json={"survey": survey, "unit": 3, "answers": {"overall": 5}})
+    response = client.post(
+        RESPONSES, headers=staff, json={"survey": survey, "unit": 3, "answers": {"overall": 5}}
+    )
     assert response.status_code == 400 and set(response.json["message"]) == {"unit"}
     assert len(client.get(SURVEYS, headers=api("Auditor")).json["result"]) == 2
     assert count(session, SurveyResponse) == 1

@@ -8,13 +8,20 @@ from sqlalchemy import func, select
 
 from app.models import AuditLog, Owner, Ownership, Tariff, Unit
 
-GOOD_UNIT = {"building": 1, "code": "1-2-201", "property_type": "residential", "area": "90.00",
-             "status": "occupied"}
+GOOD_UNIT = {
+    "building": 1,
+    "code": "1-2-201",
+    "property_type": "residential",
+    "area": "90.00",
+    "status": "occupied",
+}
 
 
 def counts(session):
-    return {model.__name__: session.scalar(select(func.count()).select_from(model))
-            for model in (Unit, Owner, Ownership, Tariff, AuditLog)}
+    return {
+        model.__name__: session.scalar(select(func.count()).select_from(model))
+        for model in (Unit, Owner, Ownership, Tariff, AuditLog)
+    }
 
 
 @pytest.fixture
@@ -37,27 +44,38 @@ def unchanged(session):
         ("unit", GOOD_UNIT | {"building": 999}, "building"),
         ("unit", GOOD_UNIT | {"property_type": "castle"}, "property_type"),
         ("owner", {"community": 1, "name": "李四", "phone": "abc"}, "phone"),
-        ("owner", {"community": 1, "name": "李四", "id_number": "110105194912310021"},
-         "id_number"),
+        ("owner", {"community": 1, "name": "李四", "id_number": "110105194912310021"}, "id_number"),
         ("owner", {"community": 99, "name": "李四"}, "community"),
         ("ownership", {"unit": 1, "owner": 1, "start_date": "2025-01-01"}, "start_date"),
         ("ownership", {"unit": 1, "owner": 1, "start_date": "2025-13-01"}, "start_date"),
-        ("tariff", {"community": 1, "code": "WYF", "name": "物业费", "fee_kind": "property",
-                    "basis": "area", "price": "2.80", "cycle_months": 1,
-                    "property_types": "residential", "valid_from": "2026-07-01",
-                    "published_on": "2026-06-15"}, "valid_from"),
+        (
+            "tariff",
+            {
+                "community": 1,
+                "code": "WYF",
+                "name": "物业费",
+                "fee_kind": "property",
+                "basis": "area",
+                "price": "2.80",
+                "cycle_months": 1,
+                "property_types": "residential",
+                "valid_from": "2026-07-01",
+                "published_on": "2026-06-15",
+            },
+            "valid_from",
+        ),
     ],
 )
-def test_bad_input_is_refused_and_nothing_is_written(client, api, unchanged, resource, body,
-                                                     field):
+def test_bad_input_is_refused_and_nothing_is_written(client, api, unchanged, resource, body, field):
     response = client.post(f"/api/v1/{resource}/", json=body, headers=api("Admin"))
     assert response.status_code == 400, response.json
     assert field in response.json["message"]
 
 
 def test_a_duplicate_unit_code_is_a_conflict(client, api, unchanged):
-    response = client.post("/api/v1/unit/", json=GOOD_UNIT | {"code": "1-1-101"},
-                           headers=api("Admin"))
+    response = client.post(
+        "/api/v1/unit/", json=GOOD_UNIT | {"code": "1-1-101"}, headers=api("Admin")
+    )
     assert response.status_code == 409
     assert list(response.json["message"]) == ["code"]
 
@@ -79,19 +97,34 @@ def test_a_good_unit_is_created_with_its_audit_entry(client, api, session):
     assert response.json["result"]["area"] == "90.00"
     entry = session.scalars(select(AuditLog).order_by(AuditLog.id.desc())).first()
     assert (entry.action, entry.table_name, entry.row_id, entry.username) == (
-        "create", "unit", str(response.json["id"]), "customerservice")
+        "create",
+        "unit",
+        str(response.json["id"]),
+        "customerservice",
+    )
 
 
 def test_a_new_tariff_version_ends_the_previous_one(client, api, session):
-    body = {"community": 1, "code": "WYF", "name": "物业服务费", "fee_kind": "property",
-            "basis": "area", "price": "2.8000", "cycle_months": 1,
-            "property_types": "residential", "valid_from": "2026-07-01",
-            "published_on": "2026-05-15"}
+    body = {
+        "community": 1,
+        "code": "WYF",
+        "name": "物业服务费",
+        "fee_kind": "property",
+        "basis": "area",
+        "price": "2.8000",
+        "cycle_months": 1,
+        "property_types": "residential",
+        "valid_from": "2026-07-01",
+        "published_on": "2026-05-15",
+    }
     response = client.post("/api/v1/tariff/", json=body, headers=api("Admin"))
     assert response.status_code == 201, response.json
     assert response.json["result"]["due_days"] == 30
-    old = session.scalar(select(Tariff).where(Tariff.community_id == 1, Tariff.code == "WYF",
-                                              Tariff.valid_from < body["valid_from"]))
+    old = session.scalar(
+        select(Tariff).where(
+            Tariff.community_id == 1, Tariff.code == "WYF", Tariff.valid_from < body["valid_from"]
+        )
+    )
     assert old.valid_to.isoformat() == "2026-06-30"
 
 
@@ -100,8 +133,9 @@ def test_a_published_tariffs_price_is_not_edited_in_place(client, api, session):
     tariff.published_on = date(2025, 11, 1)
     session.commit()
     before = tariff.price
-    response = client.put(f"/api/v1/tariff/{tariff.id}", json={"price": "3.1000"},
-                          headers=api("Admin"))
+    response = client.put(
+        f"/api/v1/tariff/{tariff.id}", json={"price": "3.1000"}, headers=api("Admin")
+    )
     assert response.status_code == 400
     assert "price" in response.json["message"]
     session.expire_all()

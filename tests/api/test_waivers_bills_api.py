@@ -17,36 +17,45 @@ def bill_id(session):
 
 
 def request_body(bill_id, **kw):
-    return {"bill_id": bill_id, "part": "principal", "amount": "50.00",
-            "reason": "service_failure", "explanation": "电梯停运"} | kw
+    return {
+        "bill_id": bill_id,
+        "part": "principal",
+        "amount": "50.00",
+        "reason": "service_failure",
+        "explanation": "电梯停运",
+    } | kw
 
 
 def test_request_then_approve(client, api, session, bill_id):
-    response = client.post("/api/v1/waiver/", json=request_body(bill_id),
-                           headers=api("CustomerService"))
+    response = client.post(
+        "/api/v1/waiver/", json=request_body(bill_id), headers=api("CustomerService")
+    )
     assert response.status_code == 201 and response.json["status"] == "requested"
     waiver_id = response.json["id"]
-    refused = client.post(f"/api/v1/waiver/{waiver_id}/approve", json={},
-                          headers=api("CustomerService"))
+    refused = client.post(
+        f"/api/v1/waiver/{waiver_id}/approve", json={}, headers=api("CustomerService")
+    )
     assert refused.status_code == 403
-    approved = client.post(f"/api/v1/waiver/{waiver_id}/approve", json={"note": "同意"},
-                           headers=api("Manager"))
+    approved = client.post(
+        f"/api/v1/waiver/{waiver_id}/approve", json={"note": "同意"}, headers=api("Manager")
+    )
     assert approved.status_code == 200 and approved.json["status"] == "approved"
     session.rollback()
     assert str(session.get(Bill, bill_id).balance) == "153.75"
 
 
 def test_bad_request_names_the_field(client, api, bill_id):
-    response = client.post("/api/v1/waiver/", json=request_body(bill_id, amount="-1"),
-                           headers=api("CustomerService"))
+    response = client.post(
+        "/api/v1/waiver/", json=request_body(bill_id, amount="-1"), headers=api("CustomerService")
+    )
     assert response.status_code == 400 and "amount" in response.json["message"]
 
 
 def test_reject_needs_a_note(client, api, bill_id):
-    waiver_id = client.post("/api/v1/waiver/", json=request_body(bill_id),
-                            headers=api("CustomerService")).json["id"]
-    response = client.post(f"/api/v1/waiver/{waiver_id}/reject", json={},
-                           headers=api("Manager"))
+    waiver_id = client.post(
+        "/api/v1/waiver/", json=request_body(bill_id), headers=api("CustomerService")
+    ).json["id"]
+    response = client.post(f"/api/v1/waiver/{waiver_id}/reject", json={}, headers=api("Manager"))
     assert response.status_code == 400 and "decision_note" in response.json["message"]
 
 
@@ -57,12 +66,15 @@ def test_only_customer_service_requests(client, api, bill_id, role):
 
 
 def test_finance_cancels_and_reissues_a_bill(client, api, session, bill_id):
-    reissued = client.post(f"/api/v1/bill/{bill_id}/reissue", json={"reason": "面积更正"},
-                           headers=api("Finance"))
+    reissued = client.post(
+        f"/api/v1/bill/{bill_id}/reissue", json={"reason": "面积更正"}, headers=api("Finance")
+    )
     assert reissued.status_code == 201 and reissued.json["replaces_id"] == bill_id
-    no_reason = client.post(f"/api/v1/bill/{reissued.json['id']}/cancel", json={},
-                            headers=api("Finance"))
+    no_reason = client.post(
+        f"/api/v1/bill/{reissued.json['id']}/cancel", json={}, headers=api("Finance")
+    )
     assert no_reason.status_code == 400 and "reason" in no_reason.json["message"]
-    forbidden = client.post(f"/api/v1/bill/{bill_id}/cancel", json={"reason": "x"},
-                            headers=api("CustomerService"))
+    forbidden = client.post(
+        f"/api/v1/bill/{bill_id}/cancel", json={"reason": "x"}, headers=api("CustomerService")
+    )
     assert forbidden.status_code == 403

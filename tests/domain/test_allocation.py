@@ -13,11 +13,17 @@ JAN, FEB, MAR = date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)
 
 
 def test_oldest_due_date_first_principal_before_late_fee():
-    bills = [OpenBill(3, MAR, D("100")), OpenBill(1, JAN, D("100"), D("5")),
-             OpenBill(2, FEB, D("100"), D("2"))]
+    bills = [
+        OpenBill(3, MAR, D("100")),
+        OpenBill(1, JAN, D("100"), D("5")),
+        OpenBill(2, FEB, D("100"), D("2")),
+    ]
     allocations, credit = allocate(D("250"), bills)
-    assert allocations == [Allocation(1, D("100"), D("5")), Allocation(2, D("100"), D("2")),
-                           Allocation(3, D("43"), D("0"))]
+    assert allocations == [
+        Allocation(1, D("100"), D("5")),
+        Allocation(2, D("100"), D("2")),
+        Allocation(3, D("43"), D("0")),
+    ]
     assert credit == 0
 
 
@@ -42,10 +48,11 @@ def test_the_amount_must_be_positive(amount):
 
 
 fen = st.integers(min_value=0, max_value=10**7).map(lambda n: D(n) / 100)
-bills = st.lists(
-    st.tuples(st.integers(0, 400), fen, fen), max_size=12
-).map(lambda rows: [OpenBill(i, JAN + timedelta(days=d), p, lf)
-                    for i, (d, p, lf) in enumerate(rows, start=1)])
+bills = st.lists(st.tuples(st.integers(0, 400), fen, fen), max_size=12).map(
+    lambda rows: [
+        OpenBill(i, JAN + timedelta(days=d), p, lf) for i, (d, p, lf) in enumerate(rows, start=1)
+    ]
+)
 
 
 @given(amount=fen.filter(lambda a: a > 0), bills=bills)

@@ -9,15 +9,22 @@ from app.domain import checks
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("11010519491231002X", True), ("11010519491231002x", True), ("110105194912310021", False),
-     ("1101051949123100", False), ("abcdefghijklmnopqr", False)],
+    [
+        ("11010519491231002X", True),
+        ("11010519491231002x", True),
+        ("110105194912310021", False),
+        ("1101051949123100", False),
+        ("abcdefghijklmnopqr", False),
+    ],
 )
 def test_resident_id_checksum(value, ok):
     assert checks.is_resident_id(value) is ok
 
 
-@pytest.mark.parametrize(("value", "ok"), [("3-2-101", True), ("A-1", True), ("-1", False),
-                                           ("3 2 101", False), ("", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("3-2-101", True), ("A-1", True), ("-1", False), ("3 2 101", False), ("", False)],
+)
 def test_unit_code(value, ok):
     assert checks.is_unit_code(value) is ok
 

@@ -10,28 +10,40 @@ from app.domain.delivery import Recipient, choose_route, parse_quiet_hours, quie
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def route(consent=True, preferred="email", email="a@example.com", phone="13800000000",
-          email_ready=True, attachment=False):
-    found = choose_route(Recipient(consent, preferred, email, phone),
-                         email_ready=email_ready, attachment=attachment)
+def route(
+    consent=True,
+    preferred="email",
+    email="a@example.com",
+    phone="13800000000",
+    email_ready=True,
+    attachment=False,
+):
+    found = choose_route(
+        Recipient(consent, preferred, email, phone), email_ready=email_ready, attachment=attachment
+    )
     return found.channel, found.address, ",".join(found.reasons)
 
 
-@pytest.mark.parametrize(("kwargs", "expected"), [
-    ({}, ("email", "a@example.com", "")),
-    ({"consent": False}, ("letter", "", "no_consent")),
-    ({"preferred": "letter"}, ("letter", "", "prefers_letter")),
-    ({"preferred": "sms"}, ("sms", "13800000000", "")),
-    ({"preferred": "phone"}, ("sms", "13800000000", "")),
-    ({"preferred": "app"}, ("email", "a@example.com", "")),
-    ({"preferred": "sms", "attachment": True}, ("email", "a@example.com", "sms_no_attachment")),
-    ({"email": " "}, ("sms", "13800000000", "no_email")),
-    ({"email_ready": False}, ("sms", "13800000000", "email_not_configured")),
-    ({"email_ready": False, "attachment": True},
-     ("letter", "", "email_not_configured,sms_no_attachment")),
-    ({"email": "", "phone": ""}, ("letter", "", "no_email,no_phone")),
-    ({"email": " b@example.com "}, ("email", "b@example.com", "")),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({}, ("email", "a@example.com", "")),
+        ({"consent": False}, ("letter", "", "no_consent")),
+        ({"preferred": "letter"}, ("letter", "", "prefers_letter")),
+        ({"preferred": "sms"}, ("sms", "13800000000", "")),
+        ({"preferred": "phone"}, ("sms", "13800000000", "")),
+        ({"preferred": "app"}, ("email", "a@example.com", "")),
+        ({"preferred": "sms", "attachment": True}, ("email", "a@example.com", "sms_no_attachment")),
+        ({"email": " "}, ("sms", "13800000000", "no_email")),
+        ({"email_ready": False}, ("sms", "13800000000", "email_not_configured")),
+        (
+            {"email_ready": False, "attachment": True},
+            ("letter", "", "email_not_configured,sms_no_attachment"),
+        ),
+        ({"email": "", "phone": ""}, ("letter", "", "no_email,no_phone")),
+        ({"email": " b@example.com "}, ("email", "b@example.com", "")),
+    ],
+)
 def test_channel(kwargs, expected):
     assert route(**kwargs) == expected
 
@@ -41,15 +53,18 @@ def test_quiet_hours_parse():
     assert parse_quiet_hours(" ") is None
 
 
-@pytest.mark.parametrize(("hour", "minute", "until"), [
-    (20, 59, None),
-    (21, 0, datetime(2026, 3, 2, 8, 0)),
-    (23, 30, datetime(2026, 3, 2, 8, 0)),
-    (0, 0, datetime(2026, 3, 1, 8, 0)),
-    (7, 59, datetime(2026, 3, 1, 8, 0)),
-    (8, 0, None),
-    (12, 0, None),
-])
+@pytest.mark.parametrize(
+    ("hour", "minute", "until"),
+    [
+        (20, 59, None),
+        (21, 0, datetime(2026, 3, 2, 8, 0)),
+        (23, 30, datetime(2026, 3, 2, 8, 0)),
+        (0, 0, datetime(2026, 3, 1, 8, 0)),
+        (7, 59, datetime(2026, 3, 1, 8, 0)),
+        (8, 0, None),
+        (12, 0, None),
+    ],
+)
 def test_quiet_hours_over_midnight(hour, minute, until):
     local = datetime(2026, 3, 1, hour, minute, tzinfo=SHANGHAI)
     expected = until.replace(tzinfo=SHANGHAI) if until else None

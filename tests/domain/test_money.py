@@ -41,8 +41,10 @@ def test_split_evenly_sums_exactly(total, parts):
     assert max(shares) - min(shares) <= D("0.01") * parts
 
 
-@pytest.mark.parametrize(("value", "text"), [("1234.5", "1,234.50"), ("0", "0.00"),
-                                             ("-1234567.125", "-1,234,567.13"), (None, "")])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [("1234.5", "1,234.50"), ("0", "0.00"), ("-1234567.125", "-1,234,567.13"), (None, "")],
+)
 def test_format_money(value, text):
     from app.domain.money import format_money
 

@@ -24,9 +24,13 @@ def test_cycle_starts(valid_from, cycle, period, starts):
 
 @pytest.mark.parametrize(
     ("start", "months", "end"),
-    [(date(2026, 1, 1), 1, date(2026, 1, 31)), (date(2026, 2, 1), 1, date(2026, 2, 28)),
-     (date(2028, 2, 1), 1, date(2028, 2, 29)), (date(2026, 11, 1), 3, date(2027, 1, 31)),
-     (date(2026, 1, 1), 12, date(2026, 12, 31))],
+    [
+        (date(2026, 1, 1), 1, date(2026, 1, 31)),
+        (date(2026, 2, 1), 1, date(2026, 2, 28)),
+        (date(2028, 2, 1), 1, date(2028, 2, 29)),
+        (date(2026, 11, 1), 3, date(2027, 1, 31)),
+        (date(2026, 1, 1), 12, date(2026, 12, 31)),
+    ],
 )
 def test_period_end(start, months, end):
     assert period_end(start, months) == end

@@ -35,12 +35,27 @@ def success_text() -> str:
 
 def test_the_wechat_success_bill_is_read():
     rows = parse_statement(sample("wechat_success.csv"))
-    assert [(r.row, r.reference, r.paid_at, r.amount, r.kind, r.payer_account, r.remark)
-            for r in rows] == [
-        (2, "4200002031202603061234500001", datetime(2026, 3, 6, 8, 41, 17, tzinfo=CN),
-         D("203.75"), "payment", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "1-1-101物业费 碧园小区"),
-        (3, "4200002031202603061234500002", datetime(2026, 3, 6, 12, 5, 9, tzinfo=CN),
-         D("206.25"), "payment", "oUpF8uLq2x9Kd0cVbT7rE1mYhZ3a", "1-1-102 三月物业费"),
+    assert [
+        (r.row, r.reference, r.paid_at, r.amount, r.kind, r.payer_account, r.remark) for r in rows
+    ] == [
+        (
+            2,
+            "4200002031202603061234500001",
+            datetime(2026, 3, 6, 8, 41, 17, tzinfo=CN),
+            D("203.75"),
+            "payment",
+            "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+            "1-1-101物业费 碧园小区",
+        ),
+        (
+            3,
+            "4200002031202603061234500002",
+            datetime(2026, 3, 6, 12, 5, 9, tzinfo=CN),
+            D("206.25"),
+            "payment",
+            "oUpF8uLq2x9Kd0cVbT7rE1mYhZ3a",
+            "1-1-102 三月物业费",
+        ),
     ]  # row 4 settled nothing: a voucher paid it
     assert rows[0].raw["手续费"] == "1.22000" and len(rows[0].raw) == 20
     assert parse_statement(sample("wechat_success.csv"), "wechat") == rows
@@ -82,10 +97,14 @@ def test_an_alipay_file_without_its_totals_is_refused():
     lines = alipay_text().split("\r\n")
     kept = [line for line in lines if "合计：" not in line]
     assert problems_of("\r\n".join(kept).encode("gbk")) == [
-        (0, "交易合计", c.NO_SUMMARY), (0, "退款合计", c.NO_SUMMARY)]
+        (0, "交易合计", c.NO_SUMMARY),
+        (0, "退款合计", c.NO_SUMMARY),
+    ]
     truncated = "\r\n".join(lines[:9]) + "\r\n"  # cut after the last detail row
     assert problems_of(truncated.encode("gbk")) == [
-        (0, "交易合计", c.NO_SUMMARY), (0, "退款合计", c.NO_SUMMARY)]
+        (0, "交易合计", c.NO_SUMMARY),
+        (0, "退款合计", c.NO_SUMMARY),
+    ]
 
 
 def test_an_alipay_total_line_without_its_amount_is_refused():
@@ -115,7 +134,7 @@ def test_a_utf8_file_cut_inside_a_character_is_refused_not_read_as_gbk():
 def test_a_damaged_byte_inside_a_utf8_file_is_named_by_row_and_column():
     data = GENERIC.encode()
     at = data.index("物业".encode(), data.index(b"BT2"))
-    damaged = data[:at] + b"\xff" + data[at + 1:]
+    damaged = data[:at] + b"\xff" + data[at + 1 :]
     assert problems_of(damaged) == [(3, "remark", c.BAD_BYTES)]
 
 
@@ -148,13 +167,15 @@ def test_an_alipay_row_cut_short_is_refused_with_the_missing_totals():
     text = alipay_text()
     cut = text[: text.index("李*")]
     assert problems_of(cut.encode("gbk")) == [
-        (0, "交易合计", c.NO_SUMMARY), (0, "退款合计", c.NO_SUMMARY),
-        (7, "订单金额（元）", c.SHORT_ROW)]  # 对方账户 is there, empty
+        (0, "交易合计", c.NO_SUMMARY),
+        (0, "退款合计", c.NO_SUMMARY),
+        (7, "订单金额（元）", c.SHORT_ROW),
+    ]  # 对方账户 is there, empty
 
 
 def test_a_wechat_row_cut_short():
     text = success_text()
-    cut = text[: text.index(",`1-1-102")] + "\r\n" + text[text.index("`2026-03-06 19:30"):]
+    cut = text[: text.index(",`1-1-102")] + "\r\n" + text[text.index("`2026-03-06 19:30") :]
     assert problems_of(cut.encode()) == [(3, "商品名称", c.SHORT_ROW)]
 
 
@@ -166,7 +187,7 @@ def test_a_wechat_totals_line_cut_short():
 
 def test_a_bank_row_cut_short():
     text = sample("icbc.csv").decode("gbk")
-    cut = text[: text.index(",6217000010012345678")] + "\r\n" + text[text.index("2026-03-03"):]
+    cut = text[: text.index(",6217000010012345678")] + "\r\n" + text[text.index("2026-03-03") :]
     assert problems_of(cut.encode("gbk"), "icbc") == [(6, "对方账号", c.SHORT_ROW)]
 
 

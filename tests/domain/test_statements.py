@@ -43,8 +43,18 @@ def at(*parts: int) -> datetime:
 
 
 def brief(row: StatementRow) -> tuple:
-    return (row.row, row.method, row.reference, row.paid_at, row.amount, row.kind,
-            row.payer_name, row.payer_account, row.remark, row.refund_of)
+    return (
+        row.row,
+        row.method,
+        row.reference,
+        row.paid_at,
+        row.amount,
+        row.kind,
+        row.payer_name,
+        row.payer_account,
+        row.remark,
+        row.refund_of,
+    )
 
 
 def problems_of(data: bytes, format=None, **kwargs) -> list[tuple]:
@@ -56,12 +66,42 @@ def problems_of(data: bytes, format=None, **kwargs) -> list[tuple]:
 # --- generic CSV ------------------------------------------------------------------------------
 
 GENERIC = [
-    (2, "bank_transfer", "BT20260302001", at(2026, 3, 2, 9, 15), D("1234.50"), "payment", "张伟",
-     "6222020200112345678", "3-2-101物业费", ""),
-    (3, "wechat", "4200002031202603021234567890", at(2026, 3, 2, 14, 3, 27), D("268.80"),
-     "payment", "李娜", "", "5-1-302 2026年一季度物业费", ""),
-    (4, "bank_transfer", "RF20260303001", at(2026, 3, 3), D("100.00"), "refund", "张伟",
-     "6222020200112345678", "3-2-101多缴退款", ""),
+    (
+        2,
+        "bank_transfer",
+        "BT20260302001",
+        at(2026, 3, 2, 9, 15),
+        D("1234.50"),
+        "payment",
+        "张伟",
+        "6222020200112345678",
+        "3-2-101物业费",
+        "",
+    ),
+    (
+        3,
+        "wechat",
+        "4200002031202603021234567890",
+        at(2026, 3, 2, 14, 3, 27),
+        D("268.80"),
+        "payment",
+        "李娜",
+        "",
+        "5-1-302 2026年一季度物业费",
+        "",
+    ),
+    (
+        4,
+        "bank_transfer",
+        "RF20260303001",
+        at(2026, 3, 3),
+        D("100.00"),
+        "refund",
+        "张伟",
+        "6222020200112345678",
+        "3-2-101多缴退款",
+        "",
+    ),
 ]
 
 
@@ -71,10 +111,15 @@ def test_generic_sample():
     cash = rows[3]  # no reference in the file: a content reference
     assert (cash.row, cash.method, cash.amount, cash.kind) == (5, "cash", D("150.00"), "payment")
     assert cash.reference.startswith("h-") and len(cash.reference) == 22
-    assert rows[0].raw == {"date": "2026-03-02 09:15:00", "amount": "1,234.50",
-                           "reference": "BT20260302001", "method": "bank_transfer",
-                           "payer_name": "张伟", "payer_account": "6222020200112345678",
-                           "remark": "3-2-101物业费"}
+    assert rows[0].raw == {
+        "date": "2026-03-02 09:15:00",
+        "amount": "1,234.50",
+        "reference": "BT20260302001",
+        "method": "bank_transfer",
+        "payer_name": "张伟",
+        "payer_account": "6222020200112345678",
+        "remark": "3-2-101物业费",
+    }
     assert rows[2].signed_amount == D("-100.00")
 
 
@@ -86,11 +131,16 @@ def test_generic_in_gbk_and_without_bom_reads_the_same():
 
 
 def test_generic_columns_in_any_order_and_extra_columns_kept():
-    data = ("Remark,Method,Amount,Date,收据号\n"
-            "3-2-101物业费,alipay,88.00,2026/03/05 08:00,R-1\n").encode()
+    data = (
+        "Remark,Method,Amount,Date,收据号\n3-2-101物业费,alipay,88.00,2026/03/05 08:00,R-1\n"
+    ).encode()
     [row] = parse_statement(data)
     assert (row.method, row.amount, row.paid_at, row.remark) == (
-        "alipay", D("88.00"), at(2026, 3, 5, 8), "3-2-101物业费")
+        "alipay",
+        D("88.00"),
+        at(2026, 3, 5, 8),
+        "3-2-101物业费",
+    )
     assert row.raw["收据号"] == "R-1" and row.reference.startswith("h-")
 
 
@@ -113,7 +163,9 @@ def test_generic_every_bad_row_is_reported():
         (3, "date", c.BAD_DATE),
         (4, "amount", c.NOT_A_NUMBER),
         (5, "method", c.UNKNOWN_METHOD),
-        (6, "amount", c.REQUIRED), (6, "date", c.REQUIRED), (6, "method", c.REQUIRED),
+        (6, "amount", c.REQUIRED),
+        (6, "date", c.REQUIRED),
+        (6, "method", c.REQUIRED),
         (7, "amount", c.ZERO_AMOUNT),
         (9, "reference", c.DUPLICATE_REFERENCE),
         (10, "", c.FIELD_COUNT),
@@ -123,8 +175,10 @@ def test_generic_every_bad_row_is_reported():
 
 def test_generic_missing_column_names_the_header_row():
     data = b"\n\ndate,reference,payer_name\n2026-03-02,A1,x\n"
-    assert problems_of(data, "generic") == [(3, "amount", c.MISSING_COLUMN),
-                                            (3, "method", c.MISSING_COLUMN)]
+    assert problems_of(data, "generic") == [
+        (3, "amount", c.MISSING_COLUMN),
+        (3, "method", c.MISSING_COLUMN),
+    ]
 
 
 def test_a_header_without_rows_is_an_empty_statement():
@@ -134,16 +188,55 @@ def test_a_header_without_rows_is_an_empty_statement():
 # --- WeChat Pay trade bill --------------------------------------------------------------------
 
 WECHAT = [
-    (2, "wechat", "4200002031202603051234567890", at(2026, 3, 5, 9, 12, 45), D("1234.50"),
-     "payment", "", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "3-2-101物业费 2026年1-3月", ""),
-    (3, "wechat", "4200002031202603051234598765", at(2026, 3, 5, 11, 30, 8), D("268.80"),
-     "payment", "", "oUpF8uLq2x9Kd0cVbT7rE1mYhZ3a", "5-1-302物业费,停车费", ""),
-    (4, "wechat", "50300109012026030512345678901", at(2026, 3, 5, 16, 40, 2), D("100.00"),
-     "refund", "", "oUpF8uPz7wq1Ms5nRb3kT8cYdX2e", "8-1-1201物业费 多缴退款",
-     "4200002031202603011239876543"),
+    (
+        2,
+        "wechat",
+        "4200002031202603051234567890",
+        at(2026, 3, 5, 9, 12, 45),
+        D("1234.50"),
+        "payment",
+        "",
+        "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+        "3-2-101物业费 2026年1-3月",
+        "",
+    ),
+    (
+        3,
+        "wechat",
+        "4200002031202603051234598765",
+        at(2026, 3, 5, 11, 30, 8),
+        D("268.80"),
+        "payment",
+        "",
+        "oUpF8uLq2x9Kd0cVbT7rE1mYhZ3a",
+        "5-1-302物业费,停车费",
+        "",
+    ),
+    (
+        4,
+        "wechat",
+        "50300109012026030512345678901",
+        at(2026, 3, 5, 16, 40, 2),
+        D("100.00"),
+        "refund",
+        "",
+        "oUpF8uPz7wq1Ms5nRb3kT8cYdX2e",
+        "8-1-1201物业费 多缴退款",
+        "4200002031202603011239876543",
+    ),
     # line 5 is REVOKED: skipped
-    (6, "wechat", "4200002031202603051234522222", at(2026, 3, 5, 20, 17, 33), D("150.00"),
-     "payment", "", "oUpF8uPz7wq1Ms5nRb3kT8cYdX2e", "8-1-1201停车费 3月", ""),
+    (
+        6,
+        "wechat",
+        "4200002031202603051234522222",
+        at(2026, 3, 5, 20, 17, 33),
+        D("150.00"),
+        "payment",
+        "",
+        "oUpF8uPz7wq1Ms5nRb3kT8cYdX2e",
+        "8-1-1201停车费 3月",
+        "",
+    ),
 ]
 
 
@@ -160,15 +253,19 @@ def test_wechat_sample():
 
 def test_wechat_summary_is_cross_checked():
     text = wechat_text().replace("`5,`1653.30,`100.00", "`5,`1653.31,`90.00")
-    assert problems_of(text.encode()) == [(8, "应结订单总金额", c.TOTAL_MISMATCH),
-                                          (8, "退款总金额", c.TOTAL_MISMATCH)]
+    assert problems_of(text.encode()) == [
+        (8, "应结订单总金额", c.TOTAL_MISMATCH),
+        (8, "退款总金额", c.TOTAL_MISMATCH),
+    ]
 
 
 def test_wechat_a_dropped_detail_line_fails_the_cross_check():
     lines = wechat_text().split("\r\n")
     del lines[2]
     assert problems_of("\r\n".join(lines).encode()) == [
-        (7, "总交易单数", c.TOTAL_MISMATCH), (7, "应结订单总金额", c.TOTAL_MISMATCH)]
+        (7, "总交易单数", c.TOTAL_MISMATCH),
+        (7, "应结订单总金额", c.TOTAL_MISMATCH),
+    ]
 
 
 def test_wechat_summary_missing():
@@ -202,15 +299,54 @@ def test_wechat_missing_column():
 # --- Alipay business detail bill --------------------------------------------------------------
 
 ALIPAY = [
-    (6, "alipay", "2026030522001412345678901234", at(2026, 3, 5, 10, 21, 35), D("860.00"),
-     "payment", "张**", "zha***@163.com", "3-2-101物业费 3-2-101 2026年4-6月物业费", ""),
-    (7, "alipay", "2026030522001487654321098765", at(2026, 3, 5, 13, 2, 14), D("1200.00"),
-     "payment", "李*", "138****5678", "5-1-302停车费", ""),
-    (8, "alipay", "2026030122001455556666777788/2026030521001455556666777788",
-     at(2026, 3, 5, 17, 45, 20), D("100.00"), "refund", "", "wan***@qq.com",
-     "8-1-1201物业费 多缴退款", "2026030122001455556666777788"),
-    (9, "alipay", "2026030522001499990000111122", at(2026, 3, 5, 21, 10, 43), D("516.00"),
-     "payment", "赵**", "186****0021", "6-2-802物业费 6-2-802", ""),
+    (
+        6,
+        "alipay",
+        "2026030522001412345678901234",
+        at(2026, 3, 5, 10, 21, 35),
+        D("860.00"),
+        "payment",
+        "张**",
+        "zha***@163.com",
+        "3-2-101物业费 3-2-101 2026年4-6月物业费",
+        "",
+    ),
+    (
+        7,
+        "alipay",
+        "2026030522001487654321098765",
+        at(2026, 3, 5, 13, 2, 14),
+        D("1200.00"),
+        "payment",
+        "李*",
+        "138****5678",
+        "5-1-302停车费",
+        "",
+    ),
+    (
+        8,
+        "alipay",
+        "2026030122001455556666777788/2026030521001455556666777788",
+        at(2026, 3, 5, 17, 45, 20),
+        D("100.00"),
+        "refund",
+        "",
+        "wan***@qq.com",
+        "8-1-1201物业费 多缴退款",
+        "2026030122001455556666777788",
+    ),
+    (
+        9,
+        "alipay",
+        "2026030522001499990000111122",
+        at(2026, 3, 5, 21, 10, 43),
+        D("516.00"),
+        "payment",
+        "赵**",
+        "186****0021",
+        "6-2-802物业费 6-2-802",
+        "",
+    ),
 ]
 
 
@@ -242,8 +378,10 @@ def test_alipay_refund_without_request_number_is_referenced_by_its_time():
 def test_alipay_footer_is_cross_checked():
     text = alipay_text().replace("#交易合计：3笔", "#交易合计：4笔")
     text = text.replace("共-100.00元", "共-90.00元")
-    assert problems_of(text.encode("gbk")) == [(11, "交易合计", c.TOTAL_MISMATCH),
-                                               (12, "退款合计", c.TOTAL_MISMATCH)]
+    assert problems_of(text.encode("gbk")) == [
+        (11, "交易合计", c.TOTAL_MISMATCH),
+        (12, "退款合计", c.TOTAL_MISMATCH),
+    ]
 
 
 def test_alipay_every_bad_row_is_reported():
@@ -251,8 +389,11 @@ def test_alipay_every_bad_row_is_reported():
     lines[5] = lines[5].replace("860.00\t,860.00", "860.00\t,八百六")
     lines[6] = lines[6].replace("交易\t", "转账\t")
     lines[7] = lines[7].replace("2026-03-05 17:45:20", "2026-03-32 17:45:20")
-    lines[8] = lines[8].replace("516.00\t,516.00", "516.00\t,-516.00").replace(
-        "2026030522001499990000111122", "")
+    lines[8] = (
+        lines[8]
+        .replace("516.00\t,516.00", "516.00\t,-516.00")
+        .replace("2026030522001499990000111122", "")
+    )
     assert problems_of("\r\n".join(lines).encode("gbk")) == [
         (6, "商家实收（元）", c.NOT_A_NUMBER),
         (7, "业务类型", c.UNKNOWN_TYPE),
@@ -270,12 +411,42 @@ def test_alipay_missing_column():
 # --- bank statements through a mapping --------------------------------------------------------
 
 ICBC_ROWS = [
-    (5, "bank_transfer", "icbc:HQ2026030200118", at(2026, 3, 2, 9, 15, 32), D("1234.50"),
-     "payment", "张伟", "6222020200112345678", "跨行汇入 3-2-101物业费", ""),
-    (6, "bank_transfer", "icbc:HQ2026030200231", at(2026, 3, 2, 11, 2, 10), D("268.80"),
-     "payment", "李娜", "6217000010012345678", "转账 5-1-302物业费", ""),
-    (7, "bank_transfer", "icbc:HQ2026030300057", at(2026, 3, 3, 15, 47, 9), D("100.00"),
-     "refund", "王芳", "6228480012345678901", "网银转出 8-1-1201多缴退款", ""),
+    (
+        5,
+        "bank_transfer",
+        "icbc:HQ2026030200118",
+        at(2026, 3, 2, 9, 15, 32),
+        D("1234.50"),
+        "payment",
+        "张伟",
+        "6222020200112345678",
+        "跨行汇入 3-2-101物业费",
+        "",
+    ),
+    (
+        6,
+        "bank_transfer",
+        "icbc:HQ2026030200231",
+        at(2026, 3, 2, 11, 2, 10),
+        D("268.80"),
+        "payment",
+        "李娜",
+        "6217000010012345678",
+        "转账 5-1-302物业费",
+        "",
+    ),
+    (
+        7,
+        "bank_transfer",
+        "icbc:HQ2026030300057",
+        at(2026, 3, 3, 15, 47, 9),
+        D("100.00"),
+        "refund",
+        "王芳",
+        "6228480012345678901",
+        "网银转出 8-1-1201多缴退款",
+        "",
+    ),
     # row 8 (结息) has neither credit nor debit, row 10 is the 合计 line: both skipped
 ]
 
@@ -285,7 +456,11 @@ def test_icbc_csv_in_gbk_with_title_lines():
     assert [brief(r) for r in rows[:3]] == ICBC_ROWS
     cash = rows[3]  # no 流水号: a content reference
     assert (cash.row, cash.amount, cash.kind, cash.paid_at) == (
-        9, D("516.00"), "payment", at(2026, 3, 5, 16, 20, 45))
+        9,
+        D("516.00"),
+        "payment",
+        at(2026, 3, 5, 16, 20, 45),
+    )
     assert cash.reference.startswith("h-")
     assert rows[1].raw["贷方发生额"] == "268.80元"
 
@@ -300,14 +475,54 @@ def test_icbc_xls_reads_like_the_csv_and_gives_the_same_references():
 def test_ccb_xlsx_with_number_and_date_cells():
     rows = parse_statement(sample("ccb.xlsx"))
     assert [brief(r) for r in rows] == [
-        (5, "bank_transfer", "ccb:44050140012345678901-0000123", at(2026, 3, 2, 9, 15, 32),
-         D("1234.50"), "payment", "张伟", "6222020200112345678", "转账存入 3-2-101物业费", ""),
-        (6, "bank_transfer", "ccb:44050140012345678901-0000124", at(2026, 3, 3, 15, 47, 9),
-         D("100.00"), "refund", "王芳", "6228480012345678901", "转账支取 8-1-1201多缴退款", ""),
-        (7, "bank_transfer", rows[2].reference, at(2026, 3, 4, 14, 22, 5), D("2000.00"),
-         "payment", "广州市住房公积金", "44001002003004005006", "代发 7-3-1502 一年物业费", ""),
-        (8, "bank_transfer", "ccb:44050140012345678901-0000126", at(2026, 3, 4, 23, 59, 59),
-         D("0.35"), "payment", "", "", "结息", ""),
+        (
+            5,
+            "bank_transfer",
+            "ccb:44050140012345678901-0000123",
+            at(2026, 3, 2, 9, 15, 32),
+            D("1234.50"),
+            "payment",
+            "张伟",
+            "6222020200112345678",
+            "转账存入 3-2-101物业费",
+            "",
+        ),
+        (
+            6,
+            "bank_transfer",
+            "ccb:44050140012345678901-0000124",
+            at(2026, 3, 3, 15, 47, 9),
+            D("100.00"),
+            "refund",
+            "王芳",
+            "6228480012345678901",
+            "转账支取 8-1-1201多缴退款",
+            "",
+        ),
+        (
+            7,
+            "bank_transfer",
+            rows[2].reference,
+            at(2026, 3, 4, 14, 22, 5),
+            D("2000.00"),
+            "payment",
+            "广州市住房公积金",
+            "44001002003004005006",
+            "代发 7-3-1502 一年物业费",
+            "",
+        ),
+        (
+            8,
+            "bank_transfer",
+            "ccb:44050140012345678901-0000126",
+            at(2026, 3, 4, 23, 59, 59),
+            D("0.35"),
+            "payment",
+            "",
+            "",
+            "结息",
+            "",
+        ),
     ]  # the 本页合计 line is skipped
     assert rows[2].reference.startswith("h-")
     assert rows[0].raw["贷方发生额（收入）"] == "1234.5"
@@ -315,15 +530,29 @@ def test_ccb_xlsx_with_number_and_date_cells():
 
 def test_a_mapping_with_a_fixed_header_row_and_its_own_formats():
     mapping = BankMapping(
-        name="abc-0101", header_row=2, date_format="%d.%m.%Y",
-        columns={"date": "记账日", "credit": "收入金额", "debit": "支出金额",
-                 "payer_name": "付款人", "remark": ("附言", "交易说明")},
+        name="abc-0101",
+        header_row=2,
+        date_format="%d.%m.%Y",
+        columns={
+            "date": "记账日",
+            "credit": "收入金额",
+            "debit": "支出金额",
+            "payer_name": "付款人",
+            "remark": ("附言", "交易说明"),
+        },
     )
-    data = ("农业银行 流水\n记账日,收入金额,支出金额,付款人,附言,交易说明\n"
-            "05.03.2026,\"2,400.00\",,陈静,9-1-601,全年物业费\n").encode("gbk")
+    data = (
+        "农业银行 流水\n记账日,收入金额,支出金额,付款人,附言,交易说明\n"
+        '05.03.2026,"2,400.00",,陈静,9-1-601,全年物业费\n'
+    ).encode("gbk")
     [row] = parse_statement(data, mapping)
     assert (row.paid_at, row.amount, row.kind, row.payer_name, row.remark) == (
-        at(2026, 3, 5), D("2400.00"), "payment", "陈静", "9-1-601 全年物业费")
+        at(2026, 3, 5),
+        D("2400.00"),
+        "payment",
+        "陈静",
+        "9-1-601 全年物业费",
+    )
     assert parse_statement(data, "abc-0101", mappings=[mapping]) == [row]
     assert parse_statement(data, "bank", mappings=[ICBC, mapping]) == [row]
 
@@ -332,15 +561,17 @@ BANK_HEADER = "交易日期,交易时间,流水号,摘要,用途,对方户名,�
 
 
 def test_bank_every_bad_row_is_reported():
-    data = (BANK_HEADER
-            + "2026-03-02,09:00:00,S1,转账,,张伟,62220001,50.00,100.00,1000.00\n"
-            + "2026-03-02,09:01:00,S2,转账,,张伟,62220001,,-100.00,900.00\n"
-            + "2026-03-02,09:02:00,S3,转账,,张伟,62220001,,\"1,23.40\",900.00\n"
-            + "2026/13/02,09:03:00,S4,转账,,张伟,62220001,,10.00,910.00\n"
-            + "2026-03-02,9点,S5,转账,,张伟,62220001,,10.00,920.00\n"
-            + "2026-03-02,09:05:00,S6,转账,,张伟,62220001,,10.001,930.00\n"
-            + "2026-03-02,09:06:00,S7,转账,,张伟,62220001,,10.00,940.00\n"
-            + "2026-03-02,09:07:00,S7,转账,,张伟,62220001,,10.00,950.00\n").encode("gbk")
+    data = (
+        BANK_HEADER
+        + "2026-03-02,09:00:00,S1,转账,,张伟,62220001,50.00,100.00,1000.00\n"
+        + "2026-03-02,09:01:00,S2,转账,,张伟,62220001,,-100.00,900.00\n"
+        + '2026-03-02,09:02:00,S3,转账,,张伟,62220001,,"1,23.40",900.00\n'
+        + "2026/13/02,09:03:00,S4,转账,,张伟,62220001,,10.00,910.00\n"
+        + "2026-03-02,9点,S5,转账,,张伟,62220001,,10.00,920.00\n"
+        + "2026-03-02,09:05:00,S6,转账,,张伟,62220001,,10.001,930.00\n"
+        + "2026-03-02,09:06:00,S7,转账,,张伟,62220001,,10.00,940.00\n"
+        + "2026-03-02,09:07:00,S7,转账,,张伟,62220001,,10.00,950.00\n"
+    ).encode("gbk")
     assert problems_of(data, ICBC) == [
         (2, "贷方发生额", c.BOTH_SIDES),
         (3, "贷方发生额", c.NEGATIVE_AMOUNT),
@@ -355,8 +586,10 @@ def test_bank_every_bad_row_is_reported():
 def test_bank_missing_mapped_columns_are_named_against_the_header_row():
     data = "标题\n交易日期,摘要,对方户名,借方发生额,贷方发生额\n2026-03-02,x,y,,1.00\n".encode()
     assert problems_of(data, "icbc") == [
-        (2, "交易时间", c.MISSING_COLUMN), (2, "余额", c.MISSING_COLUMN),
-        (2, "对方账号", c.MISSING_COLUMN), (2, "用途", c.MISSING_COLUMN),
+        (2, "交易时间", c.MISSING_COLUMN),
+        (2, "余额", c.MISSING_COLUMN),
+        (2, "对方账号", c.MISSING_COLUMN),
+        (2, "用途", c.MISSING_COLUMN),
         (2, "流水号", c.MISSING_COLUMN),
     ]
     assert problems_of(b"a,b\n1,2\n", "ccb")[0] == (0, "交易时间", c.MISSING_COLUMN)
@@ -382,10 +615,18 @@ def test_mappings_are_checked_when_made():
 
 # --- detection, file-level problems, determinism ----------------------------------------------
 
-@pytest.mark.parametrize(("name", "layout"), [
-    ("generic.csv", "generic"), ("wechat.csv", "wechat"), ("alipay.csv", "alipay"),
-    ("icbc.csv", "icbc"), ("icbc.xls", "icbc"), ("ccb.xlsx", "ccb"),
-])
+
+@pytest.mark.parametrize(
+    ("name", "layout"),
+    [
+        ("generic.csv", "generic"),
+        ("wechat.csv", "wechat"),
+        ("alipay.csv", "alipay"),
+        ("icbc.csv", "icbc"),
+        ("icbc.xls", "icbc"),
+        ("ccb.xlsx", "ccb"),
+    ],
+)
 def test_the_layout_is_detected(name, layout):
     if name.endswith(".xls"):
         pytest.importorskip("xlrd")
@@ -399,14 +640,17 @@ def test_an_empty_file(data):
     assert problems_of(data) == [(0, "", c.EMPTY_FILE)]
 
 
-@pytest.mark.parametrize(("data", "format", "message"), [
-    ("收款人,金额\n张伟,100\n".encode(), None, c.UNKNOWN_LAYOUT),
-    (sample("generic.csv"), "paypal", c.UNKNOWN_FORMAT),
-    (sample("generic.csv"), "bank", c.NO_MAPPING),
-    (b"\x80\xff\x80\xff\x00", None, c.UNREADABLE_TEXT),
-    (b"PK\x03\x04 not really a workbook", None, c.UNREADABLE_SHEET),
-    (sample("ccb.xlsx"), "wechat", c.UNREADABLE_TEXT),
-])
+@pytest.mark.parametrize(
+    ("data", "format", "message"),
+    [
+        ("收款人,金额\n张伟,100\n".encode(), None, c.UNKNOWN_LAYOUT),
+        (sample("generic.csv"), "paypal", c.UNKNOWN_FORMAT),
+        (sample("generic.csv"), "bank", c.NO_MAPPING),
+        (b"\x80\xff\x80\xff\x00", None, c.UNREADABLE_TEXT),
+        (b"PK\x03\x04 not really a workbook", None, c.UNREADABLE_SHEET),
+        (sample("ccb.xlsx"), "wechat", c.UNREADABLE_TEXT),
+    ],
+)
 def test_file_level_problems(data, format, message):
     assert problems_of(data, format) == [(0, "", message)]
 
@@ -426,8 +670,9 @@ def test_the_wrong_explicit_layout_names_its_missing_columns():
     assert problems_of(sample("alipay.csv"), "wechat")[0][2] == c.MISSING_COLUMN
 
 
-@pytest.mark.parametrize("name", ["generic.csv", "wechat.csv", "alipay.csv", "icbc.csv",
-                                  "ccb.xlsx"])
+@pytest.mark.parametrize(
+    "name", ["generic.csv", "wechat.csv", "alipay.csv", "icbc.csv", "ccb.xlsx"]
+)
 def test_parsing_is_deterministic_and_rows_are_well_formed(name):
     first, again = parse_statement(sample(name)), parse_statement(sample(name))
     assert first == again and [r.reference for r in first] == [r.reference for r in again]
@@ -455,34 +700,57 @@ def test_parsers_by_layout():
 
 # --- values -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("1,234.50", "1234.50"), ("1234.5", "1234.50"), (" 268.80元 ", "268.80"), ("¥12", "12.00"),
-    ("-100.00", "-100.00"), ("+0.35", "0.35"), ("12.340", "12.34"), ("1,234,567.89", "1234567.89"),
-    (".5", "0.50"), ("`100.00", "100.00"), ("100.00\t", "100.00"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1,234.50", "1234.50"),
+        ("1234.5", "1234.50"),
+        (" 268.80元 ", "268.80"),
+        ("¥12", "12.00"),
+        ("-100.00", "-100.00"),
+        ("+0.35", "0.35"),
+        ("12.340", "12.34"),
+        ("1,234,567.89", "1234567.89"),
+        (".5", "0.50"),
+        ("`100.00", "100.00"),
+        ("100.00\t", "100.00"),
+    ],
+)
 def test_amounts(text, value):
     assert parse_amount(text) == D(value) and parse_amount(text).as_tuple().exponent == -2
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("12.345", c.TOO_MANY_DECIMALS), ("1,23.40", c.NOT_A_NUMBER), ("abc", c.NOT_A_NUMBER),
-    ("1e3", c.NOT_A_NUMBER), ("", c.REQUIRED), ("NaN", c.NOT_A_NUMBER),
-    ("1000000000000.00", c.TOO_LARGE), ("12,34", c.NOT_A_NUMBER),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("12.345", c.TOO_MANY_DECIMALS),
+        ("1,23.40", c.NOT_A_NUMBER),
+        ("abc", c.NOT_A_NUMBER),
+        ("1e3", c.NOT_A_NUMBER),
+        ("", c.REQUIRED),
+        ("NaN", c.NOT_A_NUMBER),
+        ("1000000000000.00", c.TOO_LARGE),
+        ("12,34", c.NOT_A_NUMBER),
+    ],
+)
 def test_bad_amounts(text, message):
     with pytest.raises(c.Invalid) as caught:
         parse_amount(text)
     assert caught.value.message == message
 
 
-@pytest.mark.parametrize(("text", "moment"), [
-    ("2026-03-05 09:12:45", at(2026, 3, 5, 9, 12, 45)),
-    ("2026-03-05 09：12：45", at(2026, 3, 5, 9, 12, 45)),  # full-width colons
-    ("2026/3/5 9:12", at(2026, 3, 5, 9, 12)),
-    ("20260305 09:12:45", at(2026, 3, 5, 9, 12, 45)),
-    ("2026年03月05日", at(2026, 3, 5)),
-    ("2026-03-05T01:12:45+00:00", at(2026, 3, 5, 9, 12, 45)),  # aware: converted
-])
+@pytest.mark.parametrize(
+    ("text", "moment"),
+    [
+        ("2026-03-05 09:12:45", at(2026, 3, 5, 9, 12, 45)),
+        ("2026-03-05 09：12：45", at(2026, 3, 5, 9, 12, 45)),  # full-width colons
+        ("2026/3/5 9:12", at(2026, 3, 5, 9, 12)),
+        ("20260305 09:12:45", at(2026, 3, 5, 9, 12, 45)),
+        ("2026年03月05日", at(2026, 3, 5)),
+        ("2026-03-05T01:12:45+00:00", at(2026, 3, 5, 9, 12, 45)),  # aware: converted
+    ],
+)
 def test_dates_are_china_time(text, moment):
     assert parse_paid_at(text) == moment and parse_paid_at(text).tzinfo == CN
 
@@ -512,23 +780,29 @@ def test_a_third_decimal_is_refused(value, extra):
 
 
 safe_text = st.text(st.sampled_from("张伟李娜物业费停车-0123456789 ab"), max_size=12)
-generic_rows = st.lists(st.tuples(
-    st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31)),
-    fen.filter(lambda d: d != 0),
-    st.sampled_from(["bank_transfer", "wechat", "alipay", "cash"]),
-    safe_text, safe_text,
-), max_size=8)
+generic_rows = st.lists(
+    st.tuples(
+        st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31)),
+        fen.filter(lambda d: d != 0),
+        st.sampled_from(["bank_transfer", "wechat", "alipay", "cash"]),
+        safe_text,
+        safe_text,
+    ),
+    max_size=8,
+)
 
 
 @given(rows=generic_rows)
 def test_generic_csv_round_trips(rows):
     lines = ["date,amount,method,payer_name,remark"] + [
         f'{when:%Y-%m-%d %H:%M:%S},"{amount:,.2f}",{method},{name},{remark}'
-        for when, amount, method, name, remark in rows]
+        for when, amount, method, name, remark in rows
+    ]
     data = "\r\n".join(lines).encode("gbk")
     parsed = parse_statement(data)
     assert [(r.paid_at, r.signed_amount, r.method, r.payer_name, r.remark) for r in parsed] == [
         (when.replace(microsecond=0, tzinfo=CN), amount, method, name.strip(), remark.strip())
-        for when, amount, method, name, remark in rows]
+        for when, amount, method, name, remark in rows
+    ]
     assert parse_statement(data) == parsed  # same references on a second read
     assert len({(r.method, r.reference) for r in parsed}) == len(parsed)

@@ -9,14 +9,22 @@ from tests.e2e import test_browser
 pytestmark = pytest.mark.browser
 browser, server_url, page = test_browser.browser, test_browser.server_url, test_browser.page
 
-PAGES = ["/billview/list/", "/ownerview/add", "/complaints/new/", "/paymentview/list/",
-         "/swagger/v1", "/"]
+PAGES = [
+    "/billview/list/",
+    "/ownerview/add",
+    "/complaints/new/",
+    "/paymentview/list/",
+    "/swagger/v1",
+    "/",
+]
 
 
 def test_no_script_of_a_screen_is_blocked(page, server_url):
     blocked = []
-    page.on("console", lambda message: "Content Security Policy" in message.text
-            and blocked.append(message.text))
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and blocked.append(message.text),
+    )
     page.goto(f"{server_url}/login/")
     page.fill("input[name=username]", USERNAMES["Admin"])
     page.fill("input[name=password]", PASSWORD)

@@ -22,14 +22,23 @@ def complaints(session):
     """Logged three days ago: one still new, one answered in time but unresolved; one today.
     A dunning case opened after the first was marked as the reason for not paying."""
     now = datetime.now(UTC)
-    waiting = log_complaint(session, 1, "phone", "cleaning", "楼道脏", received_at=now
-                            - timedelta(days=3), nonpayment_reason=True)
-    answered = log_complaint(session, 2, "app", "parking", "车位被占", received_at=now
-                             - timedelta(days=3))
+    waiting = log_complaint(
+        session,
+        1,
+        "phone",
+        "cleaning",
+        "楼道脏",
+        received_at=now - timedelta(days=3),
+        nonpayment_reason=True,
+    )
+    answered = log_complaint(
+        session, 2, "app", "parking", "车位被占", received_at=now - timedelta(days=3)
+    )
     take_step(session, answered.id, "acknowledge", at=now - timedelta(days=3, hours=-1))
     fresh = log_complaint(session, 2, "phone", "security", "门禁坏了")
-    session.add(DunningCase(community_id=1, unit_id=1, level=1, opened_on=date(2026, 2, 1),
-                            pause_note=""))
+    session.add(
+        DunningCase(community_id=1, unit_id=1, level=1, opened_on=date(2026, 2, 1), pause_note="")
+    )
     session.commit()
     return waiting.id, answered.id, fresh.id
 
@@ -37,15 +46,20 @@ def complaints(session):
 def flags(session) -> dict[int, tuple[bool, bool]]:
     """The missed deadlines the check logged (the flags themselves are computed when read)."""
     session.expire_all()
-    return {c.id: (c.response_overdue_logged, c.resolution_overdue_logged)
-            for c in session.scalars(select(Complaint))}
+    return {
+        c.id: (c.response_overdue_logged, c.resolution_overdue_logged)
+        for c in session.scalars(select(Complaint))
+    }
 
 
 def test_the_check_flags_once_and_renews_the_pauses(session, complaints):
     waiting, answered, fresh = complaints
     assert check(datetime.now(UTC).date().isoformat()) == 1
-    assert flags(session) == {waiting: (True, False), answered: (False, False),
-                              fresh: (False, False)}
+    assert flags(session) == {
+        waiting: (True, False),
+        answered: (False, False),
+        fresh: (False, False),
+    }
     assert session.scalar(select(DunningCase.pause_kind)) == "complaint"
     entries = len(session.scalars(select(ComplaintEntry)).all())
     assert check(datetime.now(UTC).date().isoformat()) == 0

@@ -15,8 +15,14 @@ from tests.postgres import _free_port
 
 
 def queued(session, email="li@example.com", channel="email") -> int:
-    owner = make_owner(session, session.get(Community, 1), "李四", email=email,
-                       e_notice_consent=True, preferred_channel=channel)
+    owner = make_owner(
+        session,
+        session.get(Community, 1),
+        "李四",
+        email=email,
+        e_notice_consent=True,
+        preferred_channel=channel,
+    )
     message = queue_message(session, owner, "receipt", "收据 A-2026-000001", "已收到您的缴费。")
     session.commit()
     return message.id
@@ -34,8 +40,11 @@ def test_deliver_sends_and_commits_once(session, smtp):
         assert deliver(message_id) == "sent"  # a repeated job sends nothing
     message = reread(session, message_id)
     assert (message.status, message.attempts, len(smtp.messages)) == ("sent", 1, 1)
-    changed_by = session.scalars(select(AuditLog.username).where(
-        AuditLog.table_name == "outbox_message", AuditLog.action == "update")).all()
+    changed_by = session.scalars(
+        select(AuditLog.username).where(
+            AuditLog.table_name == "outbox_message", AuditLog.action == "update"
+        )
+    ).all()
     assert changed_by == ["job:deliver-1"]
 
 

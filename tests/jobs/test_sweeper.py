@@ -78,9 +78,7 @@ def test_a_command_says_so_when_redis_is_down_and_a_worker_runs_its_jobs_later(
     run_billing(session, date(2026, 1, 1), 1)
     session.commit()
     redis_down(True)
-    result = app.test_cli_runner().invoke(
-        args=["wuye", "dunning-scan", "--as-of", "2026-02-01"]
-    )
+    result = app.test_cli_runner().invoke(args=["wuye", "dunning-scan", "--as-of", "2026-02-01"])
     assert result.exit_code == 0, result.output
     assert "actions created: 2" in result.output
     assert "队列服务（Redis）无法连接" in result.output
@@ -169,14 +167,18 @@ def test_a_screen_says_so_when_redis_is_down_and_a_worker_runs_its_work_later(
 ):
     owner = session.get(Owner, 1)
     owner.e_notice_consent = True
-    message = queue_message(session, owner, "reminder", "催缴提醒", "请尽快缴费。",
-                            unit=session.get(Unit, 1))
+    message = queue_message(
+        session, owner, "reminder", "催缴提醒", "请尽快缴费。", unit=session.get(Unit, 1)
+    )
     message.status, message.error, message.attempts = "failed", "unknown number", 1
     session.add(Setting(key="quiet_hours", value=""))  # whatever the time of day of the test
     session.commit()
     redis_down(True)
-    page = login("Finance").post("/outboxview/action_post", data={
-        "action": "resend", "rowid": [message.id]}, follow_redirects=True)
+    page = login("Finance").post(
+        "/outboxview/action_post",
+        data={"action": "resend", "rowid": [message.id]},
+        follow_redirects=True,
+    )
     assert "队列服务（Redis）无法连接" in flashes(page)
     session.rollback()
     assert session.get(OutboxMessage, message.id).status == "queued"

@@ -33,8 +33,10 @@ def _bill(t, period: str) -> int:
 
 
 def _running_chunk(t) -> tuple[str, str] | None:
-    rows = t.rows("SELECT job_id, worker FROM job_run WHERE status = 'running' "
-                  "AND job_id LIKE 'notices-%' AND job_id NOT LIKE '%merge'")
+    rows = t.rows(
+        "SELECT job_id, worker FROM job_run WHERE status = 'running' "
+        "AND job_id LIKE 'notices-%' AND job_id NOT LIKE '%merge'"
+    )
     return (rows[0].job_id, rows[0].worker) if rows else None
 
 
@@ -51,14 +53,17 @@ def test_a_worker_killed_mid_batch_leaves_every_notice_rendered_once(topology):
     t.wait_for_jobs()
 
     assert t.rows("SELECT status, notices, rendered FROM notice_batch") == [
-        ("finished", bills, bills)]
+        ("finished", bills, bills)
+    ]
     assert t.scalar("SELECT count(*) FROM notice WHERE rendered_at IS NOT NULL") == bills
     files = Path(t.env["WUYE_FILES_DIR"])
     paths = t.rows("SELECT file FROM notice")
     assert len(paths) == bills and all((files / p.file).exists() for p in paths)
     assert t.scalar("SELECT count(*) FROM outbox_message WHERE kind = 'notice'") == bills
-    assert t.scalar(
-        "SELECT count(DISTINCT related) FROM outbox_message WHERE kind = 'notice'") == bills
+    assert (
+        t.scalar("SELECT count(DISTINCT related) FROM outbox_message WHERE kind = 'notice'")
+        == bills
+    )
     killed = t.rows("SELECT attempts, worker FROM job_run WHERE job_id = :j", j=chunk)[0]
     assert killed.attempts == 2 and killed.worker != worker  # run again, elsewhere
     t.ledger_check()
@@ -86,8 +91,10 @@ def test_redis_stopped_under_a_scan_loses_nothing_and_runs_nothing_twice(topolog
     assert len(sent) == reminders
     # Each tried at most once: SMS wait for the end of the quiet hours, which depend on the hour.
     assert {row.attempts for row in sent} <= {0, 1}
-    assert t.scalar("SELECT count(*) FROM job_run WHERE job_id LIKE 'deliver-%' "
-                    "AND attempts <> 1") == 0
+    assert (
+        t.scalar("SELECT count(*) FROM job_run WHERE job_id LIKE 'deliver-%' AND attempts <> 1")
+        == 0
+    )
     t.ledger_check()
     assert t.server_errors() == []
 
@@ -145,12 +152,26 @@ def test_fifty_exports_at_once_beside_normal_traffic(topology):
     # Clients that go away mid-stream leave no connection behind.
     for _ in range(20):
         t.request("GET", "/api/v1/export/bill?format=csv", token=auditor, timeout=0.05)
-    t.wait_for(lambda: t.scalar(
-        "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'"
-        " AND datname = current_database()") == 0, 30, "no connection idle in transaction")
+    t.wait_for(
+        lambda: (
+            t.scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'"
+                " AND datname = current_database()"
+            )
+            == 0
+        ),
+        30,
+        "no connection idle in transaction",
+    )
     began = time.monotonic()
-    assert t.request("POST", "/api/v1/security/login", {
-        "username": "service", "password": "Wuye-Demo-2026", "provider": "db"}).status == 200
+    assert (
+        t.request(
+            "POST",
+            "/api/v1/security/login",
+            {"username": "service", "password": "Wuye-Demo-2026", "provider": "db"},
+        ).status
+        == 200
+    )
     assert time.monotonic() - began < 5
     t.wait_for_jobs()
     t.ledger_check()
@@ -165,8 +186,13 @@ def test_hostile_input_answers_4xx_on_postgres_and_writes_nothing(topology):
         assert 400 <= answer.status < 500, (method, path, answer.status, answer.body[:300])
         assert answer.json()["message"]
     surrogate = b'{"unit_id": 1, "amount": "1", "method": "cash", "reference": "\\ud800"}'
-    answer = t.request("POST", "/api/v1/payment/", surrogate, token=t.token("admin"),
-                       headers={"Content-Type": "application/json"})
+    answer = t.request(
+        "POST",
+        "/api/v1/payment/",
+        surrogate,
+        token=t.token("admin"),
+        headers={"Content-Type": "application/json"},
+    )
     assert answer.status == 400, answer.body
     assert t.rows("SELECT count(*) AS n FROM payment")[0].n == before
 

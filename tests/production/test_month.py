@@ -41,11 +41,20 @@ def test_a_month_runs_through_the_web_server_the_cli_and_the_workers(topology, t
     assert t.scalar("SELECT count(*) FROM outbox_message WHERE kind = 'notice'") == bills
 
     # A payment at the counter, through the API: the first bill paid in full.
-    first, second = t.rows("SELECT unit_id, total FROM bill WHERE period_start = '2026-03-01' "
-                           "ORDER BY id LIMIT 2")
-    answer = t.request("POST", "/api/v1/payment/", {
-        "unit_id": first.unit_id, "amount": str(first.total), "method": "cash",
-        "paid_at": "2026-04-10T10:00:00+08:00"}, token=finance)
+    first, second = t.rows(
+        "SELECT unit_id, total FROM bill WHERE period_start = '2026-03-01' ORDER BY id LIMIT 2"
+    )
+    answer = t.request(
+        "POST",
+        "/api/v1/payment/",
+        {
+            "unit_id": first.unit_id,
+            "amount": str(first.total),
+            "method": "cash",
+            "paid_at": "2026-04-10T10:00:00+08:00",
+        },
+        token=finance,
+    )
     assert answer.status == 201, answer.body
     assert answer.json()["receipt_number"]
     unit_code = t.scalar("SELECT code FROM unit WHERE id = :u", u=second.unit_id)
@@ -71,8 +80,9 @@ def test_a_month_runs_through_the_web_server_the_cli_and_the_workers(topology, t
     # The late-fee close of May, and May's supervision report, from the CLI.
     close = t.cli("wuye", "late-fees", "--month", "2026-05")
     assert "bills posted:" in close.stdout
-    report = t.cli("wuye", "report", "supervision", "--month", "2026-05",
-                   "--out", str(tmp_path / "report.pdf"))
+    report = t.cli(
+        "wuye", "report", "supervision", "--month", "2026-05", "--out", str(tmp_path / "report.pdf")
+    )
     assert "pages:" in report.stdout
     assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
 

@@ -76,15 +76,25 @@ class Topology:
         """Start ``command`` in the topology's environment, logging to ``<name>.log``."""
         with open(self.folder / f"{name}.log", "ab") as log:  # the child keeps its own copy
             return subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
 
     def cli(self, *args: str, check: bool = True, timeout: float = 300):
         """``flask --app app <args>`` as an operator types it; its output as text."""
         done = subprocess.run(
-            [PYTHON, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=self.env,
-            capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+            [PYTHON, "-m", "flask", "--app", "app", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
         )
         if check and done.returncode != 0:
             raise AssertionError(f"{args} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
@@ -96,19 +106,45 @@ class Topology:
         self.cli("wuye", "seed-demo", "--communities", "1", "--units", str(self.units))
         for n in range(1, workers + 1):
             self.start_worker(f"w{n}")
-        self.web = self.spawn("gunicorn", [
-            PYTHON, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.web_port}", "--workers", "2",
-            "--threads", "4", "--timeout", "120", "--access-logfile",
-            str(self.folder / "access.log"), "app:create_app()",
-        ])
+        self.web = self.spawn(
+            "gunicorn",
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{self.web_port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--timeout",
+                "120",
+                "--access-logfile",
+                str(self.folder / "access.log"),
+                "app:create_app()",
+            ],
+        )
         self.wait_for(lambda: self.get("/login/").status == 200, 60, "gunicorn to answer")
         return self
 
     def start_redis(self) -> None:
-        self.redis_process = self.spawn("redis", [
-            REDIS_SERVER, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--dir", str(self.folder),
-        ])
+        self.redis_process = self.spawn(
+            "redis",
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+        )
         self.wait_for(self._redis_answers, 10, "redis-server to answer")
 
     def stop_redis(self) -> None:
@@ -124,8 +160,8 @@ class Topology:
 
     def start_worker(self, name: str) -> None:
         self.workers[name] = self.spawn(
-            f"worker-{name}", [PYTHON, "-m", "flask", "--app", "app", "wuye", "worker", "--name",
-                               name]
+            f"worker-{name}",
+            [PYTHON, "-m", "flask", "--app", "app", "wuye", "worker", "--name", name],
         )
 
     def kill_worker(self, name: str) -> None:
@@ -195,8 +231,12 @@ class Topology:
         """The nightly ledger check, run by a worker; it must pass."""
         job = self.cli("wuye", "run-periodic", "ledger-check").stdout.split()[-1]
         self.wait_for(
-            lambda: self.scalar("SELECT status FROM job_run WHERE job_id = :j", j=job)
-            in ("finished", "failed"), 60, "the ledger check",
+            lambda: (
+                self.scalar("SELECT status FROM job_run WHERE job_id = :j", j=job)
+                in ("finished", "failed")
+            ),
+            60,
+            "the ledger check",
         )
         error = self.scalar("SELECT error FROM job_run WHERE job_id = :j", j=job)
         assert error is None, error
@@ -209,9 +249,17 @@ class Topology:
 
     # --- HTTP --------------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, body=None, token: str | None = None,
-                headers: dict | None = None, opener=None, timeout: float = 60,
-                base: str | None = None) -> Answer:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body=None,
+        token: str | None = None,
+        headers: dict | None = None,
+        opener=None,
+        timeout: float = 60,
+        base: str | None = None,
+    ) -> Answer:
         headers = dict(headers or {})
         data = None
         if isinstance(body, dict):
@@ -235,8 +283,11 @@ class Topology:
 
     def token(self, username: str) -> str:
         if username not in self.tokens:
-            answer = self.request("POST", "/api/v1/security/login", {
-                "username": username, "password": DEMO_PASSWORD, "provider": "db"})
+            answer = self.request(
+                "POST",
+                "/api/v1/security/login",
+                {"username": username, "password": DEMO_PASSWORD, "provider": "db"},
+            )
             assert answer.status == 200, answer.body
             self.tokens[username] = answer.json()["access_token"]
         return self.tokens[username]
@@ -250,8 +301,14 @@ class Topology:
         form = urllib.parse.urlencode(
             {"username": username, "password": DEMO_PASSWORD, "csrf_token": token}
         ).encode()
-        answer = self.request("POST", "/login/", form, opener=opener, base=base, headers={
-            "Content-Type": "application/x-www-form-urlencoded"})
+        answer = self.request(
+            "POST",
+            "/login/",
+            form,
+            opener=opener,
+            base=base,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert answer.status == 200 and "logout" in answer.body.decode().lower(), answer.status
         return opener
 
@@ -263,8 +320,15 @@ class Topology:
         ]
         parts.append(
             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-            f'filename="{filename}"\r\nContent-Type: text/csv\r\n\r\n'.encode() + content + b"\r\n"
+            f'filename="{filename}"\r\nContent-Type: text/csv\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
         )
         body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        return self.request("POST", path, body, token=token, headers={
-            "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        return self.request(
+            "POST",
+            path,
+            body,
+            token=token,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )

@@ -21,15 +21,20 @@ def unit(session):
 
 
 def test_a_statement_shows_late_fees_to_date_and_the_credit(session, unit):
-    record_payment(session, unit.id, "100", "cash",
-                   paid_at=datetime(2026, 3, 10, 2, tzinfo=UTC))
+    record_payment(session, unit.id, "100", "cash", paid_at=datetime(2026, 3, 10, 2, tzinfo=UTC))
     statement = account_statement(session, unit.id, date(2026, 4, 10))
     march, april = statement.lines
     # March: 103.75 unpaid for 10 days -> 0.52 late fee; April: not due yet
     assert (march.principal_due, march.late_fee, march.balance) == (
-        D("103.75"), D("0.52"), D("104.27"))
+        D("103.75"),
+        D("0.52"),
+        D("104.27"),
+    )
     assert (april.principal_due, april.late_fee, april.balance) == (
-        D("203.75"), D("0.00"), D("203.75"))
+        D("203.75"),
+        D("0.00"),
+        D("203.75"),
+    )
     assert (statement.credit, statement.total_due) == (D("0.00"), D("308.02"))
 
 

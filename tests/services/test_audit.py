@@ -21,16 +21,23 @@ def test_an_update_pointing_at_a_row_inserted_by_the_same_flush_records_its_id(s
     building = Building(community_id=1, code="9", name="9号楼")
     unit.building = building  # both written by one flush
     session.flush()
-    assert trail(session)[-1].changes["after"] == {"building_id": building.id,
-                                                   "building": building.id}
+    assert trail(session)[-1].changes["after"] == {
+        "building_id": building.id,
+        "building": building.id,
+    }
 
 
 def test_create_update_delete_are_recorded_with_the_actor(session):
     unit = session.scalar(select(Unit).where(Unit.code == "1-1-101", Unit.building_id == 1))
     before = len(trail(session))
     with acting_as("clerk"):
-        new = Unit(building_id=1, code="1-1-103", area=Decimal("70.00"),
-                   property_type="residential", status="vacant")
+        new = Unit(
+            building_id=1,
+            code="1-1-103",
+            area=Decimal("70.00"),
+            property_type="residential",
+            status="vacant",
+        )
         session.add(new)
         session.flush()
         unit.area = Decimal("99.99")
@@ -78,9 +85,13 @@ def test_reveals_and_exports_are_recorded(session):
 
 @pytest.mark.parametrize(
     ("database", "statement"),
-    [("session", "UPDATE audit_log SET username = 'x'"), ("session", "DELETE FROM audit_log"),
-     ("pg_session", "UPDATE audit_log SET username = 'x'"),
-     ("pg_session", "DELETE FROM audit_log"), ("pg_session", "TRUNCATE audit_log")],
+    [
+        ("session", "UPDATE audit_log SET username = 'x'"),
+        ("session", "DELETE FROM audit_log"),
+        ("pg_session", "UPDATE audit_log SET username = 'x'"),
+        ("pg_session", "DELETE FROM audit_log"),
+        ("pg_session", "TRUNCATE audit_log"),
+    ],
 )
 def test_the_trail_cannot_be_edited_deleted_or_truncated(request, database, statement):
     db_session = request.getfixturevalue(database)  # SQLite has no TRUNCATE

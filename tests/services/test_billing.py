@@ -30,13 +30,26 @@ def test_a_run_bills_every_unit_with_its_lines(session):
     bill = bills(session)[0]
     assert bill.number == f"A-202603-{bill.id}"
     assert (bill.period_start, bill.period_end, bill.due_date) == (
-        MARCH, date(2026, 3, 31), date(2026, 3, 31))
+        MARCH,
+        date(2026, 3, 31),
+        date(2026, 3, 31),
+    )
     assert (bill.total, bill.balance, bill.paid, bill.status) == (
-        D("203.75"), D("203.75"), D("0.00"), "open")
+        D("203.75"),
+        D("203.75"),
+        D("0.00"),
+        "open",
+    )
     assert bill.owner.name == "A业主甲"
     (line,) = bill.lines
     assert (line.name, line.basis, line.area, line.price, line.months, line.amount) == (
-        "物业服务费", "area", D("81.50"), D("2.5000"), 1, D("203.75"))
+        "物业服务费",
+        "area",
+        D("81.50"),
+        D("2.5000"),
+        1,
+        D("203.75"),
+    )
     run = session.get(BillingRun, result.run_id)
     assert (run.created, run.bills, run.total, run.started_by) == (4, 4, D("820.00"), "finance")
 
@@ -53,8 +66,7 @@ def test_the_preview_shows_the_same_figures_and_writes_nothing(session):
     assert session.scalar(select(func.count(Bill.id))) == 0
     assert session.scalar(select(func.count(BillingRun.id))) == 0
     real = run_billing(session, MARCH)
-    assert (preview.created, preview.bills, preview.total) == (real.created, real.bills,
-                                                               real.total)
+    assert (preview.created, preview.bills, preview.total) == (real.created, real.bills, real.total)
 
 
 def test_one_community_only(session):
@@ -78,8 +90,15 @@ def test_a_unit_without_paying_owner_is_reported_not_billed(session):
 
 def test_a_new_tariff_adds_its_line_to_the_open_bill(session):
     run_billing(session, MARCH, community_id=1)
-    make_tariff(session, session.get(Community, 1), code="GT", name="公摊能耗",
-                fee_kind="utility", basis="fixed", price=D("12.3456"))
+    make_tariff(
+        session,
+        session.get(Community, 1),
+        code="GT",
+        name="公摊能耗",
+        fee_kind="utility",
+        basis="fixed",
+        price=D("12.3456"),
+    )
     result = run_billing(session, MARCH, community_id=1)
     assert (result.created, result.bills, result.skipped) == (2, 0, 2)
     bill = bills(session)[0]
@@ -101,8 +120,13 @@ def test_a_paid_bill_is_never_edited(session):
 def test_tariff_versions_across_periods(session):
     current = session.scalar(select(Tariff).where(Tariff.community_id == 1))
     current.valid_to = date(2026, 6, 30)
-    make_tariff(session, session.get(Community, 1), valid_from=date(2026, 7, 1),
-                price=D("2.80"), published_on=date(2026, 5, 1))
+    make_tariff(
+        session,
+        session.get(Community, 1),
+        valid_from=date(2026, 7, 1),
+        price=D("2.80"),
+        published_on=date(2026, 5, 1),
+    )
     run_billing(session, date(2026, 6, 1), community_id=1)
     run_billing(session, date(2026, 7, 1), community_id=1)
     june, july = bills(session, date(2026, 6, 1))[0], bills(session, date(2026, 7, 1))[0]
@@ -110,14 +134,24 @@ def test_tariff_versions_across_periods(session):
 
 
 def test_quarterly_cycles_bill_every_third_month(session):
-    make_tariff(session, session.get(Community, 1), code="TCF", name="停车费",
-                fee_kind="parking", basis="fixed", price=D("150"), cycle_months=3,
-                due_days=15)
+    make_tariff(
+        session,
+        session.get(Community, 1),
+        code="TCF",
+        name="停车费",
+        fee_kind="parking",
+        basis="fixed",
+        price=D("150"),
+        cycle_months=3,
+        due_days=15,
+    )
     run_billing(session, date(2026, 4, 1), community_id=1)
     run_billing(session, date(2026, 5, 1), community_id=1)
     april, may = bills(session, date(2026, 4, 1))[0], bills(session, date(2026, 5, 1))[0]
     assert [(line.name, line.amount) for line in april.lines] == [
-        ("物业服务费", D("203.75")), ("停车费", D("450.00"))]
+        ("物业服务费", D("203.75")),
+        ("停车费", D("450.00")),
+    ]
     assert (april.period_end, april.due_date) == (date(2026, 6, 30), date(2026, 4, 16))
     assert [line.name for line in may.lines] == ["物业服务费"]
 
@@ -135,8 +169,9 @@ prices = st.integers(0, 99_999_999).map(lambda n: D(n) / 10000)
 
 
 # The session is only read from, so sharing it across examples is safe.
-@settings(max_examples=300, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(area=areas, price=prices, months=st.sampled_from([1, 3, 6, 12]))
 def test_the_sql_formula_equals_the_domain_formula(session, area, price, months):
     tariff = Tariff(basis="area", price=price, cycle_months=months)

@@ -24,8 +24,12 @@ def test_a_run_and_a_rerun_on_postgres(pg_session):
 
 
 def test_the_sql_formula_on_postgres(pg_session):
-    cases = [(D("88.47"), D("2.3500"), 3), (D("101.00"), D("1.8850"), 1),
-             (D("99999.99"), D("9999.9999"), 12), (D("0.01"), D("0.0001"), 1)]
+    cases = [
+        (D("88.47"), D("2.3500"), 3),
+        (D("101.00"), D("1.8850"), 1),
+        (D("99999.99"), D("9999.9999"), 12),
+        (D("0.01"), D("0.0001"), 1),
+    ]
     for area, price, months in cases:
         tariff = Tariff(basis="area", price=price, cycle_months=months)
         fen = pg_session.scalar(select(line_fen(tariff, literal(area, Numeric(12, 2)))))

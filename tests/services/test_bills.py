@@ -26,7 +26,11 @@ def test_cancelling_a_paid_bill_turns_its_payment_into_credit(session, bill):
     record_payment(session, 1, "203.75", "cash", paid_at=MARCH_10)
     cancel_bill(session, bill.id, "面积录错", actor="finance")
     assert (bill.status, bill.cancel_reason, bill.paid, bill.balance) == (
-        "cancelled", "面积录错", D("0.00"), D("0.00"))
+        "cancelled",
+        "面积录错",
+        D("0.00"),
+        D("0.00"),
+    )
     assert all(line.cancelled for line in bill.lines)
     assert unit_credit(session, 1) == D("203.75")
     assert verify_ledger(session) == []
@@ -37,7 +41,11 @@ def test_reissue_bills_again_with_corrected_data_and_applies_the_credit(session,
     session.get(Unit, 1).area = D("80.00")
     new = reissue_bill(session, bill.id, "面积更正为 80.00", actor="finance")
     assert (new.replaces_id, new.total, new.paid, new.status) == (
-        bill.id, D("200.00"), D("200.00"), "paid")
+        bill.id,
+        D("200.00"),
+        D("200.00"),
+        "paid",
+    )
     assert new.number != bill.number
     assert unit_credit(session, 1) == D("3.75")
     assert verify_ledger(session) == []

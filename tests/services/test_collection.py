@@ -172,34 +172,50 @@ DAY = date(2026, 11, 23)
 @pytest.mark.parametrize(
     ("outcome", "extra", "status", "action", "due"),
     [
-        ("promised", {"promised_date": "2026-11-30", "promised_amount": "407.50"},
-         "promised", "remind_before_promise", date(2026, 11, 29)),
+        (
+            "promised",
+            {"promised_date": "2026-11-30", "promised_amount": "407.50"},
+            "promised",
+            "remind_before_promise",
+            date(2026, 11, 29),
+        ),
         ("undetermined", {}, "in_progress", "contact_again", date(2026, 11, 24)),
         ("unreachable", {}, "in_progress", "find_contact_visit", date(2026, 11, 24)),
         ("away", {}, "in_progress", "guide_remote_payment", date(2026, 11, 24)),
-        ("refused", {"refusal_reason": "电梯长期故障"},
-         "escalated", "manager_follow_up", DAY),
+        ("refused", {"refusal_reason": "电梯长期故障"}, "escalated", "manager_follow_up", DAY),
     ],
 )
 def test_each_outcome_sets_the_next_action(session, task, outcome, extra, status, action, due):
     attempt = record_contact(session, task.id, "phone", outcome, at=AT, actor="collector", **extra)
     assert (attempt.outcome, attempt.recorded_by, attempt.community_id) == (outcome, "collector", 1)
     assert (task.status, task.next_action, task.next_due, task.last_outcome) == (
-        status, action, due, outcome)
+        status,
+        action,
+        due,
+        outcome,
+    )
     assert task.complaint_needed is (outcome == "refused")
 
 
 def test_a_refusal_records_its_reason_and_asks_for_a_complaint(session, task):
-    record_contact(session, task.id, "visit", "refused", refusal_reason=" 电梯长期故障 ",
-                   note="业主情绪激动", at=AT)
+    record_contact(
+        session,
+        task.id,
+        "visit",
+        "refused",
+        refusal_reason=" 电梯长期故障 ",
+        note="业主情绪激动",
+        at=AT,
+    )
     attempt = session.scalar(select(ContactAttempt))
     assert (attempt.refusal_reason, attempt.note) == ("电梯长期故障", "业主情绪激动")
     assert (task.status, task.complaint_needed) == ("escalated", True)
 
 
 def test_a_promise_pauses_dunning_until_the_promised_day(session, task):
-    case = DunningCase(community_id=1, unit_id=1, owner_id=task.owner_id, level=1,
-                       opened_on=date(2026, 2, 1))
+    case = DunningCase(
+        community_id=1, unit_id=1, owner_id=task.owner_id, level=1, opened_on=date(2026, 2, 1)
+    )
     session.add(case)
     session.flush()
     record_contact(session, task.id, "phone", "promised", "2026-11-30", "200.00", at=AT)
@@ -208,8 +224,9 @@ def test_a_promise_pauses_dunning_until_the_promised_day(session, task):
 
 
 def test_a_promise_never_replaces_an_installment_pause(session, task):
-    case = DunningCase(community_id=1, unit_id=1, level=1, opened_on=date(2026, 2, 1),
-                       pause_kind="installment")
+    case = DunningCase(
+        community_id=1, unit_id=1, level=1, opened_on=date(2026, 2, 1), pause_kind="installment"
+    )
     session.add(case)
     session.flush()
     record_contact(session, task.id, "phone", "promised", "2026-11-30", "200.00", at=AT)
@@ -219,16 +236,25 @@ def test_a_promise_never_replaces_an_installment_pause(session, task):
 def test_a_promise_made_while_a_complaint_holds_the_case_holds_it_once_the_complaint_lifts(
     session, task
 ):
-    case = DunningCase(community_id=1, unit_id=1, level=1, opened_on=date(2026, 2, 1),
-                       pause_note="")
+    case = DunningCase(
+        community_id=1, unit_id=1, level=1, opened_on=date(2026, 2, 1), pause_note=""
+    )
     session.add(case)
     session.flush()
-    item = log_complaint(session, 1, "phone", "facilities", "电梯停运", actor="customerservice",
-                         nonpayment_reason=True)
+    item = log_complaint(
+        session,
+        1,
+        "phone",
+        "facilities",
+        "电梯停运",
+        actor="customerservice",
+        nonpayment_reason=True,
+    )
     record_contact(session, task.id, "phone", "promised", "2026-11-30", "200.00", at=AT)
     assert case.pause_kind == "complaint"  # fix the service first: the complaint still holds
-    mark_nonpayment_reason(session, item.id, False, "业主同意先缴费", "customerservice",
-                           today=date(2026, 11, 29))
+    mark_nonpayment_reason(
+        session, item.id, False, "业主同意先缴费", "customerservice", today=date(2026, 11, 29)
+    )
     assert (case.pause_kind, case.paused_until) == ("promise", date(2026, 11, 30))
     assert "200.00" in case.pause_note
 
@@ -236,11 +262,19 @@ def test_a_promise_made_while_a_complaint_holds_the_case_holds_it_once_the_compl
 @pytest.mark.parametrize(
     ("outcome", "extra", "field", "message"),
     [
-        ("promised", {"promised_date": "2026-11-22", "promised_amount": "100"},
-         "promised_date", "cannot lie in the past"),
+        (
+            "promised",
+            {"promised_date": "2026-11-22", "promised_amount": "100"},
+            "promised_date",
+            "cannot lie in the past",
+        ),
         ("promised", {"promised_amount": "100"}, "promised_date", "which day"),
-        ("promised", {"promised_date": "30/11/2026", "promised_amount": "100"},
-         "promised_date", "YYYY-MM-DD"),
+        (
+            "promised",
+            {"promised_date": "30/11/2026", "promised_amount": "100"},
+            "promised_date",
+            "YYYY-MM-DD",
+        ),
         ("promised", {"promised_date": "2026-11-30"}, "promised_amount", "required"),
         ("refused", {"refusal_reason": "  "}, "refusal_reason", "why the owner refuses"),
         ("angry", {}, "outcome", "Choose one of"),
@@ -269,8 +303,9 @@ def test_no_contact_on_a_closed_campaign_or_an_unknown_task(session, task):
 def test_campaign_report_clearance_and_score(session, billed, staff):
     campaign = campaign_of(session, staff)
     first, second = sorted(campaign.tasks, key=lambda t: t.unit_id)
-    record_contact(session, first.id, "phone", "promised", business_date() + timedelta(days=2),
-                   "407.50")
+    record_contact(
+        session, first.id, "phone", "promised", business_date() + timedelta(days=2), "407.50"
+    )
     record_contact(session, second.id, "phone", "unreachable")
     run_billing(session, date(2026, 4, 1), community_id=1)  # a bill issued after the start
     record_payment(session, 1, "407.50", "cash")  # clears unit 1's arrears at start
@@ -282,12 +317,29 @@ def test_campaign_report_clearance_and_score(session, billed, staff):
     assert [row.name for row in report.rows] == ["collector", "customerservice"]
     one, two = rows[first.assignee.username], rows[second.assignee.username]
     assert (one.units, one.contacted, one.promised, one.collected, one.rate, one.score) == (
-        1, 1, 1, D("407.50"), D("1.0000"), 100)
+        1,
+        1,
+        1,
+        D("407.50"),
+        D("1.0000"),
+        100,
+    )
     assert (two.units, two.contacted, two.promised, two.collected, two.rate, two.score) == (
-        1, 0, 0, D("350.00"), D("0.8485"), 80)
+        1,
+        0,
+        0,
+        D("350.00"),
+        D("0.8485"),
+        80,
+    )
     total = report.total
     assert (total.units, total.contacted, total.arrears, total.collected, total.rate) == (
-        2, 1, D("820.00"), D("757.50"), D("0.9238"))
+        2,
+        1,
+        D("820.00"),
+        D("757.50"),
+        D("0.9238"),
+    )
 
 
 def test_money_paid_before_the_campaign_does_not_count(session, billed, staff):

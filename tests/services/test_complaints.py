@@ -48,9 +48,17 @@ def english(err: DomainError) -> dict[str, str]:
 
 
 def complaint(session, unit_id=1, category="cleaning", at=None, **kw) -> Complaint:
-    return log_complaint(session, unit_id, kw.pop("channel", "phone"), category,
-                         kw.pop("description", "楼道垃圾三天没人清"), received_at=at,
-                         actor="customerservice", now=kw.pop("now", NOW), **kw)
+    return log_complaint(
+        session,
+        unit_id,
+        kw.pop("channel", "phone"),
+        category,
+        kw.pop("description", "楼道垃圾三天没人清"),
+        received_at=at,
+        actor="customerservice",
+        now=kw.pop("now", NOW),
+        **kw,
+    )
 
 
 def steps(session, item, *names, at=None, note="已处理"):
@@ -68,12 +76,16 @@ def count(session, model) -> int:
 def test_a_complaint_takes_the_units_paying_owner_and_its_deadlines(session):
     item = complaint(session, at=sh(3, 10, 9))
     assert (item.unit.code, item.owner.name, item.community_id) == ("1-1-101", "A业主甲", 1)
-    assert (item.status, item.logged_by, item.received_on) == ("new", "customerservice",
-                                                              date(2026, 3, 10))
+    assert (item.status, item.logged_by, item.received_on) == (
+        "new",
+        "customerservice",
+        date(2026, 3, 10),
+    )
     assert item.respond_by == sh(3, 11, 9)  # 24 hours
     assert item.resolve_by == date(2026, 3, 17)  # 7 days
     assert [(e.action, e.from_status, e.to_status, e.by) for e in item.entries] == [
-        ("logged", None, "new", "customerservice")]
+        ("logged", None, "new", "customerservice")
+    ]
 
 
 def test_late_evening_receipt_counts_on_its_shanghai_day(session):
@@ -82,8 +94,10 @@ def test_late_evening_receipt_counts_on_its_shanghai_day(session):
     after_midnight = complaint(session, at=datetime(2026, 3, 10, 16, 30, tzinfo=UTC))
     assert (late.received_on, late.resolve_by) == (date(2026, 3, 10), date(2026, 3, 17))
     assert late.respond_by == datetime(2026, 3, 11, 15, 30, tzinfo=UTC)
-    assert (after_midnight.received_on, after_midnight.resolve_by) == (date(2026, 3, 11),
-                                                                      date(2026, 3, 18))
+    assert (after_midnight.received_on, after_midnight.resolve_by) == (
+        date(2026, 3, 11),
+        date(2026, 3, 18),
+    )
 
 
 def test_the_business_day_follows_wuye_timezone(app, session, monkeypatch):
@@ -93,9 +107,13 @@ def test_the_business_day_follows_wuye_timezone(app, session, monkeypatch):
 
 
 def test_deadlines_come_from_the_settings_per_category(session):
-    session.add_all([Setting(key="complaint_response_hours", value="4"),
-                     Setting(key="complaint_resolution_days", value="10"),
-                     Setting(key="complaint_resolution_days_cleaning", value="2")])
+    session.add_all(
+        [
+            Setting(key="complaint_response_hours", value="4"),
+            Setting(key="complaint_resolution_days", value="10"),
+            Setting(key="complaint_resolution_days_cleaning", value="2"),
+        ]
+    )
     cleaning = complaint(session, at=sh(3, 10, 9))
     parking = complaint(session, category="parking", at=sh(3, 10, 9))
     assert (cleaning.respond_by, cleaning.resolve_by) == (sh(3, 10, 13), date(2026, 3, 12))
@@ -135,8 +153,10 @@ def test_bad_complaints_are_refused_naming_the_field(session, change, field, mes
 
 def test_a_former_owner_is_not_the_complainant_of_today(session):
     unit = make_unit(session, session.get(Building, 1), "1-1-103")
-    old, new = make_owner(session, unit.building.community, "旧业主"), make_owner(
-        session, unit.building.community, "新业主")
+    old, new = (
+        make_owner(session, unit.building.community, "旧业主"),
+        make_owner(session, unit.building.community, "新业主"),
+    )
     make_ownership(session, unit, old, start=date(2020, 1, 1), end=date(2025, 12, 31))
     make_ownership(session, unit, new, start=date(2026, 1, 1))
     assert complaint(session, unit.id, at=sh(3, 10, 9)).owner == new
@@ -149,8 +169,7 @@ def test_an_assignee_at_intake_is_a_follow_up(session):
     cs = user_id(session, "customerservice")
     item = complaint(session, at=sh(3, 10, 9), assignee_id=cs)
     assert item.assignee.username == "customerservice"
-    assert [(e.action, e.assignee_id) for e in item.entries] == [("logged", None),
-                                                                ("assigned", cs)]
+    assert [(e.action, e.assignee_id) for e in item.entries] == [("logged", None), ("assigned", cs)]
 
 
 # --- The status flow -------------------------------------------------------------------------
@@ -167,8 +186,9 @@ def test_the_whole_flow_is_logged_step_by_step(session):
     assert (item.status, item.satisfaction, item.closed_at) == ("closed", 5, sh(3, 12, 10))
     assert (item.acknowledged_at, item.resolved_at) == (sh(3, 10, 10), sh(3, 11, 16))
     assert item.overdue_at(NOW) == (False, False)
-    assert [(e.action, e.by, e.from_status, e.to_status, e.note, e.score)
-            for e in item.entries] == [
+    assert [
+        (e.action, e.by, e.from_status, e.to_status, e.note, e.score) for e in item.entries
+    ] == [
         ("logged", "customerservice", None, "new", "", None),
         ("assigned", "manager", "new", "new", "给客服小王", None),
         ("acknowledge", "customerservice", "new", "acknowledged", "已处理", None),
@@ -182,8 +202,11 @@ def test_the_whole_flow_is_logged_step_by_step(session):
 @pytest.mark.parametrize(
     ("done", "step", "message"),
     [
-        ((), "resolve",
-         "Not possible while the complaint's status is New; only from: In progress."),
+        (
+            (),
+            "resolve",
+            "Not possible while the complaint's status is New; only from: In progress.",
+        ),
         ((), "start", "only from: Acknowledged, Reopened."),
         (("acknowledge",), "acknowledge", "only from: New."),
         (("acknowledge", "start"), "reopen", "only from: Resolved (return visit due), Closed."),
@@ -226,13 +249,23 @@ def test_reopening_sets_a_new_resolution_day_and_clears_the_flag(session):
     return_visit(session, item.id, 2, "没修好", at=sh(3, 13, 10))
     steps(session, item, "reopen", at=sh(3, 13, 10, 5), note="业主说漏水依旧")
     assert (item.status, item.resolve_by, item.overdue_at(sh(3, 13, 11))[1]) == (
-        "reopened", date(2026, 3, 20), False)
+        "reopened",
+        date(2026, 3, 20),
+        False,
+    )
     assert (item.resolved_at, item.resolved_on, item.closed_at, item.satisfaction) == (
-        None, None, None, 2)
+        None,
+        None,
+        None,
+        2,
+    )
     assert item.overdue_at(sh(3, 21, 0))[1]  # unresolved once the new day has ended
     steps(session, item, "start", "resolve", at=sh(3, 15, 10))
     assert (item.status, item.resolved_on, item.overdue_at(NOW)[1]) == (
-        "resolved", date(2026, 3, 15), False)
+        "resolved",
+        date(2026, 3, 15),
+        False,
+    )
 
 
 def test_a_late_first_response_is_flagged_when_it_comes(session):
@@ -272,7 +305,9 @@ def test_the_check_flags_at_the_deadline_instant_and_after_the_resolution_day(se
     assert (result.response, result.resolution) == ([], [item.id])
     assert (item.response_overdue_logged, item.resolution_overdue_logged) == (True, True)
     assert [e.action for e in item.entries if e.action.endswith("overdue")] == [
-        "response_overdue", "resolution_overdue"]
+        "response_overdue",
+        "resolution_overdue",
+    ]
 
 
 def test_the_check_is_idempotent_and_leaves_answered_complaints_alone(session):
@@ -294,8 +329,13 @@ def test_the_check_is_idempotent_and_leaves_answered_complaints_alone(session):
 
 
 def open_case(session, unit_id=1, **kw) -> DunningCase:
-    case = DunningCase(community_id=1, unit_id=unit_id, level=1, opened_on=date(2026, 2, 1),
-                       **{"pause_note": ""} | kw)
+    case = DunningCase(
+        community_id=1,
+        unit_id=unit_id,
+        level=1,
+        opened_on=date(2026, 2, 1),
+        **{"pause_note": ""} | kw,
+    )
     session.add(case)
     session.flush()
     return case
@@ -305,8 +345,11 @@ def test_marking_pauses_the_case_and_closing_lifts_it(session):
     case = open_case(session)
     item = complaint(session, at=sh(3, 10, 9))
     mark_nonpayment_reason(session, item.id, True, "业主因此拒交", "customerservice")
-    assert (case.pause_kind, case.paused_until, case.pause_note) == ("complaint", None,
-                                                                    f"#{item.id} cleaning")
+    assert (case.pause_kind, case.paused_until, case.pause_note) == (
+        "complaint",
+        None,
+        f"#{item.id} cleaning",
+    )
     steps(session, item, "acknowledge", "start", "resolve")
     assert case.pause_kind == "complaint"  # resolved is not closed: the owner may disagree
     return_visit(session, item.id, 4)
@@ -391,8 +434,9 @@ def refused_task(session):
 
     start_campaign(session)
     task = session.scalar(select(CollectionTask).where(CollectionTask.unit_id == 1))
-    record_contact(session, task.id, "phone", "refused", refusal_reason="电梯长期故障",
-                   actor="customerservice")
+    record_contact(
+        session, task.id, "phone", "refused", refusal_reason="电梯长期故障", actor="customerservice"
+    )
     return task
 
 
@@ -401,7 +445,11 @@ def test_a_refusal_opens_a_complaint_marked_as_the_reason(session, refused_task)
     assert refused_task.complaint_needed
     item = open_from_task(session, refused_task.id, "facilities", actor="customerservice")
     assert (item.unit_id, item.owner.name, item.category, item.description) == (
-        1, "A业主甲", "facilities", "电梯长期故障")
+        1,
+        "A业主甲",
+        "facilities",
+        "电梯长期故障",
+    )
     assert (item.nonpayment_reason, case.pause_kind) == (True, "complaint")
     assert (refused_task.complaint, refused_task.complaint_needed) == (item, False)
     with pytest.raises(ConflictError):
@@ -436,9 +484,13 @@ def test_units_are_found_by_code_or_owner_name(session):
     day = date(2026, 3, 10)
     by_code = find_units(session, "1-102", day)
     assert [(m.community, m.unit, m.owner, m.phone) for m in by_code] == [
-        ("A", "1-1-102", "A业主乙", "13912345679"), ("B", "1-1-102", "B业主乙", "13912345679")]
+        ("A", "1-1-102", "A业主乙", "13912345679"),
+        ("B", "1-1-102", "B业主乙", "13912345679"),
+    ]
     assert [(m.community, m.unit) for m in find_units(session, "业主甲", day)] == [
-        ("A", "1-1-101"), ("B", "1-1-101")]
+        ("A", "1-1-101"),
+        ("B", "1-1-101"),
+    ]
     assert find_units(session, "1", day) == []  # too short to be useful
     assert len(find_units(session, "1-1", day, limit=3)) == 3
 
@@ -489,7 +541,10 @@ def test_the_key_figures_of_march(session, march):
     kpis = complaint_kpis(session, date(2026, 3, 1), date(2026, 3, 31), {1}, now=ASOF)
     assert (kpis.received, kpis.units, kpis.per_100_units) == (6, 2, D("300.00"))
     assert (kpis.responses_due, kpis.responded_in_time, kpis.response_timeliness_rate) == (
-        5, 3, D("0.6000"))
+        5,
+        3,
+        D("0.6000"),
+    )
     assert (kpis.resolved, kpis.resolution_rate, kpis.resolved_in_time) == (3, D("0.5000"), 2)
     assert kpis.mean_hours_to_resolve == D("86.0")  # (48 + 204 + 6) / 3
     assert kpis.overdue == 2  # #3 (resolve by 03-27) and #5
@@ -503,21 +558,33 @@ def test_the_key_figures_of_every_community_and_of_an_empty_month(session, march
     assert (kpis.received, kpis.units, kpis.per_100_units) == (7, 4, D("175.00"))
     empty = complaint_kpis(session, date(2026, 5, 1), date(2026, 5, 31), {1}, now=ASOF)
     assert empty.received == 0 and empty.per_100_units == D("0.00")
-    assert (empty.response_timeliness_rate, empty.resolution_rate, empty.repeat_rate,
-            empty.mean_hours_to_resolve, empty.mean_score, empty.satisfaction_rate) == (
-        None, None, None, None, None, None)
+    assert (
+        empty.response_timeliness_rate,
+        empty.resolution_rate,
+        empty.repeat_rate,
+        empty.mean_hours_to_resolve,
+        empty.mean_score,
+        empty.satisfaction_rate,
+    ) == (None, None, None, None, None, None)
 
 
 def test_a_response_still_awaited_counts_once_its_deadline_passed(session, march):
-    later = complaint_kpis(session, date(2026, 3, 1), date(2026, 3, 31), {1},
-                           now=sh(4, 1, 23, 31))
+    later = complaint_kpis(session, date(2026, 3, 1), date(2026, 3, 31), {1}, now=sh(4, 1, 23, 31))
     assert (later.responses_due, later.responded_in_time) == (6, 3)
     assert later.overdue == 3
 
 
 def test_complaints_by_category(session, march):
     assert complaints_by_category(session, date(2026, 3, 1), date(2026, 3, 31), {1}) == [
-        ("security", 1), ("cleaning", 2), ("greening", 1), ("facilities", 1), ("parking", 1),
-        ("neighbours", 0), ("fees", 0), ("staff_conduct", 0), ("other", 0)]
+        ("security", 1),
+        ("cleaning", 2),
+        ("greening", 1),
+        ("facilities", 1),
+        ("parking", 1),
+        ("neighbours", 0),
+        ("fees", 0),
+        ("staff_conduct", 0),
+        ("other", 0),
+    ]
     every = dict(complaints_by_category(session, date(2026, 3, 1), date(2026, 4, 1)))
     assert (every["fees"], every["other"]) == (1, 1)

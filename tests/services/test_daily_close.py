@@ -21,7 +21,11 @@ def test_totals_by_cashier_and_method_match_the_receipts(session):
         ("cashier-b", "wechat", 1, D("30.00"), D("30.00")),
     ]
     assert (close.received, close.reversed, close.receipts, close.balanced) == (
-        D("180.50"), D("30.00"), D("180.50"), True)
+        D("180.50"),
+        D("30.00"),
+        D("180.50"),
+        True,
+    )
     assert daily_close(session, today).received == D("190.49")
 
 

@@ -48,19 +48,37 @@ def notice_pdf(app) -> str:
 
 
 def owner(session, email="wang@example.com", consent=True, channel="email", phone="13700001111"):
-    return make_owner(session, session.get(Community, 1), "王五", email=email, phone=phone,
-                      e_notice_consent=consent, preferred_channel=channel)
+    return make_owner(
+        session,
+        session.get(Community, 1),
+        "王五",
+        email=email,
+        phone=phone,
+        e_notice_consent=consent,
+        preferred_channel=channel,
+    )
 
 
 def notice(session, who, attachment=None):
-    return queue_message(session, who, "notice", "2026年3月物业费缴费通知", "请于3月31日前缴费。",
-                         attachment=attachment, unit=session.get(Unit, 1), related="bill:1")
+    return queue_message(
+        session,
+        who,
+        "notice",
+        "2026年3月物业费缴费通知",
+        "请于3月31日前缴费。",
+        attachment=attachment,
+        unit=session.get(Unit, 1),
+        related="bill:1",
+    )
 
 
 def test_a_notice_is_emailed_with_its_pdf(session, smtp, notice_pdf):
     message = notice(session, owner(session), notice_pdf)
     assert (message.channel, message.status, message.recipient) == (
-        "email", "queued", "wang@example.com")
+        "email",
+        "queued",
+        "wang@example.com",
+    )
     assert message.community_id == 1
 
     send_message(session, message.id, now=DAYTIME)
@@ -135,7 +153,10 @@ def test_without_smtp_an_email_owner_gets_a_letter_and_the_reason(session, notic
 def test_without_smtp_a_text_only_reminder_goes_by_sms(session):
     message = notice(session, owner(session))
     assert (message.channel, message.recipient, message.channel_reasons) == (
-        "sms", "13700001111", "email_not_configured")
+        "sms",
+        "13700001111",
+        "email_not_configured",
+    )
 
 
 def test_the_default_sms_gateway_only_records(session):
@@ -147,8 +168,9 @@ def test_the_default_sms_gateway_only_records(session):
 
 
 def test_a_gateway_named_by_dotted_path_is_used(app, session, monkeypatch):
-    monkeypatch.setitem(app.config, "WUYE_SMS_GATEWAY",
-                        "tests.services.test_delivery.CollectingGateway")
+    monkeypatch.setitem(
+        app.config, "WUYE_SMS_GATEWAY", "tests.services.test_delivery.CollectingGateway"
+    )
     monkeypatch.setattr(CollectingGateway, "sent", [])
     message = notice(session, owner(session, channel="sms"))
     refused = notice(session, owner(session, channel="sms", phone="00012345"))
@@ -209,8 +231,12 @@ def test_a_message_needs_a_known_kind_and_a_subject(session):
 @pytest.mark.parametrize(("password", "status"), [("s3cret", "sent"), ("wrong", "failed")])
 def test_the_configured_smtp_login_is_used(app, session, monkeypatch, password, status):
     with smtp_server(login=("wuye", "s3cret")) as (inbox, port):
-        for key, value in (("HOST", "127.0.0.1"), ("PORT", port), ("USER", "wuye"),
-                           ("PASSWORD", password)):
+        for key, value in (
+            ("HOST", "127.0.0.1"),
+            ("PORT", port),
+            ("USER", "wuye"),
+            ("PASSWORD", password),
+        ):
             monkeypatch.setitem(app.config, f"WUYE_SMTP_{key}", value)
         message = notice(session, owner(session))
         send_message(session, message.id, now=DAYTIME)

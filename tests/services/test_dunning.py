@@ -278,8 +278,9 @@ def test_level_checks(session):
     }
 
 
-@pytest.mark.parametrize(("gap", "first"), [("0", day(1, 26)), ("5", day(1, 29)),
-                                             ("10", day(2, 3))])
+@pytest.mark.parametrize(
+    ("gap", "first"), [("0", day(1, 26)), ("5", day(1, 29)), ("10", day(2, 3))]
+)
 def test_an_owner_written_to_gets_nothing_new_for_min_gap_days(session, billed, gap, first):
     """Owner 1 gets unit 1-1-101's pre-due reminder on 24 January; unit 1-1-103's (due 2 Feb,
     pre-due from 26 Jan) waits until the gap since that message has passed."""

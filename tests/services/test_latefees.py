@@ -60,7 +60,10 @@ def test_a_partial_payment_keeps_what_was_posted_and_the_next_close_adds_to_it(s
     close_month(session, "2026-05", today=TODAY)
     # April 3.05625 + 1–10 May 10 × 0.101875 + 11–31 May 21 × 103.75 × 0.05 % = 5.164375
     assert (bill.late_fee_closed, bill.late_fee, bill.balance) == (
-        D("5.16"), D("5.16"), D("108.91"))
+        D("5.16"),
+        D("5.16"),
+        D("108.91"),
+    )
     assert verify_ledger(session) == []
 
 
@@ -87,10 +90,16 @@ def test_a_late_fee_waiver_never_lowers_the_principal_owed(session, bill):
     waiver = request_waiver(session, bill.id, "late_fee", "10.00", "campaign", actor="service")
     approve_waiver(session, waiver.id, actor="manager")
     assert (bill.late_fee, bill.late_fee_waived, bill.balance) == (
-        D("10.00"), D("10.00"), D("203.75"))
+        D("10.00"),
+        D("10.00"),
+        D("203.75"),
+    )
     close_month(session, "2026-04", today=TODAY)  # 3.06 accrued: less than already posted
     assert (bill.late_fee_closed, bill.late_fee, bill.balance) == (
-        D("3.06"), D("10.00"), D("203.75"))
+        D("3.06"),
+        D("10.00"),
+        D("203.75"),
+    )
     assert verify_ledger(session) == []
 
 

@@ -26,14 +26,18 @@ def building(session):
 
 
 def new_unit(default_building, **kw):
-    values = {"building": default_building, "code": "1-2-201", "property_type": "residential",
-              "area": Decimal("90.00"), "status": "occupied"} | kw
+    values = {
+        "building": default_building,
+        "code": "1-2-201",
+        "property_type": "residential",
+        "area": Decimal("90.00"),
+        "status": "occupied",
+    } | kw
     return Unit(**values)
 
 
 def test_a_valid_unit_passes_and_gets_defaults(session, building):
-    unit = Unit(building=building, code="1-2-201", property_type="residential",
-                area=Decimal("90"))
+    unit = Unit(building=building, code="1-2-201", property_type="residential", area=Decimal("90"))
     validate(session, unit)
     assert unit.status == "occupied"
 
@@ -142,15 +146,26 @@ class TestTariffVersions:
     """The template's tariff WYF of community A is valid from 2026-01-01, open-ended."""
 
     def version(self, session, valid_from, published_on, **kw):
-        values = {"code": "WYF", "name": "物业服务费", "fee_kind": "property", "basis": "area",
-                  "price": Decimal("2.80"), "cycle_months": 1,
-                  "property_types": "residential"} | kw
-        return Tariff(community=session.get(Community, 1), valid_from=valid_from,
-                      published_on=published_on, **values)
+        values = {
+            "code": "WYF",
+            "name": "物业服务费",
+            "fee_kind": "property",
+            "basis": "area",
+            "price": Decimal("2.80"),
+            "cycle_months": 1,
+            "property_types": "residential",
+        } | kw
+        return Tariff(
+            community=session.get(Community, 1),
+            valid_from=valid_from,
+            published_on=published_on,
+            **values,
+        )
 
     def current(self, session):
-        return session.scalar(select(Tariff).where(Tariff.valid_from == date(2026, 1, 1),
-                                                   Tariff.community_id == 1))
+        return session.scalar(
+            select(Tariff).where(Tariff.valid_from == date(2026, 1, 1), Tariff.community_id == 1)
+        )
 
     def test_a_version_published_too_late_is_refused(self, session):
         late = self.version(session, date(2026, 7, 1), date(2026, 6, 15))

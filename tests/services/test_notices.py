@@ -57,8 +57,9 @@ def rendered(session, batch, chunk) -> list[RenderedNotice]:
     """What a chunk job would record for ``chunk``, without rendering."""
     work = chunk_work(session, batch.id, chunk)
     return [
-        RenderedNotice(n.notice_id, n.file, 1,
-                       notice_context(session, n.bill_id, work.issued_on)["total_due"])
+        RenderedNotice(
+            n.notice_id, n.file, 1, notice_context(session, n.bill_id, work.issued_on)["total_due"]
+        )
         for n in work.notices
     ]
 

@@ -31,15 +31,18 @@ def unit(session):
 
 
 def bill_of(session, unit, period=MARCH) -> Bill:
-    return session.scalar(select(Bill).where(Bill.unit_id == unit.id,
-                                             Bill.period_start == period))
+    return session.scalar(select(Bill).where(Bill.unit_id == unit.id, Bill.period_start == period))
 
 
 def test_a_payment_in_full_settles_the_bill(session, unit):
     result = record_payment(session, unit.id, "203.75", "wechat", "WX1", at(date(2026, 3, 20)))
     bill = bill_of(session, unit)
     assert (bill.paid, bill.balance, bill.status, bill.late_fee) == (
-        D("203.75"), D("0.00"), "paid", D("0.00"))
+        D("203.75"),
+        D("0.00"),
+        "paid",
+        D("0.00"),
+    )
     assert result.allocations == [(bill.id, D("203.75"))] and result.credit == 0
     assert result.receipt_number == "A-2026-000001"
 
@@ -51,8 +54,7 @@ def test_a_partial_payment_leaves_a_balance(session, unit):
 
 
 def test_the_surplus_becomes_credit_applied_to_the_next_bill(session, unit):
-    result = record_payment(session, unit.id, "300", "bank_transfer", "B1",
-                            at(date(2026, 3, 10)))
+    result = record_payment(session, unit.id, "300", "bank_transfer", "B1", at(date(2026, 3, 10)))
     assert result.credit == D("96.25")
     run_billing(session, APRIL, community_id=1)
     april = bill_of(session, unit, APRIL)
@@ -85,10 +87,17 @@ def test_oldest_due_first(session, unit):
 
 def test_receipts_are_gapless_per_community_and_year(session, unit):
     other = session.scalar(select(Unit).where(Unit.code == "1-1-101", Unit.building_id == 2))
-    numbers = [record_payment(session, u.id, "1", "cash", paid_at=at(day),
-                              today=date(2027, 1, 5)).receipt_number
-               for u, day in ((unit, date(2026, 3, 1)), (other, date(2026, 3, 1)),
-                              (unit, date(2026, 3, 2)), (unit, date(2027, 1, 5)))]
+    numbers = [
+        record_payment(
+            session, u.id, "1", "cash", paid_at=at(day), today=date(2027, 1, 5)
+        ).receipt_number
+        for u, day in (
+            (unit, date(2026, 3, 1)),
+            (other, date(2026, 3, 1)),
+            (unit, date(2026, 3, 2)),
+            (unit, date(2027, 1, 5)),
+        )
+    ]
     assert numbers == ["A-2026-000001", "B-2026-000001", "A-2026-000002", "A-2027-000001"]
 
 
@@ -102,8 +111,14 @@ def test_a_reference_is_recorded_once_per_method(session, unit):
 
 @pytest.mark.parametrize(
     ("amount", "method", "field"),
-    [("0", "cash", "amount"), ("-5", "cash", "amount"), ("abc", "cash", "amount"),
-     ("1.234", "cash", "amount"), (None, "cash", "amount"), ("10", "cheque", "method")],
+    [
+        ("0", "cash", "amount"),
+        ("-5", "cash", "amount"),
+        ("abc", "cash", "amount"),
+        ("1.234", "cash", "amount"),
+        (None, "cash", "amount"),
+        ("10", "cheque", "method"),
+    ],
 )
 def test_bad_payments_are_refused_and_nothing_written(session, unit, amount, method, field):
     with pytest.raises(DomainError) as info:
@@ -127,10 +142,18 @@ def test_a_time_without_offset_or_a_plain_day_is_read_in_the_business_zone(sessi
 
 @pytest.mark.parametrize(
     ("amount", "why"),
-    [("1e-2", "不是有效数字"), ("1E3", "不是有效数字"), ("12,5", "不是有效数字"),
-     ("0x10", "不是有效数字"), ("Infinity", "不是有效数字"), ("NaN", "不是有效数字"),
-     ("999999999999.99", "单笔缴费最多 1,000,000.00 元"), ("1000000.01", "单笔缴费最多"),
-     (True, "不是有效数字"), (1e-05, "不是有效数字")],
+    [
+        ("1e-2", "不是有效数字"),
+        ("1E3", "不是有效数字"),
+        ("12,5", "不是有效数字"),
+        ("0x10", "不是有效数字"),
+        ("Infinity", "不是有效数字"),
+        ("NaN", "不是有效数字"),
+        ("999999999999.99", "单笔缴费最多 1,000,000.00 元"),
+        ("1000000.01", "单笔缴费最多"),
+        (True, "不是有效数字"),
+        (1e-05, "不是有效数字"),
+    ],
 )
 def test_amounts_not_written_as_amounts_or_over_the_cap_are_refused(session, unit, amount, why):
     with pytest.raises(DomainError) as info:
@@ -144,19 +167,29 @@ def test_full_width_digits_are_read_as_digits_and_the_cap_is_a_setting(session, 
     session.add(Setting(key="max_payment", value="2000000"))
     session.flush()
     assert record_payment(session, unit.id, "1500000", "bank_transfer").payment.amount == D(
-        "1500000.00")
+        "1500000.00"
+    )
 
 
 @pytest.mark.parametrize(
     ("paid_at", "ok"),
-    [("2026-03-02T23:59:00+08:00", True), ("2026-03-03T00:00:00+08:00", False),
-     ("9999-12-31", False), ("2030-01-01", False), ("2026-01-01", True), ("2025-12-31", False),
-     ("0001-01-01", False), ("2026-02-30", False), ("yesterday", False)],
+    [
+        ("2026-03-02T23:59:00+08:00", True),
+        ("2026-03-03T00:00:00+08:00", False),
+        ("9999-12-31", False),
+        ("2030-01-01", False),
+        ("2026-01-01", True),
+        ("2025-12-31", False),
+        ("0001-01-01", False),
+        ("2026-02-30", False),
+        ("yesterday", False),
+    ],
 )
 def test_a_payment_is_dated_from_the_first_tariff_to_tomorrow(session, unit, paid_at, ok):
     def pay():
-        return record_payment(session, unit.id, "10", "cash", paid_at=paid_at,
-                              today=date(2026, 3, 1))
+        return record_payment(
+            session, unit.id, "10", "cash", paid_at=paid_at, today=date(2026, 3, 1)
+        )
 
     if ok:
         assert pay().payment.amount == D("10.00")
@@ -176,7 +209,10 @@ class TestReversal:
         receipt = session.scalar(select(Receipt).where(Receipt.payment_id == paid.payment.id))
         assert (receipt.void, receipt.void_reason) == (True, "重复入账")
         assert (reversal.kind, reversal.amount, reversal.reverses_id) == (
-            "reversal", D("300.00"), paid.payment.id)
+            "reversal",
+            D("300.00"),
+            paid.payment.id,
+        )
         assert unit_credit(session, unit.id) == 0
         assert session.get(Payment, paid.payment.id).amount == D("300.00")  # never edited
 
@@ -209,21 +245,25 @@ class TestReversal:
 
 operations = st.lists(
     st.one_of(
-        st.tuples(st.just("pay"), st.integers(1, 60000).map(lambda n: D(n) / 100),
-                  st.integers(0, 120)),
+        st.tuples(
+            st.just("pay"), st.integers(1, 60000).map(lambda n: D(n) / 100), st.integers(0, 120)
+        ),
         st.tuples(st.just("reverse"), st.integers(0, 20), st.just(0)),
         st.tuples(st.just("bill"), st.integers(4, 8), st.just(0)),
     ),
-    min_size=1, max_size=14,
+    min_size=1,
+    max_size=14,
 )
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=operations)
 # found by hypothesis: a back-dated payment after the late fee was partly paid
-@example(ops=[("pay", D("0.01"), 0), ("pay", D("203.75"), 31), ("reverse", 0, 0),
-              ("pay", D("0.01"), 0)])
+@example(
+    ops=[("pay", D("0.01"), 0), ("pay", D("203.75"), 31), ("reverse", 0, 0), ("pay", D("0.01"), 0)]
+)
 def test_money_is_conserved_whatever_happens(session, unit, ops):
     session.rollback()  # each example starts from the template world with March billed
     run_billing(session, MARCH, community_id=1)
@@ -231,8 +271,9 @@ def test_money_is_conserved_whatever_happens(session, unit, ops):
     for op, value, extra in ops:
         if op == "pay":
             day = date(2026, 3, 1).fromordinal(date(2026, 3, 1).toordinal() + extra)
-            payments.append(record_payment(session, unit.id, value, "cash", paid_at=at(day))
-                            .payment.id)
+            payments.append(
+                record_payment(session, unit.id, value, "cash", paid_at=at(day)).payment.id
+            )
         elif op == "reverse" and payments:
             target = payments[value % len(payments)]
             if not session.scalar(select(Payment.id).where(Payment.reverses_id == target)):
@@ -241,16 +282,24 @@ def test_money_is_conserved_whatever_happens(session, unit, ops):
             run_billing(session, date(2026, value, 1), community_id=1)
     bills = session.scalars(select(Bill).where(Bill.unit_id == unit.id)).all()
     for bill in bills:
-        allocated = session.scalar(select(func.coalesce(func.sum(
-            Allocation.principal + Allocation.late_fee), 0)).where(Allocation.bill_id == bill.id))
+        allocated = session.scalar(
+            select(func.coalesce(func.sum(Allocation.principal + Allocation.late_fee), 0)).where(
+                Allocation.bill_id == bill.id
+            )
+        )
         assert bill.paid == allocated >= 0
         assert bill.balance == bill.total + bill.late_fee - bill.waived - bill.paid >= 0
-    live = session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
-        Payment.unit_id == unit.id, Payment.kind == "payment",
-        Payment.id.not_in(select(Payment.reverses_id).where(Payment.reverses_id.is_not(None)))))
+    live = session.scalar(
+        select(func.coalesce(func.sum(Payment.amount), 0)).where(
+            Payment.unit_id == unit.id,
+            Payment.kind == "payment",
+            Payment.id.not_in(select(Payment.reverses_id).where(Payment.reverses_id.is_not(None))),
+        )
+    )
     assert sum(b.paid for b in bills) + unit_credit(session, unit.id) == live
-    seqs = session.scalars(select(Receipt.seq).where(Receipt.community_id == 1)
-                           .order_by(Receipt.seq)).all()
+    seqs = session.scalars(
+        select(Receipt.seq).where(Receipt.community_id == 1).order_by(Receipt.seq)
+    ).all()
     assert seqs == list(range(1, len(seqs) + 1))
     session.rollback()
 

@@ -18,12 +18,12 @@ def test_the_second_cashier_waits_and_never_double_allocates(pg_world_url):
     engine = create_engine(pg_world_url)
     with Session(engine) as setup:
         run_billing(setup, date(2026, 3, 1), community_id=1)
-        unit_id = setup.scalar(select(Unit.id).where(Unit.code == "1-1-101",
-                                                     Unit.building_id == 1))
+        unit_id = setup.scalar(select(Unit.id).where(Unit.code == "1-1-101", Unit.building_id == 1))
         setup.commit()
     first, second = Session(engine), Session(engine)
-    record_payment(first, unit_id, "203.75", "cash", paid_at=MARCH_20,
-                   actor="cashier-1")  # and holds the unit's lock until it commits
+    record_payment(
+        first, unit_id, "203.75", "cash", paid_at=MARCH_20, actor="cashier-1"
+    )  # and holds the unit's lock until it commits
     done = threading.Event()
 
     def pay_too():
@@ -42,7 +42,9 @@ def test_the_second_cashier_waits_and_never_double_allocates(pg_world_url):
         assert (bill.paid, bill.balance, bill.status) == (D("203.75"), D("0.00"), "paid")
         assert unit_credit(check, unit_id) == D("203.75")
         assert check.scalars(select(Receipt.number).order_by(Receipt.seq)).all() == [
-            "A-2026-000001", "A-2026-000002"]
+            "A-2026-000001",
+            "A-2026-000002",
+        ]
     first.close()
     second.close()
     engine.dispose()

@@ -61,8 +61,13 @@ from tests.factories import (
 
 YEAR = 2026
 UNITS = {"1-101": "100.00", "1-102": "80.00", "1-103": "90.00", "1-104": "70.00", "1-105": "60.00"}
-MONTHLY = {"1-101": "200.00", "1-102": "160.00", "1-103": "180.00", "1-104": "140.00",
-           "1-105": "120.00"}
+MONTHLY = {
+    "1-101": "200.00",
+    "1-102": "160.00",
+    "1-103": "180.00",
+    "1-104": "140.00",
+    "1-105": "120.00",
+}
 ON_TIME_FROM = {"1-101": 1, "1-102": 5, "1-103": 8, "1-105": 5}  # pays each bill when billed
 LETTER_FILE = "dunning/letters/simulated.pdf"
 SCAN = b"%PDF-1.4 signed agreement"
@@ -80,8 +85,13 @@ def at(on: date, hour: int = 3) -> datetime:
 def world(session):
     community = make_community(session, "SIM", "模拟小区")
     building = make_building(session, community)
-    make_tariff(session, community, price=Decimal("2.00"), published_on=date(2025, 12, 1),
-                late_fee_daily_rate=Decimal("0"))
+    make_tariff(
+        session,
+        community,
+        price=Decimal("2.00"),
+        published_on=date(2025, 12, 1),
+        late_fee_daily_rate=Decimal("0"),
+    )
     units = {}
     for n, (code, area) in enumerate(UNITS.items()):
         unit = make_unit(session, building, code, area=area)
@@ -107,8 +117,14 @@ def simulate(session, community_id: int, units: dict[str, int], files) -> dict:
                     pay(code, MONTHLY[code], on)
         if on == day(2, 10):
             complaint = log_complaint(
-                session, units["1-105"], "phone", "facilities", "电梯坏了一个月没人修",
-                received_at=at(on), actor="service", now=at(on, 4),
+                session,
+                units["1-105"],
+                "phone",
+                "facilities",
+                "电梯坏了一个月没人修",
+                received_at=at(on),
+                actor="service",
+                now=at(on, 4),
             )
             take_step(session, complaint.id, "acknowledge", "已记录", "service", at(on, 4))
             mark_nonpayment_reason(session, complaint.id, True, "修好电梯再交费", "service")
@@ -119,8 +135,14 @@ def simulate(session, community_id: int, units: dict[str, int], files) -> dict:
                     select(Bill.id).where(Bill.unit_id == units[code], Bill.due_date < on)
                 ).all()
                 agreement = draft_installment(
-                    session, units[code], list(bills), agreed_on=on, down_payment=down,
-                    count=3, first_due=day(5, 6), actor="service",
+                    session,
+                    units[code],
+                    list(bills),
+                    agreed_on=on,
+                    down_payment=down,
+                    count=3,
+                    first_due=day(5, 6),
+                    actor="service",
                 )
                 attach_scan(session, agreement.id, SCAN)
                 ids[code] = agreement.id
@@ -152,9 +174,7 @@ def simulate(session, community_id: int, units: dict[str, int], files) -> dict:
         result = scan_dunning(session, on)
         posting = [record_letter(session, owner, on, LETTER_FILE).id for owner in result.letters]
         if on == day(9, 1):
-            proposal = session.scalar(
-                select(DunningAction).where(DunningAction.level == 4)
-            )
+            proposal = session.scalar(select(DunningAction).where(DunningAction.level == 4))
             approve_legal(session, proposal.id, "manager", "证据齐全")
             ids["proposal"] = proposal.id
         on += timedelta(days=1)
@@ -176,9 +196,14 @@ def test_a_year_of_one_community(session, world, files_dir):
     assert actions == (
         [("1-102", d, lv) for d, lv in usual]
         + [("1-103", d, lv) for d, lv in usual]
-        + [("1-104", d, lv) for d, lv in usual] + [("1-104", day(8, 30), 4)]
-        + [("1-105", day(1, 24), 0), ("1-105", day(2, 1), 1),
-           ("1-105", day(4, 12), 2), ("1-105", day(4, 12), 3)]
+        + [("1-104", d, lv) for d, lv in usual]
+        + [("1-104", day(8, 30), 4)]
+        + [
+            ("1-105", day(1, 24), 0),
+            ("1-105", day(2, 1), 1),
+            ("1-105", day(4, 12), 2),
+            ("1-105", day(4, 12), 3),
+        ]
     )
 
     cases = {
@@ -194,15 +219,18 @@ def test_a_year_of_one_community(session, world, files_dir):
 
     complaint = session.get(Complaint, ids["complaint"])
     assert (complaint.status, complaint.satisfaction, complaint.nonpayment_reason) == (
-        "closed", 4, True)
+        "closed",
+        4,
+        True,
+    )
 
     proposal = session.get(DunningAction, ids["proposal"])
     assert (proposal.status, proposal.amount, proposal.days_overdue) == (
-        "approved", Decimal("800.00"), 180  # overdue: 7 bills of 140.00 (Jan–Jul) − 180.00
+        "approved",
+        Decimal("800.00"),
+        180,  # overdue: 7 bills of 140.00 (Jan–Jul) − 180.00
     )
-    agreements = {
-        code: session.get(InstallmentAgreement, ids[code]) for code in ("1-103", "1-104")
-    }
+    agreements = {code: session.get(InstallmentAgreement, ids[code]) for code in ("1-103", "1-104")}
     assert {code: (a.status, a.ended_on) for code, a in agreements.items()} == {
         "1-103": ("completed", day(7, 6)),
         "1-104": ("defaulted", day(6, 22)),
@@ -217,7 +245,9 @@ def test_a_year_of_one_community(session, world, files_dir):
     assert december.collection_rate == Decimal("0.8250")
     assert december.household_rate == Decimal("0.8000")
     assert (december.balance_due, december.overdue_balance) == (
-        Decimal("1500.00"), Decimal("1360.00"))
+        Decimal("1500.00"),
+        Decimal("1360.00"),
+    )
     assert december.overdue_rate == Decimal("0.9067")  # 1360 / 1500 = 0.90666…
     year = year_to_date(session, "2026-12", day(12, 31), [community_id])
     assert (year.billed, year.collected) == (Decimal("9600.00"), Decimal("8100.00"))

@@ -31,8 +31,10 @@ def entry(session, reference) -> StatementEntry:
 
 
 def placed(session, *references) -> list[tuple]:
-    return [(entry(session, r).status, entry(session, r).unit_id, entry(session, r).community_id)
-            for r in references]
+    return [
+        (entry(session, r).status, entry(session, r).unit_id, entry(session, r).community_id)
+        for r in references
+    ]
 
 
 def count(session, model) -> int:
@@ -54,28 +56,42 @@ def test_codes_that_repeat_across_communities_match_in_the_chosen_one(session):
     assert (result.matched, result.unmatched, result.errors) == (2, 1, 0)
     # what waits was imported for B: B's cashiers see it, A's do not
     assert placed(session, "BT1", "BT2", "BT3") == [
-        ("matched", 3, 2), ("matched", 4, 2), ("unmatched", None, 2)]
+        ("matched", 3, 2),
+        ("matched", 4, 2),
+        ("unmatched", None, 2),
+    ]
 
 
 def test_a_community_named_in_the_remark_narrows_the_match(session):
     nested = make_community(session, "A2", "安居小区二期")  # a name holding another's
     make_tariff(session, nested)  # payments are dated from its first tariff's first day
     twin = make_unit(session, make_building(session, nested), "1-1-101")
-    result = import_statement(session, csv(
-        "2026-03-10,203.75,BT1,bank_transfer,张伟,,碧园小区1-1-101物业费",
-        "2026-03-10,206.25,BT2,bank_transfer,李娜,,安居小区 １－１－１０２",
-        "2026-03-10,10.00,BT3,bank_transfer,王芳,,碧园小区 三月物业费",
-        "2026-03-10,10.00,BT4,bank_transfer,赵六,,安居小区二期1-1-101",
-    ), "x.csv")
+    result = import_statement(
+        session,
+        csv(
+            "2026-03-10,203.75,BT1,bank_transfer,张伟,,碧园小区1-1-101物业费",
+            "2026-03-10,206.25,BT2,bank_transfer,李娜,,安居小区 １－１－１０２",
+            "2026-03-10,10.00,BT3,bank_transfer,王芳,,碧园小区 三月物业费",
+            "2026-03-10,10.00,BT4,bank_transfer,赵六,,安居小区二期1-1-101",
+        ),
+        "x.csv",
+    )
     assert result.matched == 3
     assert placed(session, "BT1", "BT2", "BT3", "BT4") == [
-        ("matched", 3, 2), ("matched", 2, 1), ("unmatched", None, 2),
-        ("matched", twin.id, nested.id)]
+        ("matched", 3, 2),
+        ("matched", 2, 1),
+        ("unmatched", None, 2),
+        ("matched", twin.id, nested.id),
+    ]
 
 
 def test_a_remark_naming_another_community_than_the_chosen_one_waits(session):
-    import_statement(session, csv("2026-03-10,203.75,BT1,bank_transfer,张伟,,碧园小区1-1-101"),
-                     "a.csv", community_id=1)
+    import_statement(
+        session,
+        csv("2026-03-10,203.75,BT1,bank_transfer,张伟,,碧园小区1-1-101"),
+        "a.csv",
+        community_id=1,
+    )
     assert placed(session, "BT1") == [("unmatched", None, 1)]
     assert count(session, Payment) == 0
 
@@ -92,8 +108,9 @@ def test_a_community_that_is_not_the_callers_is_refused(session, monkeypatch, co
 def test_a_refund_under_a_chosen_community_never_reverses_another_communitys_payment(session):
     import_statement(session, wechat_bill(("WX1", "", "203.75", "碧园小区1-1-101")), "a.csv")
     assert placed(session, "WX1") == [("matched", 3, 2)]
-    refund = import_statement(session, wechat_bill(("WX1", "RF1", "203.75", "退款")), "b.csv",
-                              community_id=1)
+    refund = import_statement(
+        session, wechat_bill(("WX1", "RF1", "203.75", "退款")), "b.csv", community_id=1
+    )
     assert (refund.refunds, refund.reversed) == (1, 0)
     assert placed(session, "RF1", "WX1") == [("refund", None, 1), ("matched", 3, 2)]
     assert count(session, Payment) == 1
@@ -101,27 +118,38 @@ def test_a_refund_under_a_chosen_community_never_reverses_another_communitys_pay
 
 def test_the_candidate_units_of_waiting_entries(session, monkeypatch):
     import_statement(session, ROWS, "any.csv")
-    import_statement(session, csv("2026-03-11,203.75,BT9,bank_transfer,张伟,,碧园小区1-1-101"),
-                     "b.csv")
+    import_statement(
+        session, csv("2026-03-11,203.75,BT9,bank_transfer,张伟,,碧园小区1-1-101"), "b.csv"
+    )
     waiting = [entry(session, r) for r in ("BT1", "BT2", "BT3", "BT9")]
     found = candidate_units(session, waiting)
     assert [(c.unit_id, c.label) for c in found[waiting[0].id]] == [
-        (1, "安居小区 1-1-101"), (3, "碧园小区 1-1-101")]
+        (1, "安居小区 1-1-101"),
+        (3, "碧园小区 1-1-101"),
+    ]
     assert [c.unit_id for c in found[waiting[1].id]] == [2, 4]
     assert found[waiting[2].id] == [] and found[waiting[3].id] == []  # no code; booked
     monkeypatch.setattr(statement_matching, "visible_community_ids", lambda: {1})
     assert [c.label for c in candidate_units(session, waiting[:1])[waiting[0].id]] == [
-        "安居小区 1-1-101"]
+        "安居小区 1-1-101"
+    ]
 
 
 def test_the_wechat_success_bill_imports_end_to_end(session):
     data = (FIXTURES / "wechat_success.csv").read_bytes()
     result = import_statement(session, data, "wechat_success.csv")
     assert (result.format, result.rows, result.matched, result.unmatched, result.errors) == (
-        "wechat", 2, 1, 1, 0)
+        "wechat",
+        2,
+        1,
+        1,
+        0,
+    )
     # 商户数据包 names 碧园小区: B's 1-1-101; 1-1-102 is in both communities: it waits
     assert placed(session, "4200002031202603061234500001", "4200002031202603061234500002") == [
-        ("matched", 3, 2), ("unmatched", None, None)]
+        ("matched", 3, 2),
+        ("unmatched", None, None),
+    ]
     waiting = entry(session, "4200002031202603061234500002")
     assert [c.unit_id for c in candidate_units(session, [waiting])[waiting.id]] == [2, 4]
     assert import_statement(session, data, "again.csv").duplicates == 2

@@ -81,22 +81,32 @@ def test_a_remark_naming_a_unit_becomes_its_payment(session, world):
     payment = session.get(Payment, row.payment_id)
     assert (row.status, row.unit_id, row.community_id) == ("matched", world.id, 1)
     assert (payment.amount, payment.method, payment.reference, payment.recorded_by) == (
-        D("250.00"), "bank_transfer", "BT1", "finance")
+        D("250.00"),
+        "bank_transfer",
+        "BT1",
+        "finance",
+    )
     assert payment.paid_at == datetime(2026, 3, 10, 1, tzinfo=UTC)  # 09:00 China time
     assert payment.receipt.number == "A-2026-000001"
     bill = session.scalar(select(Bill).where(Bill.unit_id == world.id))
     assert (bill.status, bill.paid) == ("paid", D("250.00"))
     record = session.get(StatementImport, result.import_id)
     assert (record.filename, record.format, record.rows, record.matched) == (
-        "march.csv", "generic", 1, 1)
+        "march.csv",
+        "generic",
+        1,
+        1,
+    )
     assert record.imported_by == "finance" and len(record.sha256) == 64
 
 
 def test_a_code_found_in_several_communities_waits(session, world):
     # 1-1-101 is a unit of A and of B: the import acts for every community
     result = import_statement(
-        session, csv("2026-03-10,203.75,BT2,bank_transfer,张伟,6222000011113333,1-1-101物业费"),
-        "x.csv")
+        session,
+        csv("2026-03-10,203.75,BT2,bank_transfer,张伟,6222000011113333,1-1-101物业费"),
+        "x.csv",
+    )
     row = entry(session, "BT2")
     assert (result.matched, result.unmatched) == (0, 1)
     assert (row.status, row.community_id, row.payment_id) == ("unmatched", None, None)
@@ -106,19 +116,27 @@ def test_a_code_found_in_several_communities_waits(session, world):
 def test_the_import_touches_only_the_callers_communities(session, world, monkeypatch):
     # a cashier of A: 1-1-101 is then A's unit; B's units are out of reach
     monkeypatch.setattr(statement_matching, "visible_community_ids", lambda: {1})
-    import_statement(session, csv("2026-03-10,203.75,BT3,bank_transfer,张伟,,1-1-101物业费"),
-                     "x.csv")
+    import_statement(
+        session, csv("2026-03-10,203.75,BT3,bank_transfer,张伟,,1-1-101物业费"), "x.csv"
+    )
     assert (entry(session, "BT3").status, entry(session, "BT3").unit_id) == ("matched", 1)
 
 
 def test_the_payer_account_decides_between_units_the_remark_names(session, world):
-    session.add(PayerAccount(account="6222000011114444", community_id=2, unit_id=3,
-                             learned_at=datetime.now(UTC)))
-    import_statement(session, csv(
-        "2026-03-10,100.00,BT4,bank_transfer,李四,6222000011114444,1-1-101物业费",
-        "2026-03-10,100.00,BT5,bank_transfer,李四,6222000011114444,3月物业费",
-        "2026-03-10,100.00,BT6,bank_transfer,李四,6222000011114444,1-1-201物业费",
-    ), "x.csv")
+    session.add(
+        PayerAccount(
+            account="6222000011114444", community_id=2, unit_id=3, learned_at=datetime.now(UTC)
+        )
+    )
+    import_statement(
+        session,
+        csv(
+            "2026-03-10,100.00,BT4,bank_transfer,李四,6222000011114444,1-1-101物业费",
+            "2026-03-10,100.00,BT5,bank_transfer,李四,6222000011114444,3月物业费",
+            "2026-03-10,100.00,BT6,bank_transfer,李四,6222000011114444,1-1-201物业费",
+        ),
+        "x.csv",
+    )
     unit3 = session.get(Unit, 3)
     assert unit3.code == "1-1-101" and unit3.building.community_id == 2
     assert (entry(session, "BT4").status, entry(session, "BT4").unit_id) == ("matched", 3)
@@ -128,8 +146,11 @@ def test_the_payer_account_decides_between_units_the_remark_names(session, world
 
 
 def test_an_unmatched_entry_is_assigned_and_its_account_remembered(session, world):
-    import_statement(session, csv(
-        "2026-03-10,203.75,BT7,bank_transfer,王芳,6222000011115555,三月份物业费"), "a.csv")
+    import_statement(
+        session,
+        csv("2026-03-10,203.75,BT7,bank_transfer,王芳,6222000011115555,三月份物业费"),
+        "a.csv",
+    )
     waiting = entry(session, "BT7")
     assert (waiting.status, waiting.community_id) == ("unmatched", None)
     result = assign_entry(session, waiting.id, 1, actor="finance")
@@ -139,14 +160,18 @@ def test_an_unmatched_entry_is_assigned_and_its_account_remembered(session, worl
     known = session.scalar(select(PayerAccount))
     assert (known.account, known.unit_id, known.community_id) == ("6222000011115555", 1, 1)
     # the next statement's row from that account matches by itself
-    later = import_statement(session, csv(
-        "2026-04-10,203.75,BT8,bank_transfer,王芳,6222000011115555,四月份物业费"), "b.csv")
+    later = import_statement(
+        session,
+        csv("2026-04-10,203.75,BT8,bank_transfer,王芳,6222000011115555,四月份物业费"),
+        "b.csv",
+    )
     assert later.matched == 1 and entry(session, "BT8").unit_id == 1
 
 
 def test_assigning_without_remembering_the_account(session, world):
-    import_statement(session, csv("2026-03-10,10.00,BT9,bank_transfer,王芳,62220001,物业费"),
-                     "a.csv")
+    import_statement(
+        session, csv("2026-03-10,10.00,BT9,bank_transfer,王芳,62220001,物业费"), "a.csv"
+    )
     assign_entry(session, entry(session, "BT9").id, 1, actor="finance", remember_account=False)
     assert count(session, PayerAccount) == 0
 
@@ -159,8 +184,11 @@ def test_masked_accounts_are_never_remembered(session, world):
 
 @pytest.mark.parametrize(
     ("entry_id", "unit_id", "field", "error"),
-    [(999, 1, "entry_id", NotFoundError), ("x", 1, "entry_id", NotFoundError),
-     (None, 999, "unit_id", DomainError)],
+    [
+        (999, 1, "entry_id", NotFoundError),
+        ("x", 1, "entry_id", NotFoundError),
+        (None, 999, "unit_id", DomainError),
+    ],
 )
 def test_bad_assignments_name_the_field(session, world, entry_id, unit_id, field, error):
     import_statement(session, csv("2026-03-10,10.00,BT11,bank_transfer,王芳,,物业费"), "a.csv")
@@ -171,10 +199,14 @@ def test_bad_assignments_name_the_field(session, world, entry_id, unit_id, field
 
 
 def test_an_entry_is_assigned_once_and_a_refund_never(session, world):
-    import_statement(session, csv(
-        "2026-03-10,10.00,BT12,bank_transfer,王芳,,物业费",
-        "2026-03-11,-10.00,RF12,bank_transfer,王芳,,退款",
-    ), "a.csv")
+    import_statement(
+        session,
+        csv(
+            "2026-03-10,10.00,BT12,bank_transfer,王芳,,物业费",
+            "2026-03-11,-10.00,RF12,bank_transfer,王芳,,退款",
+        ),
+        "a.csv",
+    )
     assign_entry(session, entry(session, "BT12").id, 1)
     with pytest.raises(ConflictError) as caught:
         assign_entry(session, entry(session, "BT12").id, 2)
@@ -205,8 +237,11 @@ def test_reimporting_the_same_file_creates_nothing(session, world):
     before = (count(session, StatementEntry), count(session, Payment), count(session, Receipt))
     again = import_statement(session, data, "a.csv")
     assert (again.matched, again.unmatched, again.refunds, again.duplicates) == (0, 0, 0, 3)
-    assert (count(session, StatementEntry), count(session, Payment),
-            count(session, Receipt)) == before
+    assert (
+        count(session, StatementEntry),
+        count(session, Payment),
+        count(session, Receipt),
+    ) == before
     record = session.get(StatementImport, again.import_id)
     assert (record.rows, record.duplicates) == (3, 3)  # the upload itself is on record
 
@@ -214,7 +249,8 @@ def test_reimporting_the_same_file_creates_nothing(session, world):
 def test_a_payment_already_recorded_at_the_till_is_a_duplicate(session, world):
     record_payment(session, world.id, "250.00", "bank_transfer", "BT21")
     result = import_statement(
-        session, csv("2026-03-10,250.00,BT21,bank_transfer,张伟,,1-1-201物业费"), "a.csv")
+        session, csv("2026-03-10,250.00,BT21,bank_transfer,张伟,,1-1-201物业费"), "a.csv"
+    )
     assert (result.matched, result.duplicates, result.errors) == (0, 1, 0)
     row = entry(session, "BT21")
     assert (row.status, row.unit_id) == ("duplicate", world.id)
@@ -222,11 +258,15 @@ def test_a_payment_already_recorded_at_the_till_is_a_duplicate(session, world):
 
 
 def test_a_file_with_a_bad_row_imports_nothing(session, world):
-    result = import_statement(session, csv(
-        "2026-03-10,250.00,BT30,bank_transfer,张伟,,1-1-201物业费",
-        "2026-03-10,abc,BT31,bank_transfer,张伟,,1-1-201物业费",
-        "2026-13-10,5.00,BT32,bitcoin,张伟,,1-1-201物业费",
-    ), "bad.csv")
+    result = import_statement(
+        session,
+        csv(
+            "2026-03-10,250.00,BT30,bank_transfer,张伟,,1-1-201物业费",
+            "2026-03-10,abc,BT31,bank_transfer,张伟,,1-1-201物业费",
+            "2026-13-10,5.00,BT32,bitcoin,张伟,,1-1-201物业费",
+        ),
+        "bad.csv",
+    )
     assert result.import_id is None and result.matched == 0
     assert [tuple(p) for p in result.problems] == [
         (3, "amount", "not a number"),
@@ -240,11 +280,14 @@ def test_a_file_with_a_bad_row_imports_nothing(session, world):
 
 def test_unreadable_and_unknown_files_are_problems(session):
     assert [tuple(p) for p in import_statement(session, b"", "e.csv").problems] == [
-        (0, "", "empty file")]
+        (0, "", "empty file")
+    ]
     assert [tuple(p) for p in import_statement(session, b"a,b\n1,2\n", "x.csv").problems] == [
-        (0, "", "unknown layout")]
+        (0, "", "unknown layout")
+    ]
     assert [tuple(p) for p in import_statement(session, csv(), "x.csv", "nope").problems] == [
-        (0, "", "unknown format name")]
+        (0, "", "unknown format name")
+    ]
 
 
 WECHAT_HEADER = (
@@ -264,13 +307,40 @@ def wechat_bill(*rows: tuple[str, str, str, str]) -> bytes:
         settle = D("0.00") if refund_no else D(amount)
         settled, refunded = settled + settle, refunded + refund
         status = "REFUND" if refund_no else "SUCCESS"
-        cells = [f"2026-03-1{n} 10:00:00", "wx1", "1601", "0", "", order, f"WY{n}", "oUser1",
-                 "JSAPI", status, "OTHERS", "CNY", str(settle), "0.00", refund_no or "0", "0",
-                 str(refund), "0.00", "", "", product, "", "0.00", "0.60%", str(settle),
-                 str(refund), ""]
+        cells = [
+            f"2026-03-1{n} 10:00:00",
+            "wx1",
+            "1601",
+            "0",
+            "",
+            order,
+            f"WY{n}",
+            "oUser1",
+            "JSAPI",
+            status,
+            "OTHERS",
+            "CNY",
+            str(settle),
+            "0.00",
+            refund_no or "0",
+            "0",
+            str(refund),
+            "0.00",
+            "",
+            "",
+            product,
+            "",
+            "0.00",
+            "0.60%",
+            str(settle),
+            str(refund),
+            "",
+        ]
         lines.append("`" + ",`".join(cells))
-    lines.append("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,"
-                 "申请退款总金额")
+    lines.append(
+        "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,"
+        "申请退款总金额"
+    )
     lines.append(f"`{len(rows)},`{settled},`{refunded},`0.00,`0.00,`{settled},`{refunded}")
     return ("\n".join(lines) + "\n").encode()
 
@@ -278,8 +348,7 @@ def wechat_bill(*rows: tuple[str, str, str, str]) -> bytes:
 class TestRefunds:
     def test_a_full_refund_of_an_imported_payment_reverses_it(self, session, world):
         import_statement(session, wechat_bill(("WX40", "", "250.00", "1-1-201物业费")), "a.csv")
-        result = import_statement(session, wechat_bill(("WX40", "RF40", "250.00", "退款")),
-                                  "b.csv")
+        result = import_statement(session, wechat_bill(("WX40", "RF40", "250.00", "退款")), "b.csv")
         assert (result.errors, result.refunds, result.reversed, result.matched) == (0, 1, 1, 0)
         refund, original = entry(session, "RF40"), entry(session, "WX40")
         reversal = session.get(Payment, refund.payment_id)
@@ -295,21 +364,27 @@ class TestRefunds:
         import_statement(session, wechat_bill(("WX41", "RF41", "100.00", "退款")), "b.csv")
         refund = entry(session, "RF41")
         assert (refund.status, refund.unit_id, refund.community_id, refund.payment_id) == (
-            "refund", world.id, 1, None)
+            "refund",
+            world.id,
+            1,
+            None,
+        )
         assert entry(session, "WX41").status == "matched"
         assert count(session, Payment) == 1  # never a payment, never a reversal
 
-    def test_a_full_refund_of_a_waiting_payment_takes_both_out_of_the_queue(self, session,
-                                                                          world):
+    def test_a_full_refund_of_a_waiting_payment_takes_both_out_of_the_queue(self, session, world):
         import_statement(session, wechat_bill(("WX42", "", "80.00", "物业费")), "a.csv")
         import_statement(session, wechat_bill(("WX42", "RF42", "80.00", "退款")), "b.csv")
         assert (entry(session, "WX42").status, entry(session, "RF42").status) == (
-            "refunded", "reversed")
+            "refunded",
+            "reversed",
+        )
         assert count(session, Payment) == 0
 
     def test_a_refund_without_its_payment_waits(self, session, world):
-        result = import_statement(session, csv(
-            "2026-03-11,-30.00,RF43,bank_transfer,张伟,,1-1-201退款"), "a.csv")
+        result = import_statement(
+            session, csv("2026-03-11,-30.00,RF43,bank_transfer,张伟,,1-1-201退款"), "a.csv"
+        )
         assert (result.refunds, result.reversed, result.matched) == (1, 0, 0)
         assert entry(session, "RF43").status == "refund"
         assert count(session, Payment) == 0
@@ -329,20 +404,34 @@ class TestRefunds:
 def sample_units(session):
     """The units the sample statements name, in community A."""
     building = session.get(Building, 1)
-    return {code: make_unit(session, building, code)
-            for code in ("3-2-101", "5-1-302", "8-1-1201", "6-2-802")}
+    return {
+        code: make_unit(session, building, code)
+        for code in ("3-2-101", "5-1-302", "8-1-1201", "6-2-802")
+    }
 
 
 def test_the_wechat_sample_imports_end_to_end(session, sample_units):
     data = (FIXTURES / "wechat.csv").read_bytes()
     result = import_statement(session, data, "wechat.csv")
-    assert (result.format, result.rows, result.matched, result.unmatched, result.refunds,
-            result.reversed, result.errors) == ("wechat", 4, 3, 0, 1, 0, 0)
-    paid = session.execute(select(Unit.code, Payment.amount, Payment.method)
-                           .join(Payment, Payment.unit_id == Unit.id)
-                           .order_by(Payment.id)).all()
-    assert paid == [("3-2-101", D("1234.50"), "wechat"), ("5-1-302", D("268.80"), "wechat"),
-                    ("8-1-1201", D("150.00"), "wechat")]
+    assert (
+        result.format,
+        result.rows,
+        result.matched,
+        result.unmatched,
+        result.refunds,
+        result.reversed,
+        result.errors,
+    ) == ("wechat", 4, 3, 0, 1, 0, 0)
+    paid = session.execute(
+        select(Unit.code, Payment.amount, Payment.method)
+        .join(Payment, Payment.unit_id == Unit.id)
+        .order_by(Payment.id)
+    ).all()
+    assert paid == [
+        ("3-2-101", D("1234.50"), "wechat"),
+        ("5-1-302", D("268.80"), "wechat"),
+        ("8-1-1201", D("150.00"), "wechat"),
+    ]
     # the refund names a payment of 1 March this file does not hold
     refund = entry(session, "50300109012026030512345678901")
     assert (refund.kind, refund.status, refund.amount) == ("refund", "refund", D("100.00"))
@@ -353,7 +442,12 @@ def test_the_alipay_sample_imports_end_to_end(session, sample_units):
     data = (FIXTURES / "alipay.csv").read_bytes()
     result = import_statement(session, data, "alipay.csv")
     assert (result.format, result.matched, result.unmatched, result.refunds, result.errors) == (
-        "alipay", 3, 0, 1, 0)
+        "alipay",
+        3,
+        0,
+        1,
+        0,
+    )
     assert session.scalar(select(func.sum(Payment.amount))) == D("2576.00")
     # Alipay masks the payer's account: nothing to remember from it
     assert entry(session, "2026030522001487654321098765").payer_account == "138****5678"
@@ -367,17 +461,26 @@ def test_the_icbc_sample_imports_through_the_built_in_mapping(session, sample_un
 
 # --- saved bank mappings -------------------------------------------------------------------
 
-MYBANK = {"date": "记账日期", "credit": "收入", "debit": "支出", "reference": "流水",
-          "payer_account": "对方账号", "remark": ["摘要", "附言"]}
+MYBANK = {
+    "date": "记账日期",
+    "credit": "收入",
+    "debit": "支出",
+    "reference": "流水",
+    "payer_account": "对方账号",
+    "remark": ["摘要", "附言"],
+}
 
 
 def test_a_saved_mapping_is_offered_to_the_parser(session, world):
-    session.add(BankMappingRecord(name="mybank", columns=MYBANK, header_row=None,
-                                  date_format="%Y/%m/%d"))
+    session.add(
+        BankMappingRecord(name="mybank", columns=MYBANK, header_row=None, date_format="%Y/%m/%d")
+    )
     session.flush()
     assert [m.name for m in bank_mappings(session)] == ["mybank", "icbc", "ccb"]
-    data = ("记账日期,流水,收入,支出,对方账号,摘要,附言\n"
-            "2026/03/10,S1,250.00,,6222,转账,1-1-201物业费\n").encode()
+    data = (
+        "记账日期,流水,收入,支出,对方账号,摘要,附言\n"
+        "2026/03/10,S1,250.00,,6222,转账,1-1-201物业费\n"
+    ).encode()
     result = import_statement(session, data, "mybank.csv")
     assert (result.format, result.matched) == ("mybank", 1)
     assert entry(session, "mybank:S1").unit_id == world.id
@@ -397,8 +500,9 @@ def test_a_saved_mapping_is_offered_to_the_parser(session, world):
     ],
 )
 def test_bad_bank_mappings_are_refused_naming_the_field(session, values, field):
-    record = BankMappingRecord(**({"name": "mybank", "columns": MYBANK, "header_row": None,
-                                   "date_format": None} | values))
+    record = BankMappingRecord(
+        **({"name": "mybank", "columns": MYBANK, "header_row": None, "date_format": None} | values)
+    )
     with pytest.raises(DomainError) as caught:
         validate_bank_mapping(session, record)
     assert field in caught.value.messages

@@ -42,8 +42,15 @@ from app.services.surveys import (
 from tests.factories import make_owner, make_ownership, make_unit
 
 TODAY = business_date()
-DIMENSIONS = ["overall", "security", "cleaning", "greening", "facilities", "customer_service",
-              "fee_transparency"]
+DIMENSIONS = [
+    "overall",
+    "security",
+    "cleaning",
+    "greening",
+    "facilities",
+    "customer_service",
+    "fee_transparency",
+]
 
 
 def count(session, model) -> int:
@@ -51,16 +58,23 @@ def count(session, model) -> int:
 
 
 def new_survey(session, community=1, title="2026 上半年满意度调查", days=(0, 30), opened=True):
-    survey = create_survey(session, community, title, "2026 上半年",
-                           TODAY + timedelta(days=days[0]), TODAY + timedelta(days=days[1]))
+    survey = create_survey(
+        session,
+        community,
+        title,
+        "2026 上半年",
+        TODAY + timedelta(days=days[0]),
+        TODAY + timedelta(days=days[1]),
+    )
     if opened:
         open_survey(session, survey.id)
     return survey
 
 
 def unit_id(session, code, community=1) -> int:
-    return session.scalar(select(Unit.id).join(Building).where(
-        Unit.code == code, Building.community_id == community))
+    return session.scalar(
+        select(Unit.id).join(Building).where(Unit.code == code, Building.community_id == community)
+    )
 
 
 def token_of(link) -> str:
@@ -136,8 +150,11 @@ def test_a_response_is_checked_field_by_field_and_nothing_is_written(session, un
     other_community_unit = unit_id(session, "1-1-101", community=2)
     cases = [
         ({"overall": 6}, units["u1"], {"overall"}),
-        ({"overall": 0, "security": "x", "cleaning": True}, units["u1"],
-         {"overall", "security", "cleaning"}),
+        (
+            {"overall": 0, "security": "x", "cleaning": True},
+            units["u1"],
+            {"overall", "security", "cleaning"},
+        ),
         ({}, units["u1"], {"answers"}),
         ({"overall": None, "greening": ""}, units["u1"], {"answers"}),
         ({"parking": 3}, units["u1"], {"answers"}),
@@ -169,9 +186,17 @@ def test_one_response_per_unit_per_survey(session, units):
 def test_the_database_refuses_a_second_response_too(session, units):
     survey = new_survey(session)
     first = record_response(session, survey.id, units["u1"], {"overall": 5})
-    session.add(SurveyResponse(community_id=1, survey_id=survey.id, unit_id=units["u1"],
-                               source="staff", comment="", submitted_at=first.submitted_at,
-                               recorded_by="x"))
+    session.add(
+        SurveyResponse(
+            community_id=1,
+            survey_id=survey.id,
+            unit_id=units["u1"],
+            source="staff",
+            comment="",
+            submitted_at=first.submitted_at,
+            recorded_by="x",
+        )
+    )
     with pytest.raises(IntegrityError):
         session.flush()
 
@@ -195,11 +220,14 @@ def test_only_an_open_survey_takes_responses(session, units):
 
 def test_a_score_of_two_opens_a_follow_up_a_score_of_three_does_not(session, units):
     survey = new_survey(session)
-    response = record_response(session, survey.id, units["u1"],
-                               {"overall": 3, "security": 2, "cleaning": 1, "greening": 5})
+    response = record_response(
+        session, survey.id, units["u1"], {"overall": 3, "security": 2, "cleaning": 1, "greening": 5}
+    )
     follow_ups = session.scalars(select(SurveyFollowUp).order_by(SurveyFollowUp.id)).all()
     assert [(f.dimension, f.score, f.status) for f in follow_ups] == [
-        ("security", 2, "open"), ("cleaning", 1, "open")]
+        ("security", 2, "open"),
+        ("cleaning", 1, "open"),
+    ]
     assert {f.response_id for f in follow_ups} == {response.id}
     assert {f.community_id for f in follow_ups} == {1}
 
@@ -272,12 +300,19 @@ def test_exact_figures_against_the_previous_survey(session, two_surveys):
     assert list(dims) == DIMENSIONS
     overall, security, cleaning = dims["overall"], dims["security"], dims["cleaning"]
     assert (overall.answers, overall.mean, overall.satisfaction_rate) == (
-        4, Decimal("4.00"), Decimal("0.7500"))
+        4,
+        Decimal("4.00"),
+        Decimal("0.7500"),
+    )
     assert (overall.mean_change, overall.satisfaction_change) == (
-        Decimal("0.50"), Decimal("0.2500"))  # 3.50 and 0.5000 before
+        Decimal("0.50"),
+        Decimal("0.2500"),
+    )  # 3.50 and 0.5000 before
     assert (security.mean, security.satisfaction_rate) == (Decimal("1.50"), Decimal("0.0000"))
     assert (security.mean_change, security.satisfaction_change) == (
-        Decimal("-1.50"), Decimal("-0.5000"))
+        Decimal("-1.50"),
+        Decimal("-0.5000"),
+    )
     assert (cleaning.mean, cleaning.satisfaction_rate) == (Decimal("3.67"), Decimal("0.6667"))
     assert (cleaning.mean_change, cleaning.satisfaction_change) == (None, None)  # not asked
     greening = dims["greening"]
@@ -292,8 +327,7 @@ def test_history_runs_oldest_first(session, two_surveys):
     first, second = two_surveys
     history = satisfaction_history(session, second.id)
     assert [h.survey_id for h in history] == [first.id, second.id]
-    assert [h.overall.satisfaction_rate for h in history] == [Decimal("0.5000"),
-                                                              Decimal("0.7500")]
+    assert [h.overall.satisfaction_rate for h in history] == [Decimal("0.5000"), Decimal("0.7500")]
 
 
 def test_the_summary_takes_each_communitys_latest_closed_survey(session, two_surveys):
@@ -320,10 +354,14 @@ def test_an_owner_answers_once_through_the_link(session, units):
     survey = new_survey(session)
     token = links_by_unit(session, survey)["1-1-101"]
     assert check_link(session, token).unit_id == units["u1"]
-    response = submit_online(session, token, units["u1"], {"overall": "5", "greening": "2"},
-                             "绿化太少")
+    response = submit_online(
+        session, token, units["u1"], {"overall": "5", "greening": "2"}, "绿化太少"
+    )
     assert (response.source, response.recorded_by, response.comment) == (
-        "online", "online", "绿化太少")
+        "online",
+        "online",
+        "绿化太少",
+    )
     assert session.scalar(select(SurveyFollowUp.dimension)) == "greening"
     row = session.scalar(select(SurveyToken).where(SurveyToken.unit_id == units["u1"]))
     assert row.used_at == response.submitted_at
@@ -360,8 +398,9 @@ def test_misused_links_are_refused_and_write_nothing(session, units):
     short = {link.unit_code: token_of(link) for link in issue_tokens(session, survey.id, tomorrow)}
     assert set(short) == {"1-1-103", "1-1-104"}  # answered units get no new link
     assert check_link(session, short["1-1-103"], tomorrow).unit_id == units["u3"]
-    assert refused(session, short["1-1-103"], None, today=tomorrow + timedelta(days=1)
-                   ).status == 410
+    assert (
+        refused(session, short["1-1-103"], None, today=tomorrow + timedelta(days=1)).status == 410
+    )
     # a closed survey
     close_survey(session, survey.id)
     assert refused(session, tokens["1-1-104"], units["u4"]).status == 410

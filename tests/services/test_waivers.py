@@ -22,8 +22,9 @@ def bill(session):
 
 
 def test_a_request_changes_nothing_until_approved(session, bill):
-    waiver = request_waiver(session, bill.id, "principal", "50.00", "service_failure",
-                            "电梯停运两周", actor="service")
+    waiver = request_waiver(
+        session, bill.id, "principal", "50.00", "service_failure", "电梯停运两周", actor="service"
+    )
     assert (waiver.status, bill.waived, bill.balance) == ("requested", D("0.00"), D("203.75"))
     approve_waiver(session, waiver.id, actor="manager", note="同意")
     assert (waiver.status, waiver.decided_by) == ("approved", "manager")
@@ -72,16 +73,21 @@ def test_two_waivers_can_never_take_a_bill_below_zero(session, bill):
 
 @pytest.mark.parametrize(
     ("values", "field"),
-    [({"amount": "0"}, "amount"), ({"amount": "203.76"}, "amount"),
-     ({"part": "everything"}, "part"), ({"reason": "mood"}, "reason"),
-     ({"reason": "other"}, "explanation"),
-     ({"part": "late_fee", "amount": "1000.00"}, "amount")],  # far above the late fee
+    [
+        ({"amount": "0"}, "amount"),
+        ({"amount": "203.76"}, "amount"),
+        ({"part": "everything"}, "part"),
+        ({"reason": "mood"}, "reason"),
+        ({"reason": "other"}, "explanation"),
+        ({"part": "late_fee", "amount": "1000.00"}, "amount"),
+    ],  # far above the late fee
 )
 def test_bad_requests_name_the_field(session, bill, values, field):
     args = {"part": "principal", "amount": "10", "reason": "hardship"} | values
     with pytest.raises(DomainError) as info:
-        request_waiver(session, bill.id, args["part"], args["amount"], args["reason"],
-                       actor="service")
+        request_waiver(
+            session, bill.id, args["part"], args["amount"], args["reason"], actor="service"
+        )
     assert field in info.value.messages
 
 
@@ -96,8 +102,14 @@ def waive_20_then_bill_march_again(session, bill, new_tariff=False):
     waiver = request_waiver(session, bill.id, "principal", "20.00", "hardship", actor="service")
     approve_waiver(session, waiver.id, actor="manager")
     if new_tariff:
-        make_tariff(session, session.get(Community, 1), "LJF", name="垃圾清运费", basis="fixed",
-                    price=D("10.00"))
+        make_tariff(
+            session,
+            session.get(Community, 1),
+            "LJF",
+            name="垃圾清运费",
+            basis="fixed",
+            price=D("10.00"),
+        )
     session.commit()
     again = run_billing(session, date(2026, 3, 1), community_id=1)
     session.commit()
@@ -108,18 +120,30 @@ def waive_20_then_bill_march_again(session, bill, new_tariff=False):
 def test_a_billing_re_run_keeps_an_approved_waiver(session, bill):
     again = waive_20_then_bill_march_again(session, bill)
     assert (again.created, bill.total, bill.waived, bill.balance) == (
-        0, D("203.75"), D("20.00"), D("183.75"))
+        0,
+        D("203.75"),
+        D("20.00"),
+        D("183.75"),
+    )
     assert verify_ledger(session) == []
 
 
 def test_a_re_run_that_adds_a_line_keeps_the_waiver_and_is_audited(session, bill):
     again = waive_20_then_bill_march_again(session, bill, new_tariff=True)
     assert (again.created, bill.total, bill.waived, bill.balance) == (
-        2, D("213.75"), D("20.00"), D("193.75"))
+        2,
+        D("213.75"),
+        D("20.00"),
+        D("193.75"),
+    )
     assert verify_ledger(session) == []
-    entry = session.scalars(select(AuditLog).where(
-        AuditLog.table_name == "bill", AuditLog.row_id == str(bill.id),
-        AuditLog.action == "update")).all()[-1]
+    entry = session.scalars(
+        select(AuditLog).where(
+            AuditLog.table_name == "bill",
+            AuditLog.row_id == str(bill.id),
+            AuditLog.action == "update",
+        )
+    ).all()[-1]
     assert entry.changes == {
         "before": {"total": "203.75", "balance": "183.75"},
         "after": {"total": "213.75", "balance": "193.75"},

@@ -14,8 +14,9 @@ from app.services.payments import record_payment
 @pytest.fixture
 def paid(session):
     run_billing(session, date(2026, 3, 1), community_id=1)
-    record_payment(session, 1, "100.00", "cash", paid_at=datetime(2026, 3, 10, 2, tzinfo=UTC),
-                   actor="finance")
+    record_payment(
+        session, 1, "100.00", "cash", paid_at=datetime(2026, 3, 10, 2, tzinfo=UTC), actor="finance"
+    )
     session.commit()
 
 
@@ -37,7 +38,8 @@ def test_the_daily_close_balances_and_exports(login, paid):
     assert row[1:] == ["finance", "现金", "1", "100.00", "0.00", "100.00"]
 
 
-@pytest.mark.parametrize(("role", "status"), [("Finance", 200), ("Auditor", 200),
-                                              ("Collector", 403)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("Finance", 200), ("Auditor", 200), ("Collector", 403)]
+)
 def test_who_sees_the_daily_close(login, role, status):
     assert login(role).get("/dailycloseview/").status_code == status

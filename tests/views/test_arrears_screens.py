@@ -24,8 +24,11 @@ def test_the_arrears_screen_shows_aging_and_accounts_in_chinese(login, billed):
 
 
 def test_filters_on_the_screen(login, billed):
-    page = login("Auditor").get(
-        "/arrears/?as_of=2026-03-31&community_id=2&bucket=31-90").get_data(as_text=True)
+    page = (
+        login("Auditor")
+        .get("/arrears/?as_of=2026-03-31&community_id=2&bucket=31-90")
+        .get_data(as_text=True)
+    )
     assert "B业主甲" in page and "A业主甲" not in page
 
 
@@ -37,8 +40,7 @@ def test_bad_filters_are_named_and_the_page_still_shows(login, billed):
 
 
 def test_the_early_warning_list(login, billed):
-    page = login("CustomerService").get("/arrears/warning/?as_of=2026-02-28").get_data(
-        as_text=True)
+    page = login("CustomerService").get("/arrears/warning/?as_of=2026-02-28").get_data(as_text=True)
     assert 'id="early_warning"' in page
     assert "A-202601-1" in page and "A-202602-5" in page  # overdue, and due on 3 March
 
@@ -57,8 +59,14 @@ def test_a_collector_reads_its_communitys_arrears_without_statements_or_exports(
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [("Admin", 200), ("Manager", 200), ("Finance", 200), ("CustomerService", 200),
-     ("Collector", 200), ("Auditor", 200)],
+    [
+        ("Admin", 200),
+        ("Manager", 200),
+        ("Finance", 200),
+        ("CustomerService", 200),
+        ("Collector", 200),
+        ("Auditor", 200),
+    ],
 )
 @pytest.mark.parametrize("path", ["/arrears/", "/arrears/warning/"])
 def test_who_opens_the_arrears_screens(login, role, status, path):

@@ -15,8 +15,9 @@ from tests.reports import pdf
 
 
 def flashes(page) -> str:
-    return " ".join(re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', page.get_data(as_text=True),
-                               re.S))
+    return " ".join(
+        re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', page.get_data(as_text=True), re.S)
+    )
 
 
 @pytest.fixture
@@ -39,9 +40,17 @@ def test_a_manager_creates_a_campaign_from_the_form(login, session, billed, staf
     form = client.get("/collection/new/").get_data(as_text=True)
     assert 'name="first_contact_days"' in form and 'value="3"' in form
     assert "(collector)" in form and "(customerservice)" in form
-    response = client.post("/collection/new/", data={
-        "community": "1", "name": "三月清欠", "staff": [str(s) for s in staff],
-        "min_days_overdue": "30", "min_amount": "", "first_contact_days": "3"})
+    response = client.post(
+        "/collection/new/",
+        data={
+            "community": "1",
+            "name": "三月清欠",
+            "staff": [str(s) for s in staff],
+            "min_days_overdue": "30",
+            "min_amount": "",
+            "first_contact_days": "3",
+        },
+    )
     session.rollback()
     campaign = session.scalar(select(CollectionCampaign))
     assert response.status_code == 302
@@ -53,9 +62,16 @@ def test_a_manager_creates_a_campaign_from_the_form(login, session, billed, staf
 
 
 def test_a_campaign_without_staff_is_refused_and_nothing_written(app, login, session, billed):
-    page = login("Manager").post("/collection/new/", data={
-        "community": "1", "name": "三月清欠", "min_days_overdue": "1", "first_contact_days": "3"},
-        follow_redirects=True)
+    page = login("Manager").post(
+        "/collection/new/",
+        data={
+            "community": "1",
+            "name": "三月清欠",
+            "min_days_overdue": "1",
+            "first_contact_days": "3",
+        },
+        follow_redirects=True,
+    )
     with app.test_request_context(), force_locale("zh"):  # the screens' language
         why = gettext("Choose at least one staff member to do the collecting.")
     assert why in flashes(page)
@@ -95,22 +111,34 @@ def test_a_collector_records_a_contact_and_the_task_moves_on(login, session, cam
     task_id = session.scalar(select(CollectionTask.id).where(CollectionTask.unit_id == 2))
     client = login("Collector")
     promised = business_date() + timedelta(days=3)
-    response = client.post(f"/contactformview/{task_id}", data={
-        "channel": "phone", "outcome": "promised", "promised_date": promised.isoformat(),
-        "promised_amount": "300.00", "note": "下周三交"})
+    response = client.post(
+        f"/contactformview/{task_id}",
+        data={
+            "channel": "phone",
+            "outcome": "promised",
+            "promised_date": promised.isoformat(),
+            "promised_amount": "300.00",
+            "note": "下周三交",
+        },
+    )
     assert response.status_code == 302 and response.location.endswith("/collection/my-tasks/")
     session.rollback()
     task = session.get(CollectionTask, task_id)
     assert (task.status, task.next_action, task.next_due) == (
-        "promised", "remind_before_promise", promised - timedelta(days=1))
+        "promised",
+        "remind_before_promise",
+        promised - timedelta(days=1),
+    )
     assert "1-1-102" not in client.get("/collection/my-tasks/").get_data(as_text=True)
 
 
 def test_a_refusal_without_reason_is_refused_and_a_collector_cannot_touch_others(
     login, session, campaign
 ):
-    own, other = (session.scalar(select(CollectionTask.id).where(CollectionTask.unit_id == unit))
-                  for unit in (2, 1))
+    own, other = (
+        session.scalar(select(CollectionTask.id).where(CollectionTask.unit_id == unit))
+        for unit in (2, 1)
+    )
     client = login("Collector")
     page = client.post(f"/contactformview/{own}", data={"channel": "visit", "outcome": "refused"})
     assert page.status_code == 200 and flashes(page)
@@ -138,9 +166,11 @@ def test_task_sheets_print_the_units_with_phones_only_for_their_owner(login, ses
 
 def test_a_manager_closes_a_campaign_from_the_list(login, session, campaign):
     client = login("Manager")
-    client.post("/collectioncampaignview/action_post", data={"action": "close",
-                                                             "rowid": [str(campaign)]})
+    client.post(
+        "/collectioncampaignview/action_post", data={"action": "close", "rowid": [str(campaign)]}
+    )
     session.rollback()
     assert session.get(CollectionCampaign, campaign).status == "closed"
-    assert login("Collector").get("/collection/my-tasks/").get_data(as_text=True).count(
-        "1-1-102") == 0
+    assert (
+        login("Collector").get("/collection/my-tasks/").get_data(as_text=True).count("1-1-102") == 0
+    )

@@ -18,15 +18,23 @@ pytestmark = pytest.mark.usefixtures("clock")
 
 
 def flashes(page) -> str:
-    return " ".join(re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', page.get_data(as_text=True),
-                               re.S))
+    return " ".join(
+        re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', page.get_data(as_text=True), re.S)
+    )
 
 
 def logged(session, unit_id=1, days_ago=0, **kw) -> int:
     """A complaint received ``days_ago`` days ago (committed)."""
     at = datetime.now(UTC) - timedelta(days=days_ago)
-    complaint = log_complaint(session, unit_id, "phone", kw.pop("category", "cleaning"),
-                              kw.pop("description", "楼道垃圾没人清"), received_at=at, **kw)
+    complaint = log_complaint(
+        session,
+        unit_id,
+        "phone",
+        kw.pop("category", "cleaning"),
+        kw.pop("description", "楼道垃圾没人清"),
+        received_at=at,
+        **kw,
+    )
     session.commit()
     return complaint.id
 
@@ -57,8 +65,16 @@ def test_who_opens_which_screen(login, role, intake, lists, search):
 
 def test_the_unit_search_is_scoped_and_masks_phones_for_who_may_not_see_them(login, session):
     found = login("CustomerService").get("/complaints/new/units?q=102").json
-    assert found == [{"unit_id": 2, "unit": "1-1-102", "community": "A", "owner_id": 2,
-                      "owner": "A业主乙", "phone": "13912345679"}]  # not community B's
+    assert found == [
+        {
+            "unit_id": 2,
+            "unit": "1-1-102",
+            "community": "A",
+            "owner_id": 2,
+            "owner": "A业主乙",
+            "phone": "13912345679",
+        }
+    ]  # not community B's
     reveal = session.scalar(select(AuditLog).where(AuditLog.action == "reveal"))
     assert (reveal.username, reveal.table_name) == ("customerservice", "owner")
     by_name = login("Manager").get("/complaints/new/units?q=业主甲").json
@@ -71,16 +87,29 @@ def test_a_complaint_is_logged_from_the_picked_unit(login, session):
     client = login("CustomerService")
     form = client.get("/complaints/new/").get_data(as_text=True)
     assert 'id="search"' in form and "/complaints/new/units" in form
-    response = client.post("/complaints/new/", data={
-        "search": "1-1-102", "unit": "2", "owner": "2", "channel": "front_desk",
-        "category": "facilities", "description": "电梯停了两天", "received_at": "2026-03-10T23:30",
-        "nonpayment_reason": "y"})
+    response = client.post(
+        "/complaints/new/",
+        data={
+            "search": "1-1-102",
+            "unit": "2",
+            "owner": "2",
+            "channel": "front_desk",
+            "category": "facilities",
+            "description": "电梯停了两天",
+            "received_at": "2026-03-10T23:30",
+            "nonpayment_reason": "y",
+        },
+    )
     session.rollback()
     complaint = session.scalar(select(Complaint))
     assert response.status_code == 302
     assert response.location.endswith(f"/complaintview/show/{complaint.id}")
     assert (complaint.unit_id, complaint.owner_id, complaint.channel, complaint.category) == (
-        2, 2, "front_desk", "facilities")
+        2,
+        2,
+        "front_desk",
+        "facilities",
+    )
     assert complaint.received_at == datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
     assert (complaint.logged_by, complaint.nonpayment_reason) == ("customerservice", True)
     assert "2026-03-17" in flashes(client.get(response.location))
@@ -104,8 +133,12 @@ def test_a_complaints_page_shows_its_log_and_the_steps_the_user_may_take(login, 
         page = login(role).get(f"/complaintview/show/{pk}").get_data(as_text=True)
         return re.findall(rf'href="/(\w+)/{pk}"', page)
 
-    assert steps("CustomerService") == ["acknowledgecomplaintview", "assigncomplaintview",
-                                        "notecomplaintview", "nonpaymentreasonview"]
+    assert steps("CustomerService") == [
+        "acknowledgecomplaintview",
+        "assigncomplaintview",
+        "notecomplaintview",
+        "nonpaymentreasonview",
+    ]
     assert steps("Manager") == ["assigncomplaintview"]
     assert steps("Auditor") == []
     page = login("CustomerService").get(f"/complaintview/show/{pk}").get_data(as_text=True)
@@ -115,8 +148,10 @@ def test_a_complaints_page_shows_its_log_and_the_steps_the_user_may_take(login, 
 def test_the_step_forms_move_the_complaint_on(login, session):
     pk = logged(session)
     client = login("CustomerService")
-    assert client.post(f"/acknowledgecomplaintview/{pk}", data={"note": "已致电业主"}
-                       ).status_code == 302
+    assert (
+        client.post(f"/acknowledgecomplaintview/{pk}", data={"note": "已致电业主"}).status_code
+        == 302
+    )
     client.post(f"/startcomplaintview/{pk}", data={})
     refused = client.post(f"/resolvecomplaintview/{pk}", data={"note": ""})
     assert refused.status_code == 200 and flashes(refused)
@@ -127,7 +162,12 @@ def test_the_step_forms_move_the_complaint_on(login, session):
     complaint = session.get(Complaint, pk)
     assert (complaint.status, complaint.satisfaction) == ("closed", 4)
     assert [e.action for e in complaint.entries] == [
-        "logged", "acknowledge", "start", "resolve", "return_visit"]
+        "logged",
+        "acknowledge",
+        "start",
+        "resolve",
+        "return_visit",
+    ]
     assert login("Manager").post(f"/acknowledgecomplaintview/{pk}", data={}).status_code == 403
 
 
@@ -136,8 +176,10 @@ def test_assigning_and_marking_from_the_forms(login, session):
     form = login("Manager").get(f"/assigncomplaintview/{pk}").get_data(as_text=True)
     assert "(customerservice)" in form and "(collector)" not in form  # only who may work on it
     user = re.search(r'value="(\d+)"[^>]*>[^<]*\(customerservice\)', form).group(1)
-    assert login("Manager").post(f"/assigncomplaintview/{pk}", data={"assignee": user}
-                                 ).status_code == 302
+    assert (
+        login("Manager").post(f"/assigncomplaintview/{pk}", data={"assignee": user}).status_code
+        == 302
+    )
     login("CustomerService").post(f"/nonpaymentreasonview/{pk}", data={"marked": "1"})
     session.rollback()
     complaint = session.get(Complaint, pk)
@@ -160,16 +202,18 @@ def test_a_refused_task_opens_its_complaint(login, session):
     record_contact(session, task.id, "phone", "refused", refusal_reason="电梯长期故障")
     session.commit()
     client = login("CustomerService")
-    response = client.post(f"/complaintfromtaskview/{task.id}", data={
-        "category": "facilities", "channel": "phone", "description": ""})
+    response = client.post(
+        f"/complaintfromtaskview/{task.id}",
+        data={"category": "facilities", "channel": "phone", "description": ""},
+    )
     session.rollback()
     complaint = session.scalar(select(Complaint))
     assert response.location.endswith(f"/complaintview/show/{complaint.id}")
     assert (complaint.description, complaint.nonpayment_reason) == ("电梯长期故障", True)
     task = session.get(CollectionTask, task.id)
     assert (task.complaint_id, task.complaint_needed) == (complaint.id, False)
-    again = client.post(f"/complaintfromtaskview/{task.id}", data={
-        "category": "facilities", "channel": "phone"})
+    again = client.post(
+        f"/complaintfromtaskview/{task.id}", data={"category": "facilities", "channel": "phone"}
+    )
     assert again.status_code == 200 and flashes(again)
     assert login("Collector").get(f"/complaintfromtaskview/{task.id}").status_code == 403
-

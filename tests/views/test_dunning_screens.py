@@ -28,16 +28,23 @@ def proposals(session):
         session.commit()
         scan("2026-07-30")
     return session.scalars(
-        select(DunningAction.id).where(DunningAction.kind == "legal_proposal").order_by(
-            DunningAction.id)
+        select(DunningAction.id)
+        .where(DunningAction.kind == "legal_proposal")
+        .order_by(DunningAction.id)
     ).all()
 
 
 def test_an_admin_edits_a_level(login, session):
     client = login("Admin")
     level = session.scalar(select(DunningLevel).where(DunningLevel.level == 3))
-    form = {"name": level.name, "days": "45", "min_amount": "0.00", "channel": "phone",
-            "template": "key_follow_up", "active": "y"}
+    form = {
+        "name": level.name,
+        "days": "45",
+        "min_amount": "0.00",
+        "channel": "phone",
+        "template": "key_follow_up",
+        "active": "y",
+    }
     response = client.post(f"/dunninglevelview/edit/{level.id}", data=form)
     assert response.status_code == 302
     session.expire_all()
@@ -47,8 +54,14 @@ def test_an_admin_edits_a_level(login, session):
 def test_a_cut_off_level_is_refused_on_the_form(login, session):
     client = login("Admin")
     level = session.scalar(select(DunningLevel).where(DunningLevel.level == 4))
-    form = {"name": "停水停电", "days": "180", "min_amount": "0.00", "channel": "letter",
-            "template": "legal_proposal", "active": "y"}
+    form = {
+        "name": "停水停电",
+        "days": "180",
+        "min_amount": "0.00",
+        "channel": "letter",
+        "template": "legal_proposal",
+        "active": "y",
+    }
     page = client.post(f"/dunninglevelview/edit/{level.id}", data=form, follow_redirects=True)
     page = page.get_data(as_text=True)
     assert "944" in page
@@ -58,8 +71,14 @@ def test_a_cut_off_level_is_refused_on_the_form(login, session):
 
 @pytest.mark.parametrize(
     ("role", "list_status", "edit_status"),
-    [("Admin", 200, 200), ("Manager", 200, 403), ("Finance", 200, 403),
-     ("CustomerService", 200, 403), ("Collector", 403, 403), ("Auditor", 200, 403)],
+    [
+        ("Admin", 200, 200),
+        ("Manager", 200, 403),
+        ("Finance", 200, 403),
+        ("CustomerService", 200, 403),
+        ("Collector", 403, 403),
+        ("Auditor", 200, 403),
+    ],
 )
 def test_who_reads_and_edits_levels(login, role, list_status, edit_status):
     client = login(role)

@@ -36,17 +36,24 @@ def test_the_auditor_sees_the_buttons_carrying_the_filters(login):
 
 def test_a_screen_csv_is_filtered_ordered_masked_and_audited(login, session):
     client = login("Auditor")
-    response = client.get("/ownerview/export/csv?_flt_0_name=A&_oc_OwnerView=name"
-                          "&_od_OwnerView=desc")
+    response = client.get(
+        "/ownerview/export/csv?_flt_0_name=A&_oc_OwnerView=name&_od_OwnerView=desc"
+    )
     header, *rows = rows_of_csv(response)
     assert response.headers["Content-Disposition"] == "attachment; filename=owner.csv"
     assert header == ["名称", "小区", "电话", "客户类型", "首选联系方式"]
-    assert rows == [["A业主甲", "A 安居小区", "138****5678", "业主", "短信"],  # 甲 U+7532
-                    ["A业主乙", "A 安居小区", "139****5679", "业主", "短信"]]  # 乙 U+4E59
+    assert rows == [
+        ["A业主甲", "A 安居小区", "138****5678", "业主", "短信"],  # 甲 U+7532
+        ["A业主乙", "A 安居小区", "139****5679", "业主", "短信"],
+    ]  # 乙 U+4E59
     entry = last_audit(session)
     assert (entry.action, entry.table_name, entry.username) == ("export", "owner", "auditor")
-    assert entry.changes == {"format": "csv", "masked": True, "rows": 2,
-                             "filters": [{"col": "name", "opr": "sw", "value": "A"}]}
+    assert entry.changes == {
+        "format": "csv",
+        "masked": True,
+        "rows": 2,
+        "filters": [{"col": "name", "opr": "sw", "value": "A"}],
+    }
 
 
 def test_a_screen_xlsx_round_trips_chinese_masked(login):
@@ -56,8 +63,10 @@ def test_a_screen_xlsx_round_trips_chinese_masked(login):
     header, *rows = workbook.active.iter_rows(values_only=True)
     workbook.close()
     assert header[0] == "名称"
-    assert sorted(rows) == [("A业主乙", "A 安居小区", "139****5679", "业主", "短信"),
-                            ("A业主甲", "A 安居小区", "138****5678", "业主", "短信")]
+    assert sorted(rows) == [
+        ("A业主乙", "A 安居小区", "139****5679", "业主", "短信"),
+        ("A业主甲", "A 安居小区", "138****5678", "业主", "短信"),
+    ]
 
 
 def test_an_admin_screen_export_is_unmasked(login, session):
@@ -91,11 +100,17 @@ def test_every_list_the_auditor_reads_exports(app, login):
     """Each list screen — today's and those added later — exports what it lists."""
     client = login("Auditor")
     with app.test_request_context():
-        views = [(type(v).__name__, url_for(f"{type(v).__name__}.list"),
-                  url_for(f"{type(v).__name__}.export", fmt="csv"), len(v.list_columns))
-                 for v in app.appbuilder.baseviews
-                 if isinstance(v, WuyeModelView)
-                 and (v.include_route_methods is None or "export" in v.include_route_methods)]
+        views = [
+            (
+                type(v).__name__,
+                url_for(f"{type(v).__name__}.list"),
+                url_for(f"{type(v).__name__}.export", fmt="csv"),
+                len(v.list_columns),
+            )
+            for v in app.appbuilder.baseviews
+            if isinstance(v, WuyeModelView)
+            and (v.include_route_methods is None or "export" in v.include_route_methods)
+        ]
     assert len(views) > 20
     for name, list_url, export_url, columns in views:
         listed = client.get(list_url)
@@ -118,14 +133,16 @@ def test_the_arrears_list_exports_under_its_filters(login, session, billed):
     client = login("Auditor")
     page = client.get("/arrears/?as_of=2026-03-31&community_id=2").get_data(as_text=True)
     assert 'href="/arrears/export/csv?as_of=2026-03-31&amp;community_id=2"' in page
-    header, *rows = rows_of_csv(client.get("/arrears/export/csv?as_of=2026-03-31"
-                                           "&community_id=2"))
+    header, *rows = rows_of_csv(client.get("/arrears/export/csv?as_of=2026-03-31&community_id=2"))
     assert header[:3] == ["小区", "房屋", "业主"]
     assert {row[2] for row in rows} == {"B业主甲", "B业主乙"}
     entry = last_audit(session)
     assert (entry.action, entry.table_name) == ("export", "arrears")
-    assert entry.changes == {"format": "csv", "rows": 2,
-                             "filters": {"as_of": "2026-03-31", "community_id": "2"}}
+    assert entry.changes == {
+        "format": "csv",
+        "rows": 2,
+        "filters": {"as_of": "2026-03-31", "community_id": "2"},
+    }
     with client.get("/arrears/warning/export/xlsx?as_of=2026-02-28") as response:
         workbook = load_workbook(io.BytesIO(response.get_data()), read_only=True)
     header, *rows = workbook.active.iter_rows(values_only=True)

@@ -28,8 +28,15 @@ def outbox(app, session) -> dict[str, int]:
     ):
         owner = session.get(Owner, owner_id)
         owner.e_notice_consent = name.startswith("sms")
-        message = queue_message(session, owner, "reminder", f"催缴提醒 {name}", "请尽快缴费。",
-                                attachment=attachment, unit=session.get(Unit, unit_id))
+        message = queue_message(
+            session,
+            owner,
+            "reminder",
+            f"催缴提醒 {name}",
+            "请尽快缴费。",
+            attachment=attachment,
+            unit=session.get(Unit, unit_id),
+        )
         if name.startswith("sms"):
             message.status, message.error, message.attempts = "failed", "unknown number", 1
         ids[name] = message.id
@@ -74,8 +81,10 @@ def test_finance_sends_a_failed_message_again(login, session, outbox):
     session.commit()
     finance = login("Finance")
     # A row of another community (not on Finance's list: a forged form) refuses the batch.
-    refused = finance.post("/outboxview/action_post", data={
-        "action": "resend", "rowid": [outbox["sms_a"], outbox["sms_b"]]})
+    refused = finance.post(
+        "/outboxview/action_post",
+        data={"action": "resend", "rowid": [outbox["sms_a"], outbox["sms_b"]]},
+    )
     assert refused.status_code == 404
     finance.post("/outboxview/action_post", data={"action": "resend", "rowid": [outbox["sms_a"]]})
     assert wait()  # the delivery job, run in-process
@@ -94,8 +103,7 @@ def test_finance_marks_a_printed_letter_posted(login, session, outbox):
 def test_the_letter_pdf_is_downloaded_within_scope_only(login, outbox):
     client = login("Finance")
     response = client.post(f"/outboxview/action/document/{outbox['letter_a']}")
-    assert (response.status_code, response.mimetype, response.data) == (
-        200, "application/pdf", PDF)
+    assert (response.status_code, response.mimetype, response.data) == (200, "application/pdf", PDF)
     response.close()
     refused = client.post(f"/outboxview/action/document/{outbox['sms_b']}")
     assert refused.status_code == 404  # another community's row: none for Finance
@@ -118,8 +126,11 @@ def test_a_collector_has_no_outbox(login, outbox):
 
 def test_messages_are_a_record(login, outbox):
     client = login("Admin")
-    for path in ("/outboxview/add", f"/outboxview/edit/{outbox['sms_a']}",
-                 f"/outboxview/delete/{outbox['sms_a']}"):
+    for path in (
+        "/outboxview/add",
+        f"/outboxview/edit/{outbox['sms_a']}",
+        f"/outboxview/delete/{outbox['sms_a']}",
+    ):
         assert client.get(path).status_code == 404
 
 

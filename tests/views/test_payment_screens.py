@@ -9,8 +9,14 @@ from sqlalchemy import select
 from app.models import Bill, Payment, Receipt
 from app.services.billing import run_billing
 
-FORM = {"community": "1", "unit_code": "1-1-101", "amount": "203.75", "method": "cash",
-        "reference": "", "paid_at": "2026-03-20T10:00"}
+FORM = {
+    "community": "1",
+    "unit_code": "1-1-101",
+    "amount": "203.75",
+    "method": "cash",
+    "reference": "",
+    "paid_at": "2026-03-20T10:00",
+}
 
 
 @pytest.fixture
@@ -20,13 +26,13 @@ def billed(session):
 
 
 def flashes(page) -> str:
-    return " ".join(re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', page.get_data(as_text=True),
-                               re.S))
+    return " ".join(
+        re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', page.get_data(as_text=True), re.S)
+    )
 
 
 def test_a_cashier_records_a_payment_and_lands_on_its_receipt(login, session, billed):
-    page = login("Finance").post("/recordpaymentformview/record", data=FORM,
-                                 follow_redirects=True)
+    page = login("Finance").post("/recordpaymentformview/record", data=FORM, follow_redirects=True)
     assert "A-2026-000001" in flashes(page)
     session.rollback()
     bill = session.scalar(select(Bill).where(Bill.unit_id == 1))
@@ -36,13 +42,14 @@ def test_a_cashier_records_a_payment_and_lands_on_its_receipt(login, session, bi
     assert payment.recorded_by == "finance"
 
 
-@pytest.mark.parametrize(("field", "value", "label"),
-                         [("amount", "-1", "金额"), ("unit_code", "9-9-999", "房屋"),
-                          ("community", "2", "小区")])
-def test_a_refused_payment_says_why_and_writes_nothing(login, session, billed, field, value,
-                                                       label):
-    page = login("Finance").post("/recordpaymentformview/record", data=FORM | {field: value},
-                                 follow_redirects=True)
+@pytest.mark.parametrize(
+    ("field", "value", "label"),
+    [("amount", "-1", "金额"), ("unit_code", "9-9-999", "房屋"), ("community", "2", "小区")],
+)
+def test_a_refused_payment_says_why_and_writes_nothing(login, session, billed, field, value, label):
+    page = login("Finance").post(
+        "/recordpaymentformview/record", data=FORM | {field: value}, follow_redirects=True
+    )
     assert label in flashes(page) or label in page.get_data(as_text=True)
     session.rollback()
     assert session.scalar(select(Payment)) is None
@@ -53,23 +60,33 @@ def test_reverse_from_the_payment_page(login, session, billed):
     client.post("/recordpaymentformview/record", data=FORM)
     payment_id = session.scalar(select(Payment.id))
     assert client.get(f"/paymentview/action/reverse/{payment_id}").status_code == 302
-    client.post(f"/reversepaymentformview/{payment_id}", data={"reason": "收错房号"},
-                follow_redirects=True)
+    client.post(
+        f"/reversepaymentformview/{payment_id}", data={"reason": "收错房号"}, follow_redirects=True
+    )
     session.rollback()
     receipt = session.scalar(select(Receipt))
     assert (receipt.void, receipt.void_reason) == (True, "收错房号")
     assert session.scalar(select(Bill.status).where(Bill.unit_id == 1)) == "open"
 
 
-@pytest.mark.parametrize(("role", "status"), [("Finance", 200), ("Admin", 200),
-                                              ("CustomerService", 403), ("Manager", 403),
-                                              ("Auditor", 403), ("Collector", 403)])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("Finance", 200),
+        ("Admin", 200),
+        ("CustomerService", 403),
+        ("Manager", 403),
+        ("Auditor", 403),
+        ("Collector", 403),
+    ],
+)
 def test_who_may_use_the_till(login, role, status):
     assert login(role).get("/recordpaymentformview/record").status_code == status
 
 
-@pytest.mark.parametrize(("role", "status"), [("CustomerService", 200), ("Auditor", 200),
-                                              ("Collector", 403)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("CustomerService", 200), ("Auditor", 200), ("Collector", 403)]
+)
 def test_who_reads_payments_and_receipts(login, role, status):
     client = login(role)
     assert client.get("/paymentview/list/").status_code == status

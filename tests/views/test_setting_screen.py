@@ -9,14 +9,21 @@ from tests.views.test_forms import flashes
 
 @pytest.mark.parametrize(
     ("key", "value", "stored"),
-    [("max_payment", "2000000.00", True), ("max_payment", "1e6", False),
-     ("due_days", "45", True), ("due_days", "abc", False), ("due_days", "4.5", False),
-     ("late_fee_cap_ratio", "0.5", True), ("no_such_setting", "1", False),
-     ("quiet_hours", "22:00-07:00", True)],
+    [
+        ("max_payment", "2000000.00", True),
+        ("max_payment", "1e6", False),
+        ("due_days", "45", True),
+        ("due_days", "abc", False),
+        ("due_days", "4.5", False),
+        ("late_fee_cap_ratio", "0.5", True),
+        ("no_such_setting", "1", False),
+        ("quiet_hours", "22:00-07:00", True),
+    ],
 )
 def test_admin_sets_a_setting_of_the_right_kind(login, session, key, value, stored):
-    page = login("Admin").post("/settingview/add", data={"key": key, "value": value},
-                               follow_redirects=True)
+    page = login("Admin").post(
+        "/settingview/add", data={"key": key, "value": value}, follow_redirects=True
+    )
     assert page.status_code == 200
     session.rollback()
     values = session.scalars(select(Setting.value).where(Setting.key == key)).all()

@@ -11,15 +11,19 @@ from app.models import BankMappingRecord, PayerAccount, Payment, StatementEntry,
 from app.services.statements import import_statement
 
 HEADER = "date,amount,reference,method,payer_name,payer_account,remark\n"
-GOOD = (HEADER + "2026-03-10,203.75,BT1,bank_transfer,张伟,6222000011115555,三月物业费\n"
-        "2026-03-11,-5.00,RF1,bank_transfer,张伟,6222000011115555,退款\n").encode()
+GOOD = (
+    HEADER + "2026-03-10,203.75,BT1,bank_transfer,张伟,6222000011115555,三月物业费\n"
+    "2026-03-11,-5.00,RF1,bank_transfer,张伟,6222000011115555,退款\n"
+).encode()
 BAD = (HEADER + "2026-03-10,abc,BT2,bank_transfer,张伟,,物业费\n").encode()
 
 
 def upload(client, data: bytes, name="march.csv", fmt="detect", **form):
-    return client.post("/statementimportformview/upload",
-                       data={"file": (io.BytesIO(data), name), "format": fmt, **form},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/statementimportformview/upload",
+        data={"file": (io.BytesIO(data), name), "format": fmt, **form},
+        content_type="multipart/form-data",
+    )
 
 
 def text(page) -> str:
@@ -44,7 +48,11 @@ def test_finance_uploads_a_statement_and_sees_the_counts(login, session):
     assert count(session, StatementEntry) == 2
     record = session.scalar(select(StatementImport))
     assert (record.imported_by, record.filename, record.unmatched, record.refunds) == (
-        "finance", "march.csv", 1, 1)
+        "finance",
+        "march.csv",
+        1,
+        1,
+    )
     assert "导入" in text(page)
 
 
@@ -68,9 +76,11 @@ def test_a_cashier_assigns_an_unmatched_entry(login, session):
     assert "6222000011115555" not in listed
     assert client.get(f"/unmatchedentryview/action/assign/{entry_id}").status_code == 302
     assert client.get(f"/assignentryformview/assign/{entry_id}").status_code == 200
-    page = client.post(f"/assignentryformview/assign/{entry_id}",
-                       data={"community": "1", "unit_code": "1-1-101", "remember_account": "y"},
-                       follow_redirects=True)
+    page = client.post(
+        f"/assignentryformview/assign/{entry_id}",
+        data={"community": "1", "unit_code": "1-1-101", "remember_account": "y"},
+        follow_redirects=True,
+    )
     assert "A-2026-000001" in page.get_data(as_text=True)
     session.rollback()
     entry = session.get(StatementEntry, entry_id)
@@ -83,8 +93,9 @@ def test_a_refused_assignment_says_why(login, session):
     import_statement(session, GOOD, "march.csv")
     session.commit()
     entry_id = session.scalar(select(StatementEntry.id).where(StatementEntry.reference == "BT1"))
-    page = login("Finance").post(f"/assignentryformview/assign/{entry_id}",
-                                 data={"community": "1", "unit_code": "9-9-999"})
+    page = login("Finance").post(
+        f"/assignentryformview/assign/{entry_id}", data={"community": "1", "unit_code": "9-9-999"}
+    )
     assert "房屋" in text(page)
     assert count(session, Payment) == 0
 
@@ -107,24 +118,37 @@ def test_only_finance_and_admin_upload(login, role):
     assert upload(client, GOOD).status_code == 403
 
 
-@pytest.mark.parametrize(("role", "status"), [("Admin", 200), ("Finance", 200), ("Manager", 200),
-                                              ("CustomerService", 403), ("Auditor", 200),
-                                              ("Collector", 403)])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("Admin", 200),
+        ("Finance", 200),
+        ("Manager", 200),
+        ("CustomerService", 403),
+        ("Auditor", 200),
+        ("Collector", 403),
+    ],
+)
 def test_who_reads_imports_and_the_queue(login, role, status):
     client = login(role)
     assert client.get("/statementimportview/list/").status_code == status
     assert client.get("/unmatchedentryview/list/").status_code == status
 
 
-@pytest.mark.parametrize(("role", "status"), [("Admin", 200), ("Finance", 403),
-                                              ("Manager", 403), ("Auditor", 403)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("Admin", 200), ("Finance", 403), ("Manager", 403), ("Auditor", 403)]
+)
 def test_bank_mappings_are_for_administrators(login, role, status):
     assert login(role).get("/bankmappingview/list/").status_code == status
 
 
-MAPPING = {"name": "mybank", "header_row": "", "date_format": "%Y/%m/%d",
-           "columns": '{"date": "记账日期", "credit": "收入", "debit": "支出", '
-                      '"remark": ["摘要", "附言"]}'}
+MAPPING = {
+    "name": "mybank",
+    "header_row": "",
+    "date_format": "%Y/%m/%d",
+    "columns": '{"date": "记账日期", "credit": "收入", "debit": "支出", '
+    '"remark": ["摘要", "附言"]}',
+}
 
 
 def test_an_administrator_saves_a_bank_mapping_offered_at_upload(login, session):
@@ -137,12 +161,14 @@ def test_an_administrator_saves_a_bank_mapping_offered_at_upload(login, session)
     assert 'value="mybank"' in form
 
 
-@pytest.mark.parametrize(("field", "value"), [("columns", "{not json"),
-                                              ("columns", '{"date": "日期"}'),
-                                              ("name", "wechat")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("columns", "{not json"), ("columns", '{"date": "日期"}'), ("name", "wechat")],
+)
 def test_a_bad_bank_mapping_is_refused(login, session, field, value):
-    page = login("Admin").post("/bankmappingview/add", data=MAPPING | {field: value},
-                               follow_redirects=True)
+    page = login("Admin").post(
+        "/bankmappingview/add", data=MAPPING | {field: value}, follow_redirects=True
+    )
     assert page.status_code == 200
     assert count(session, BankMappingRecord) == 0
 
@@ -157,7 +183,8 @@ def test_the_upload_offers_only_the_users_communities(login):
     assert 'name="community"' in form
     assert "A 安居小区" in form and "碧园小区" not in form  # Finance works for A only
     assert "碧园小区" in login("Admin").get("/statementimportformview/upload").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_an_upload_for_one_community_matches_its_units(login, session):

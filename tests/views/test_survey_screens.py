@@ -31,8 +31,9 @@ def zh(message: str, **values) -> str:
 
 
 def flashes(page) -> str:
-    return " ".join(re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', page.get_data(as_text=True),
-                               re.S))
+    return " ".join(
+        re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', page.get_data(as_text=True), re.S)
+    )
 
 
 def count(session, model) -> int:
@@ -67,13 +68,21 @@ def test_customer_service_creates_and_opens_a_survey(app, login, session):
     client = login("CustomerService")
     form = client.get("/surveys/new/").get_data(as_text=True)
     assert 'name="opens_on"' in form and "安居小区" in form and "碧园小区" not in form
-    response = client.post("/surveys/new/", data={
-        "community": "1", "title": "2026 上半年满意度调查", "period": "2026 上半年",
-        "opens_on": TODAY.isoformat(), "closes_on": (TODAY + timedelta(days=30)).isoformat()})
+    response = client.post(
+        "/surveys/new/",
+        data={
+            "community": "1",
+            "title": "2026 上半年满意度调查",
+            "period": "2026 上半年",
+            "opens_on": TODAY.isoformat(),
+            "closes_on": (TODAY + timedelta(days=30)).isoformat(),
+        },
+    )
     session.rollback()
     survey = session.scalar(select(Survey))
     assert response.status_code == 302 and response.location.endswith(
-        f"/surveyview/show/{survey.id}")
+        f"/surveyview/show/{survey.id}"
+    )
     assert (survey.status, survey.created_by) == ("draft", "customerservice")
     show = client.get(response.location).get_data(as_text=True)
     assert survey.questions[0].text in show and "2026 上半年" in show
@@ -84,9 +93,16 @@ def test_customer_service_creates_and_opens_a_survey(app, login, session):
 
 
 def test_a_bad_survey_is_shown_beside_its_fields_and_nothing_written(app, login, session):
-    page = login("CustomerService").post("/surveys/new/", data={
-        "community": "1", "title": "调查", "period": "2026",
-        "opens_on": TODAY.isoformat(), "closes_on": (TODAY - timedelta(days=1)).isoformat()})
+    page = login("CustomerService").post(
+        "/surveys/new/",
+        data={
+            "community": "1",
+            "title": "调查",
+            "period": "2026",
+            "opens_on": TODAY.isoformat(),
+            "closes_on": (TODAY - timedelta(days=1)).isoformat(),
+        },
+    )
     assert page.status_code == 200
     with app.test_request_context():
         assert zh("The survey cannot close before it opens.") in page.get_data(as_text=True)
@@ -109,8 +125,7 @@ def test_staff_type_in_a_response_once_per_unit(app, login, session, survey):
     assert why in again.get_data(as_text=True)
     elsewhere = client.post(f"/surveys/respond/{survey}", data={**data, "unit_code": "9-9-999"})
     with app.test_request_context():
-        assert zh("This unit is not in the survey's community.") in elsewhere.get_data(
-            as_text=True)
+        assert zh("This unit is not in the survey's community.") in elsewhere.get_data(as_text=True)
     assert count(session, SurveyResponse) == 1
 
 
@@ -134,8 +149,9 @@ def test_the_links_page_lists_live_links_and_issues_new_ones(login, session, sur
     client = login("CustomerService")
     page = client.get(f"/surveys/links/{survey}").get_data(as_text=True)
     assert f"http://localhost/s/{links[UNIT_1]}" in page
-    response = client.post(f"/surveys/links/{survey}",
-                           data={"expires_on": (TODAY + timedelta(days=7)).isoformat()})
+    response = client.post(
+        f"/surveys/links/{survey}", data={"expires_on": (TODAY + timedelta(days=7)).isoformat()}
+    )
     assert response.status_code == 302
     assert count(session, SurveyToken) == 4
 
@@ -152,18 +168,24 @@ def test_a_follow_up_is_marked_done_with_a_note(login, session, survey):
     session.rollback()
     done = session.get(SurveyFollowUp, follow_up)
     assert (done.status, done.note, done.done_by) == ("done", "已回访", "customerservice")
-    assert login("Manager").post(f"/followupdoneview/{follow_up}",
-                                 data={"note": "x"}).status_code == 403
+    assert (
+        login("Manager").post(f"/followupdoneview/{follow_up}", data={"note": "x"}).status_code
+        == 403
+    )
 
 
 @pytest.mark.parametrize(
     ("role", "list_status", "form_status", "respond_status"),
-    [("Admin", 200, 200, 200), ("Manager", 200, 403, 403), ("Finance", 403, 403, 403),
-     ("CustomerService", 200, 200, 200), ("Collector", 403, 403, 403),
-     ("Auditor", 200, 403, 403)],
+    [
+        ("Admin", 200, 200, 200),
+        ("Manager", 200, 403, 403),
+        ("Finance", 403, 403, 403),
+        ("CustomerService", 200, 200, 200),
+        ("Collector", 403, 403, 403),
+        ("Auditor", 200, 403, 403),
+    ],
 )
-def test_who_may_open_which_screen(login, survey, role, list_status, form_status,
-                                   respond_status):
+def test_who_may_open_which_screen(login, survey, role, list_status, form_status, respond_status):
     client = login(role)
     assert client.get("/surveyview/list/").status_code == list_status
     assert client.get(f"/surveys/results/{survey}").status_code == list_status
@@ -184,8 +206,11 @@ def test_another_communitys_survey_is_not_found(login, session):
     other = new_survey(session, community=2).id
     session.commit()
     client = login("CustomerService")
-    for path in (f"/surveys/results/{other}", f"/surveys/respond/{other}",
-                 f"/surveys/links/{other}"):
+    for path in (
+        f"/surveys/results/{other}",
+        f"/surveys/respond/{other}",
+        f"/surveys/links/{other}",
+    ):
         assert client.get(path).status_code == 404, path
     assert "碧园小区" not in client.get("/surveyview/list/").get_data(as_text=True)
 
@@ -198,17 +223,22 @@ def test_an_owner_answers_through_the_link(client, session, links):
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "1-1-101" in text and 'name="overall"' in text
     assert '<html lang="zh-CN">' in text
-    response = client.post(f"/s/{links[UNIT_1]}", data={"unit": str(UNIT_1), **SCORES,
-                                                      "comment": "绿化可以更好"})
+    response = client.post(
+        f"/s/{links[UNIT_1]}", data={"unit": str(UNIT_1), **SCORES, "comment": "绿化可以更好"}
+    )
     assert response.status_code == 200 and 'id="thanks"' in response.get_data(as_text=True)
     answered = session.scalar(select(SurveyResponse))
-    assert (answered.unit_id, answered.source, answered.comment) == (UNIT_1, "online",
-                                                                     "绿化可以更好")
+    assert (answered.unit_id, answered.source, answered.comment) == (
+        UNIT_1,
+        "online",
+        "绿化可以更好",
+    )
     assert count(session, SurveyFollowUp) == 1
     # once only: the link is spent
     assert client.get(f"/s/{links[UNIT_1]}").status_code == 410
-    assert client.post(f"/s/{links[UNIT_1]}", data={"unit": str(UNIT_1), **SCORES}
-                       ).status_code == 410
+    assert (
+        client.post(f"/s/{links[UNIT_1]}", data={"unit": str(UNIT_1), **SCORES}).status_code == 410
+    )
     assert count(session, SurveyResponse) == 1
 
 
@@ -220,15 +250,17 @@ def refused(client, session, token, unit=UNIT_1, status=410):
     assert page.status_code == status and 'id="refused"' in page.get_data(as_text=True)
     posted = client.post(f"/s/{token}", data={"unit": str(unit), **SCORES})
     assert posted.status_code == status
-    assert (count(session, SurveyResponse), used(session)
-            ) == before
+    assert (count(session, SurveyResponse), used(session)) == before
 
 
 def test_misused_links_are_refused(client, session, survey, links):
     refused(client, session, "not-a-token", status=404)
     # expired yesterday
-    session.execute(update(SurveyToken).where(SurveyToken.unit_id == UNIT_2)
-                    .values(expires_on=TODAY - timedelta(days=1)))
+    session.execute(
+        update(SurveyToken)
+        .where(SurveyToken.unit_id == UNIT_2)
+        .values(expires_on=TODAY - timedelta(days=1))
+    )
     session.commit()
     refused(client, session, links[UNIT_2])
     # the unit answered through staff
@@ -249,8 +281,9 @@ def test_a_link_cannot_answer_for_another_unit(client, session, links):
     assert count(session, SurveyResponse) == 0
     assert used(session) == 0
     # the link still works for its own unit
-    assert client.post(f"/s/{links[UNIT_1]}", data={"unit": str(UNIT_1), **SCORES}
-                       ).status_code == 200
+    assert (
+        client.post(f"/s/{links[UNIT_1]}", data={"unit": str(UNIT_1), **SCORES}).status_code == 200
+    )
 
 
 def test_an_empty_or_invalid_answer_is_shown_again(app, client, session, links):
@@ -265,13 +298,15 @@ def test_an_empty_or_invalid_answer_is_shown_again(app, client, session, links):
 
 def test_the_form_needs_its_csrf_token_and_is_rate_limited(app, session, links):
     guarded = production_like(app, WTF_CSRF_ENABLED=True)
-    assert guarded.post(f"/s/{links[UNIT_1]}", data={"unit": str(UNIT_1), **SCORES}
-                        ).status_code == 400
+    assert (
+        guarded.post(f"/s/{links[UNIT_1]}", data={"unit": str(UNIT_1), **SCORES}).status_code == 400
+    )
     assert count(session, SurveyResponse) == 0
     page = guarded.get(f"/s/{links[UNIT_1]}").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    ok = guarded.post(f"/s/{links[UNIT_1]}", data={"unit": str(UNIT_1), "csrf_token": csrf,
-                                                   **SCORES})
+    ok = guarded.post(
+        f"/s/{links[UNIT_1]}", data={"unit": str(UNIT_1), "csrf_token": csrf, **SCORES}
+    )
     assert ok.status_code == 200 and count(session, SurveyResponse) == 1
     limited = production_like(app, RATELIMIT_ENABLED=True)
     statuses = [limited.get(f"/s/{links[UNIT_2]}").status_code for _ in range(31)]

@@ -18,28 +18,41 @@ def bill_id(session):
 
 
 def flashes(page) -> str:
-    return " ".join(re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', page.get_data(as_text=True),
-                               re.S))
+    return " ".join(
+        re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', page.get_data(as_text=True), re.S)
+    )
 
 
 def test_customer_service_requests_and_a_manager_approves(login, session, bill_id):
     service = login("CustomerService")
     assert service.get(f"/billview/action/request_waiver/{bill_id}").status_code == 302
-    service.post(f"/requestwaiverview/{bill_id}", data={
-        "part": "principal", "amount": "50.00", "reason": "service_failure",
-        "explanation": "电梯停运", "evidence": "维修记录 2026-03"})
+    service.post(
+        f"/requestwaiverview/{bill_id}",
+        data={
+            "part": "principal",
+            "amount": "50.00",
+            "reason": "service_failure",
+            "explanation": "电梯停运",
+            "evidence": "维修记录 2026-03",
+        },
+    )
     waiver_id = session.scalar(select(Waiver.id))
     assert service.get(f"/approvewaiverview/{waiver_id}").status_code == 403
     manager = login("Manager")
     manager.post(f"/approvewaiverview/{waiver_id}", data={"reason": "同意"})
     session.rollback()
     assert (session.get(Waiver, waiver_id).status, str(session.get(Bill, bill_id).balance)) == (
-        "approved", "153.75")
+        "approved",
+        "153.75",
+    )
 
 
 def test_a_refused_request_names_the_field(login, session, bill_id):
-    page = login("CustomerService").post(f"/requestwaiverview/{bill_id}", data={
-        "part": "principal", "amount": "9999", "reason": "hardship"}, follow_redirects=True)
+    page = login("CustomerService").post(
+        f"/requestwaiverview/{bill_id}",
+        data={"part": "principal", "amount": "9999", "reason": "hardship"},
+        follow_redirects=True,
+    )
     assert "金额" in flashes(page)
     session.rollback()
     assert session.scalar(select(Waiver.id)) is None
@@ -48,8 +61,9 @@ def test_a_refused_request_names_the_field(login, session, bill_id):
 def test_finance_reissues_a_bill_from_its_page(login, session, bill_id):
     client = login("Finance")
     assert client.get(f"/billview/action/reissue/{bill_id}").status_code == 302
-    page = client.post(f"/reissuebillview/{bill_id}", data={"reason": "面积更正"},
-                       follow_redirects=True)
+    page = client.post(
+        f"/reissuebillview/{bill_id}", data={"reason": "面积更正"}, follow_redirects=True
+    )
     session.rollback()
     new = session.scalar(select(Bill).where(Bill.replaces_id == bill_id))
     assert new.number in flashes(page)

@@ -120,6 +120,7 @@ def parse(grid: Grid) -> list[StatementRow]:
         if found:
             problems += found
             continue
+        assert kind is not None  # else a problem was found
         if not net:
             continue  # nothing settled (paid in full by coupons)
         reference, column = trade, TRADE_NO

@@ -211,6 +211,7 @@ def parse(grid: Grid, mapping: BankMapping) -> list[StatementRow]:
         if found:
             problems += found
             continue
+        assert paid_at is not None and credit is not None and debit is not None  # else found
         kind, amount = (PAYMENT, credit) if credit else (REFUND, debit)
         texts = {
             name: join_text(*(header.text(cells, h) for h in mapping.headers(name)))

@@ -9,6 +9,7 @@ numbers it (1-based; 0 for the file as a whole) and the column by its header.
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -129,13 +130,13 @@ class Invalid(ValueError):
 
 
 Cell = str | datetime | date | time
-Grid = list[tuple[int, list[Cell]]]  # (row number, cells)
+Grid = list[tuple[int, Sequence[Cell]]]  # (row number, cells)
 
 
 # --- cells and headers ----------------------------------------------------------------------
 
 
-def is_blank(cells: list[Cell]) -> bool:
+def is_blank(cells: Sequence[Cell]) -> bool:
     return all(not text_of(c) for c in cells)
 
 
@@ -160,11 +161,11 @@ def norm(header: str) -> str:
 class Header:
     """The header row of a table: where each column is, by its normalized name."""
 
-    def __init__(self, row: int, cells: list[Cell]):
+    def __init__(self, row: int, cells: Sequence[Cell]):
         self.row = row
         self.names = [text_of(c) for c in cells]
         self.width = max((i + 1 for i, name in enumerate(self.names) if name), default=0)
-        self.index = {}
+        self.index: dict[str, int] = {}
         for i, name in enumerate(self.names):
             if name:
                 self.index.setdefault(norm(name), i)
@@ -177,11 +178,11 @@ class Header:
         i = self.index.get(norm(name))
         return name if i is None else self.names[i]
 
-    def overflows(self, cells: list[Cell]) -> bool:
+    def overflows(self, cells: Sequence[Cell]) -> bool:
         """True when the row has values beyond the header's last column (a stray comma)."""
         return any(text_of(c) for c in cells[len(self.names) :])
 
-    def ragged(self, row: int, cells: list[Cell]) -> Problem | None:
+    def ragged(self, row: int, cells: Sequence[Cell]) -> Problem | None:
         """A row that does not fit the header: values beyond its last column, or a row that
         stops before its last named column (a file cut inside the row; the first column it
         lacks is named)."""
@@ -194,14 +195,14 @@ class Header:
     def missing(self, names) -> list[Problem]:
         return [Problem(self.row, n, MISSING_COLUMN) for n in names if n not in self]
 
-    def cell(self, cells: list[Cell], name: str) -> Cell:
+    def cell(self, cells: Sequence[Cell], name: str) -> Cell:
         i = self.index.get(norm(name))
         return cells[i] if i is not None and i < len(cells) else ""
 
-    def text(self, cells: list[Cell], name: str) -> str:
+    def text(self, cells: Sequence[Cell], name: str) -> str:
         return text_of(self.cell(cells, name))
 
-    def raw(self, cells: list[Cell]) -> dict[str, str]:
+    def raw(self, cells: Sequence[Cell]) -> dict[str, str]:
         return {
             name: text_of(cells[i]) if i < len(cells) else ""
             for i, name in enumerate(self.names)

@@ -22,7 +22,14 @@ MARK = "\ufdd0"  # a noncharacter: stands for bytes that are not text in the fil
 MARKING = "wuye.statements.mark"
 MAX_SPOTS = 100  # more than this, or more spots than characters: not text at all
 HEADER_SCAN = 30  # the header of a damaged file is looked for among its first table lines
-codecs.register_error(MARKING, lambda err: (MARK, err.end))
+
+
+def _mark(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)  # registered for decoding only
+    return MARK, error.end
+
+
+codecs.register_error(MARKING, _mark)
 _BREAK = re.compile(r"\r\n|\r|\n")
 
 

@@ -31,7 +31,8 @@ XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 def read_csv(text: str) -> Grid:
     """Rows of a comma- (or, with no comma in the first line, tab-) separated text."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
-    grid, line = [], 0
+    grid: Grid = []
+    line = 0
     try:
         for cells in reader:
             grid.append((line + 1, cells))
@@ -79,7 +80,7 @@ def read_xlsx(data: bytes) -> Grid:
     except Exception:  # a broken zip or workbook: openpyxl raises many kinds
         raise StatementError([Problem(0, "", UNREADABLE_SHEET)]) from None
     sheet = book.worksheets[0]
-    grid = [
+    grid: Grid = [
         (cells[0].row, [cell_value(c.value) for c in cells]) for cells in sheet.iter_rows() if cells
     ]
     book.close()
@@ -94,7 +95,7 @@ def read_xls(data: bytes) -> Grid:
     try:
         book = xlrd.open_workbook(file_contents=data)
         sheet = book.sheet_by_index(0)
-        grid = []
+        grid: Grid = []
         for r in range(sheet.nrows):
             cells = []
             for c in sheet.row(r):

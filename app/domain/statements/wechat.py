@@ -140,7 +140,7 @@ def parse(text: str) -> list[StatementRow]:
         if found:
             problems += found
             continue
-        if kind is None or not amount:
+        if kind is None or not amount or reference is None:
             continue  # revoked, or settled nothing (paid in full by a voucher)
         if not refs.claim(METHOD, reference, n):
             column = "微信退款单号" if kind == REFUND else "微信订单号"
