@@ -12,17 +12,17 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
 import jobs
+from app.audit import acting_as
 from app.clock import business_date
+from app.demo import seed_demo
 from app.domain.money import to_fen
 from app.domain.periods import parse_month
 from app.extensions import unit_of_work
+from app.files import files_dir
 from app.models import Community, NoticeBatch, StaffAssignment
-from app.services.audit import acting_as
 from app.services.billing import run_billing
-from app.services.demo import seed_demo
 from app.services.dunning import scan_day, scan_dunning
 from app.services.errors import DomainError
-from app.services.files import files_dir
 from app.services.latefees import close_month
 from app.services.notices import batch_notices, start_notice_batches
 from app.services.statements import import_statement

@@ -43,9 +43,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy.orm import Session, joinedload
 
+from app.audit import record
 from app.domain.masking import MASKERS
 from app.extensions import db, unit_of_work
-from app.services.audit import record
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),

@@ -33,14 +33,21 @@ def create_app(overrides: dict | None = None) -> Flask:
     from flask_appbuilder.api import BaseApi
     from flask_wtf.csrf import CSRFProtect
 
-    from app import errors, guards, headers, lockout, models, sessions  # noqa: F401 (tables)
+    from app import (  # noqa: F401 (tables)
+        audit,  # noqa: F401  (install the audit listener)
+        errors,
+        guards,
+        headers,
+        lockout,
+        models,
+        sessions,
+    )
     from app.api import register_apis
     from app.cli import register_cli
     from app.domain.money import format_money
     from app.domain.rates import format_percent
     from app.extensions import db, migrate
     from app.security import FAB_ROLES, password_strength
-    from app.services import audit  # noqa: F401  (install the audit listener)
     from app.views import register_views
     from app.views.home import HomeView
     from jobs import init_app as init_jobs

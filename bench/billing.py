@@ -345,8 +345,8 @@ class Deadline:
 
 
 def phase_service(url: str, traced: bool, timeout: float | None = None) -> dict:
+    from app.audit import acting_as
     from app.extensions import db, unit_of_work
-    from app.services.audit import acting_as
     from app.services.billing import run_billing
 
     app = _app(url)
@@ -678,9 +678,9 @@ def phase_naive(url: str, unit_ids: list[int], audit: bool) -> dict:
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
+    from app import audit as audit_module
+    from app.audit import acting_as
     from app.extensions import db, unit_of_work
-    from app.services import audit as audit_module
-    from app.services.audit import acting_as
 
     app = _app(url)
     if not audit:
@@ -735,10 +735,10 @@ def _payment_plan(session, m: int, seed: int = 7) -> list[tuple]:
 def phase_payments(url: str, m: int) -> dict:
     from sqlalchemy import func, select
 
+    from app.audit import acting_as
     from app.extensions import db, unit_of_work
     from app.models import Allocation, Payment, Receipt
     from app.services.accounts import verify_ledger
-    from app.services.audit import acting_as
     from app.services.payments import record_payment
 
     app = _app(url)

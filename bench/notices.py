@@ -129,10 +129,10 @@ def phase_prepare(url: str, n: int) -> dict:
     """Migrate a fresh database, seed one community of N units and bill them."""
     import flask_migrate
 
+    from app.audit import acting_as
+    from app.demo import seed_demo
     from app.extensions import db, unit_of_work
-    from app.services.audit import acting_as
     from app.services.billing import run_billing
-    from app.services.demo import seed_demo
 
     app = _app(url, tempfile.mkdtemp(prefix="wuye-bench-files-"))
     with app.app_context(), acting_as("bench"):
@@ -225,10 +225,10 @@ def phase_chain(url: str, redis_url: str, workers: int, chunk_size: int) -> dict
     from rq import Worker
     from sqlalchemy import func, select
 
+    from app.audit import acting_as
     from app.extensions import db, unit_of_work
     from app.models import JobRun, Notice, NoticeBatch
     from app.services import notices
-    from app.services.audit import acting_as
     from app.services.notices import start_notice_batches
     from jobs.notices import run_notice_batch
 

@@ -24,10 +24,10 @@ from uuid import uuid4
 from flask import flash
 from flask_babel import gettext
 
+from app.audit import actor
 from app.extensions import after_commit, db, in_unit_of_work
 from app.models.jobs import JobStatus
-from app.services.audit import actor
-from app.services.jobs import add_job, job_status, release_job, set_progress
+from jobs.table import add_job, job_status, release_job, set_progress
 
 from .runner import (
     EMBEDDED,

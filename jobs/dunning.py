@@ -12,6 +12,7 @@ from io import BytesIO
 
 import reports
 from app.extensions import unit_of_work
+from app.files import files_dir, write_file
 from app.services.dunning import (
     ScanResult,
     evidence_file,
@@ -20,7 +21,6 @@ from app.services.dunning import (
     record_letter,
     scan_dunning,
 )
-from app.services.files import files_dir, write_file
 from reports.context import dunning_letter_context, evidence_pack_context
 from reports.pdfs import merge_pdfs
 

@@ -11,12 +11,11 @@ overwrites its files and rows.
 """
 
 import reports
+from app.audit import actor
 from app.extensions import unit_of_work
+from app.files import files_dir, write_file
 from app.models import NoticeBatch
 from app.models.notices import NoticeBatchStatus, job_key
-from app.services.audit import actor
-from app.services.files import files_dir, write_file
-from app.services.jobs import job_status
 from app.services.notices import (
     LANG,
     RenderedNotice,
@@ -26,6 +25,7 @@ from app.services.notices import (
     pending_chunks,
     record_chunk,
 )
+from jobs.table import job_status
 from reports.context import notice_context
 from reports.pdfs import merge_pdfs, split_pdf
 

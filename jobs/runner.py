@@ -36,9 +36,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import reports
+from app.audit import acting_as
 from app.extensions import db, unit_of_work
-from app.services.audit import acting_as
-from app.services.jobs import beat, fail_job, finish_job, release_dependents, start_job
+from jobs.table import beat, fail_job, finish_job, release_dependents, start_job
 
 log = logging.getLogger(__name__)
 

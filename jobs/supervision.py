@@ -15,8 +15,8 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
 from app.extensions import unit_of_work
+from app.files import write_file
 from app.models import Community
-from app.services.files import write_file
 from app.services.supervision import mark_overdue
 from app.services.supervision_report import record_report, report_file, report_scope
 from reports.supervision import render, report_document

@@ -27,7 +27,7 @@ from redis import Redis
 from rq.job import Job
 
 from app.models.jobs import JobStatus
-from app.services.jobs import (
+from jobs.table import (
     give_up_attempt,
     job_queue,
     job_status,

@@ -16,11 +16,11 @@ from flask import g
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
+from app.audit import acting_as
 from app.extensions import db, unit_of_work
 from app.factory import create_app
 from app.models import StaffAssignment
 from app.security import ROLES
-from app.services.audit import acting_as
 from jobs import wait as wait_for_jobs
 from tests.factories import (
     make_building,

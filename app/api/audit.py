@@ -4,9 +4,9 @@ import json
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from app.audit import masked_changes
 from app.domain.masking import mask_changes
 from app.models import AuditLog
-from app.services.audit import masked_changes
 
 from .base import WuyeModelApi
 

@@ -17,13 +17,13 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from app.api.bodies import check_body
+from app.audit import record
 from app.domain.checks import decimal_places
 from app.domain.masking import mask_fields
 from app.exports import FORMATS, described, export_model, maskers, sql_ordered
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
 from app.security import API_METHODS, SCOPED, can_view_personal_data, refuse_personal
-from app.services.audit import record
 from app.services.errors import DomainError, Problems
 from app.services.masterdata import validate
 from app.services.queries import is_id

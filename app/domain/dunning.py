@@ -17,7 +17,7 @@ electricity, heating or gas to force payment.
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -121,6 +121,49 @@ def levels_to_act(current: int, target: int | None, levels: Sequence[Level]) -> 
     )
     top = new[-1].number if new else None
     return [level for level in new if level.kind != ActionKind.REMINDER or level.number == top]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a scan does about one account: the levels to act on now (none: nothing), and why
+    fewer than its days and amount reach were acted on."""
+
+    due: tuple[Level, ...]
+    paused: bool = False  # held below its target by a pause
+    awaiting_demand: bool = False  # legal action held: the formal demand has not expired
+    deferred: bool = False  # a reminder or letter held: the owner was written to too recently
+
+
+def decide(
+    current: int,
+    days: int,
+    amount: Decimal,
+    levels: Sequence[Level],
+    floor: Decimal,
+    pause: PauseKind | None = None,
+    demand_expired: Callable[[], bool] = lambda: False,
+    written_recently: bool = False,
+) -> Decision:
+    """The decision for an account at level ``current``, ``days`` overdue, owing ``amount``.
+
+    A pause caps the target (``paused_ceiling``); the legal proposal waits for the formal
+    demand to expire (``demand_expired`` is asked only then) and the key follow-up stands in;
+    an owner written to within the minimum gap gets no reminder or letter, only what lies below
+    the first of them."""
+    target = target_level(days, amount, levels, floor)
+    ceiling = paused_ceiling(current, pause)
+    paused = ceiling is not None and target is not None and target > ceiling
+    if paused:
+        target = ceiling
+    awaiting = target == LEGAL and not demand_expired()
+    if awaiting:
+        target = FOLLOW_UP
+    due = levels_to_act(current, target, levels)
+    writes = [level.number for level in due if level.kind in MESSAGE_KINDS]
+    deferred = bool(writes) and written_recently
+    if deferred:
+        due = [level for level in due if level.number < writes[0]]
+    return Decision(tuple(due), paused, awaiting, deferred)
 
 
 def demand_expired(

@@ -14,7 +14,7 @@ from app.models import Allocation, Bill, Unit
 from app.models.types import BillStatus
 from app.security import in_scope
 from app.services.errors import NotFoundError
-from app.services.payments import (
+from app.services.ledger import (
     OPEN_STATUSES,
     accrued_late_fee,
     allocated_to,

@@ -22,7 +22,7 @@ from app.domain.aging import BUCKET_KEYS, BUCKETS, bucket_of, days_overdue, due_
 from app.models import Bill, Building, Community, Owner, Unit
 from app.services.errors import Problems
 from app.services.filters import community_arg, day_arg
-from app.services.payments import OPEN_STATUSES, parse_amount
+from app.services.ledger import OPEN_STATUSES, parse_amount
 from app.services.settings import get_int
 
 

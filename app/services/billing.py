@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.audit import record
 from app.clock import business_date
 from app.domain.money import line_amount, to_fen
 from app.domain.periods import cycle_starts, due_date, month_start, period_end
@@ -49,7 +50,6 @@ from app.models import (
     Unit,
 )
 from app.models.types import BillStatus
-from app.services.audit import record
 from app.services.errors import DomainError
 from app.services.payments import apply_credit
 from app.services.settings import get_int

@@ -18,7 +18,8 @@ from app.models.types import BillStatus
 from app.security import in_scope
 from app.services.billing import run_billing
 from app.services.errors import DomainError, NotFoundError, Problems
-from app.services.payments import apply_credit, lock_unit
+from app.services.ledger import lock_unit
+from app.services.payments import apply_credit
 
 
 def cancel_bill(session: Session, bill_id, reason: str, actor: str = "system") -> Bill:

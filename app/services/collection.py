@@ -58,7 +58,7 @@ from app.models.collection import CampaignStatus, ContactChannel, ContactOutcome
 from app.security import in_scope, task_in_scope
 from app.services.arrears import find_overdue_accounts
 from app.services.errors import DomainError, NotFoundError, Problems
-from app.services.payments import parse_amount
+from app.services.ledger import parse_amount
 from app.services.promises import pause_for_promise
 from app.services.queries import is_id, visible_row, whole_number
 from app.services.settings import get_int

@@ -32,11 +32,11 @@ from app.domain.delivery import (
     parse_quiet_hours,
     quiet_until,
 )
+from app.files import stored_file
 from app.models import OutboxMessage, Owner, Unit
 from app.models.outbox import MessageKind, OutboxStatus
 from app.security import in_scope
 from app.services.errors import DomainError, NotFoundError, Problems
-from app.services.files import stored_file
 from app.services.settings import get_setting
 
 MAX_ATTEMPTS = 5  # transient failures before a message is given up as failed

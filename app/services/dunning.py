@@ -48,7 +48,7 @@ from app.services.complaints import renew_pauses, units_complaining
 from app.services.delivery import queue_message
 from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.installments import scan_installments
-from app.services.payments import OPEN_STATUSES
+from app.services.ledger import OPEN_STATUSES
 from app.services.promises import promised_units
 from app.services.settings import get_int, get_setting
 from app.services.visits import plan_visits
@@ -245,8 +245,6 @@ def scan_dunning(session: Session, as_of: date, actor: str = "system") -> ScanRe
     new: list[DunningAction] = []
     for account in sorted(accounts.values(), key=lambda a: a.unit_id):
         case = cases.get(account.unit_id)
-        current = case.level if case is not None else rules.NO_LEVEL
-        target = rules.target_level(account.days, account.amount, levels, floor)
         pause = pause_of(case, as_of)
         if case is None and account.unit_id in held:
             pause = PauseKind.INSTALLMENT  # an agreement on track: no case may open
@@ -254,18 +252,20 @@ def scan_dunning(session: Session, as_of: date, actor: str = "system") -> ScanRe
             pause = PauseKind.PROMISE  # promised before any case: none opens until the day
         elif case is None and account.unit_id in complaining:
             pause = PauseKind.COMPLAINT  # a new case starts held at the friendly reminder
-        ceiling = rules.paused_ceiling(current, pause)
-        if pause is not None and target is not None and target > ceiling:
-            result.paused += 1
-            target = ceiling
-        if target == rules.LEGAL and not demand_expired(session, case, as_of):
-            result.awaiting_demand += 1
-            target = rules.FOLLOW_UP
-        due = rules.levels_to_act(current, target, levels)
-        writes = [lv for lv in due if lv.kind in rules.MESSAGE_KINDS]
-        if writes and account.owner_id in written_to:
-            result.deferred += 1
-            due = [lv for lv in due if lv.number < writes[0].number]
+        decision = rules.decide(
+            case.level if case is not None else rules.NO_LEVEL,
+            account.days,
+            account.amount,
+            levels,
+            floor,
+            pause,
+            demand_expired=lambda case=case: demand_expired(session, case, as_of),
+            written_recently=account.owner_id in written_to,
+        )
+        result.paused += decision.paused
+        result.awaiting_demand += decision.awaiting_demand
+        result.deferred += decision.deferred
+        due = decision.due
         if not due:
             continue
         if case is None:

@@ -37,6 +37,7 @@ from app.domain import installments as rules
 from app.domain.dunning import PauseKind
 from app.domain.installments import Filled, Standing
 from app.domain.money import ZERO, format_money
+from app.files import write_file
 from app.models import (
     Allocation,
     Bill,
@@ -52,8 +53,7 @@ from app.models.types import BillStatus
 from app.security import in_scope
 from app.services.accounts import account_statement
 from app.services.errors import DomainError, NotFoundError, Problems
-from app.services.files import write_file
-from app.services.payments import OPEN_STATUSES, lock_unit, parse_amount
+from app.services.ledger import OPEN_STATUSES, lock_unit, parse_amount
 from app.services.queries import is_id, visible_row
 from app.services.settings import get_int
 

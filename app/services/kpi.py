@@ -84,7 +84,7 @@ from app.services.complaints import complaint_kpis, complaints_by_category
 from app.services.errors import Problems
 from app.services.filters import community_arg, day_arg, month_arg
 from app.services.installments import installment_counts
-from app.services.payments import OPEN_STATUSES
+from app.services.ledger import OPEN_STATUSES
 from app.services.surveys import satisfaction_summary
 
 # This slice's key figures and, re-exported, the other slices': every edge takes them from here.

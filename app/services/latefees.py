@@ -22,7 +22,7 @@ from app.domain.money import ZERO
 from app.domain.periods import period_end
 from app.models import Bill
 from app.services.errors import Problems
-from app.services.payments import (
+from app.services.ledger import (
     OPEN_STATUSES,
     accrued_late_fee,
     allocated_to,

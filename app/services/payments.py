@@ -4,7 +4,8 @@
 before late fee), posts the late fee of every bill whose principal it settles, keeps the rest as
 credit and issues a receipt with the next gapless number. ``reverse_payment`` undoes one with a
 reversal entry. Both lock the unit's row first, so two cashiers paying the same unit at once are
-serialized and never allocate the same balance twice.
+serialized and never allocate the same balance twice. How money is booked to bills, and what a
+bill owes, is the ledger's (``app.services.ledger``).
 """
 
 from dataclasses import dataclass
@@ -17,15 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import business_date, business_zone
-from app.domain.allocation import OpenBill, allocate
-from app.domain.checks import decimal_places
-from app.domain.latefees import LateFeeTerms, late_fee
-from app.domain.money import ZERO, format_money
-from app.domain.windows import latest_payment_day, read_amount, read_instant
+from app.domain.money import format_money
+from app.domain.windows import latest_payment_day, read_instant
 from app.models import (
     Allocation,
-    Bill,
-    BillLine,
     Ownership,
     Payment,
     Receipt,
@@ -33,14 +29,20 @@ from app.models import (
     Tariff,
     Unit,
 )
-from app.models.types import BillStatus, PaymentMethod
+from app.models.types import PaymentMethod
 from app.security import in_scope
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
+from app.services.ledger import (
+    allocate_payment,
+    lock_unit,
+    parse_amount,
+    refresh_bill,
+    unit_credit,
+)
 from app.services.queries import is_id
 from app.services.settings import get_setting
 
 METHODS = tuple(m.value for m in PaymentMethod)
-OPEN_STATUSES = (BillStatus.OPEN, BillStatus.PARTIAL)
 
 
 @dataclass(frozen=True)
@@ -49,164 +51,6 @@ class PaymentResult:
     receipt_number: str | None
     allocations: list[tuple[int, Decimal]]  # (bill id, amount)
     credit: Decimal  # the unit's credit after the payment
-
-
-def parse_amount(problems: Problems, field: str, value) -> Decimal | None:
-    """A positive amount in yuan with at most two decimals, or None after a message. Written as
-    ``app.domain.windows.read_amount`` reads it (full-width digits too, no exponent)."""
-    if value is None or value == "":
-        problems.add(field, _l("This field is required."))
-        return None
-    amount = read_amount(value)
-    if amount is None:
-        problems.add(field, _l("Not a number: write digits with an optional point, e.g. 120.50."))
-    elif decimal_places(amount) > 2:
-        problems.add(field, _l("At most %(n)d decimal places.", n=2))
-    elif amount <= 0:
-        problems.add(field, _l("The amount must be above zero."))
-    elif amount >= Decimal("1e12"):
-        problems.add(field, _l("The amount is too large."))
-    else:
-        return amount.quantize(Decimal("0.01"))
-    return None
-
-
-def lock_unit(session: Session, unit_id) -> Unit | None:
-    """The unit, with its row locked for the rest of the transaction (PostgreSQL)."""
-    return session.scalar(select(Unit).where(Unit.id == unit_id).with_for_update())
-
-
-def _terms(session: Session, bill: Bill) -> LateFeeTerms:
-    """Late-fee terms of a bill: those of the tariff of its first line."""
-    tariff = session.scalar(
-        select(Tariff)
-        .join(BillLine, BillLine.tariff_id == Tariff.id)
-        .where(BillLine.bill_id == bill.id)
-        .order_by(BillLine.id)
-        .limit(1)
-    )
-    if tariff is None:
-        return LateFeeTerms(daily_rate=ZERO)
-    return LateFeeTerms(
-        tariff.late_fee_daily_rate, tariff.late_fee_grace_days, tariff.late_fee_cap_ratio
-    )
-
-
-def allocated_to(session: Session, bill: Bill) -> tuple[Decimal, Decimal]:
-    """Principal and late fee allocated to ``bill`` so far (reversals included)."""
-    principal, fee = session.execute(
-        select(
-            func.coalesce(func.sum(Allocation.principal), 0),
-            func.coalesce(func.sum(Allocation.late_fee), 0),
-        ).where(Allocation.bill_id == bill.id)
-    ).one()
-    return Decimal(principal), Decimal(fee)
-
-
-def principal_of(bill: Bill) -> Decimal:
-    return bill.total - bill.waived
-
-
-def accrued_late_fee(session: Session, bill: Bill, on) -> Decimal:
-    """The late fee of ``bill`` as of the business date ``on`` (docs/domain.md §5)."""
-    history = session.execute(
-        select(Payment.paid_at, Allocation.principal)
-        .join(Payment, Payment.id == Allocation.payment_id)
-        .where(Allocation.bill_id == bill.id)
-    ).all()
-    payments = [(business_date(paid_at), amount) for paid_at, amount in history]
-    return late_fee(principal_of(bill), bill.due_date, on, _terms(session, bill), payments)
-
-
-def refresh_bill(session: Session, bill: Bill) -> None:
-    """Recompute a bill's cached paid/balance/status from its allocations. A cancelled bill
-    stays cancelled, owing and holding nothing (its allocations net to zero)."""
-    if bill.status == BillStatus.CANCELLED:
-        return
-    principal, fee = allocated_to(session, bill)
-    if principal < principal_of(bill):
-        # unsettled principal: posted is what was paid or waived of the fee, or what the last
-        # month close posted, whichever is more
-        bill.late_fee = max(fee + bill.late_fee_waived, bill.late_fee_closed, ZERO)
-    bill.paid = principal + fee
-    bill.balance = bill.total + bill.late_fee - bill.waived - bill.late_fee_waived - bill.paid
-    if bill.balance <= 0 and bill.paid > 0:
-        bill.status = BillStatus.PAID
-    elif bill.balance <= 0:
-        bill.status = BillStatus.WAIVED if bill.waived > 0 else BillStatus.PAID
-    else:
-        bill.status = BillStatus.PARTIAL if bill.paid > 0 else BillStatus.OPEN
-
-
-def unit_credit(session: Session, unit_id: int) -> Decimal:
-    """Money paid for the unit and not allocated to any bill (reversed payments excluded)."""
-    reversed_ids = select(Payment.reverses_id).where(Payment.reverses_id.is_not(None))
-    paid = session.scalar(
-        select(func.coalesce(func.sum(Payment.amount), 0)).where(
-            Payment.unit_id == unit_id, Payment.kind == "payment", Payment.id.not_in(reversed_ids)
-        )
-    )
-    allocated = session.scalar(
-        select(func.coalesce(func.sum(Allocation.principal + Allocation.late_fee), 0))
-        .join(Payment, Payment.id == Allocation.payment_id)
-        .where(
-            Payment.unit_id == unit_id, Payment.kind == "payment", Payment.id.not_in(reversed_ids)
-        )
-    )
-    return Decimal(paid) - Decimal(allocated)
-
-
-def _apply(
-    session: Session, payment: Payment, amount: Decimal, on, at: datetime, held_since=None
-) -> list[Allocation]:
-    """Allocate ``amount`` of ``payment`` to the unit's open bills; post settled late fees.
-
-    Late fees are reckoned as of the business date ``on``; for credit held since a date, as of
-    the later of that date and each bill's period start (money already held is never late).
-    """
-    bills = session.scalars(
-        select(Bill)
-        .where(Bill.unit_id == payment.unit_id, Bill.status.in_(OPEN_STATUSES))
-        .order_by(Bill.due_date, Bill.id)
-    ).all()
-    dues, accrued = [], {}
-    for bill in bills:
-        principal, fee = allocated_to(session, bill)
-        outstanding = principal_of(bill) - principal
-        if outstanding > 0:
-            # never below what was already posted (payments may arrive back-dated)
-            as_of = max(held_since, bill.period_start) if held_since else on
-            accrued[bill.id] = max(accrued_late_fee(session, bill, as_of), bill.late_fee)
-            fee_due = max(accrued[bill.id] - fee - bill.late_fee_waived, ZERO)
-            dues.append(OpenBill(bill.id, bill.due_date, outstanding, fee_due))
-        elif bill.late_fee - fee - bill.late_fee_waived > 0:
-            dues.append(
-                OpenBill(bill.id, bill.due_date, ZERO, bill.late_fee - fee - bill.late_fee_waived)
-            )
-    if not dues:
-        return []
-    shares, _credit = allocate(amount, dues)
-    by_id = {bill.id: bill for bill in bills}
-    rows = []
-    for share in shares:
-        bill = by_id[share.bill_id]
-        due = next(d for d in dues if d.bill_id == bill.id)
-        if share.principal == due.principal and bill.id in accrued:
-            bill.late_fee = accrued[bill.id]  # the principal is settled: post the late fee
-        rows.append(
-            Allocation(
-                payment=payment,
-                bill=bill,
-                principal=share.principal,
-                late_fee=share.late_fee,
-                applied_at=at,
-            )
-        )
-    session.add_all(rows)
-    session.flush()
-    for bill in {row.bill for row in rows}:
-        refresh_bill(session, bill)
-    return rows
 
 
 def _next_receipt_seq(session: Session, community_id: int, year: int) -> int:
@@ -342,7 +186,7 @@ def record_payment(
     )
     session.add(payment)
     session.flush()
-    rows = _apply(session, payment, value, on, now)
+    rows = allocate_payment(session, payment, value, on, now)
     receipt = issue_receipt(session, payment)
     return PaymentResult(
         payment,
@@ -374,7 +218,7 @@ def apply_credit(session: Session, unit_id: int) -> list[Allocation]:
         left = payment.amount - Decimal(used)
         if left > 0:
             held_since = business_date(payment.paid_at)
-            new = _apply(session, payment, left, held_since, now, held_since=held_since)
+            new = allocate_payment(session, payment, left, held_since, now, held_since=held_since)
             if not new:
                 break
             rows += new

@@ -18,7 +18,7 @@ from app.models import Bill, Waiver
 from app.models.types import BillStatus, WaiverReason
 from app.security import in_scope
 from app.services.errors import DomainError, NotFoundError, Problems
-from app.services.payments import accrued_late_fee, allocated_to, parse_amount, refresh_bill
+from app.services.ledger import accrued_late_fee, allocated_to, parse_amount, refresh_bill
 
 PARTS = ("principal", "late_fee")
 

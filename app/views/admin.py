@@ -5,9 +5,9 @@ import json
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
+from app.audit import masked_changes
 from app.labels import AUDIT_ACTIONS, TABLES
 from app.models import AuditLog, Setting, StaffAssignment
-from app.services.audit import masked_changes
 from app.services.errors import DomainError
 from app.services.settings import DEFAULTS, setting_problem
 

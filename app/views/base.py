@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length
 
+from app.audit import record
 from app.clock import business_zone
 from app.domain.masking import MASKERS, personal_columns
 from app.exports import (
@@ -34,7 +35,6 @@ from app.security import (
     current_user,
     refuse_personal,
 )
-from app.services.audit import record
 from app.services.errors import DomainError
 from app.services.masterdata import validate
 from app.services.queries import whole_number

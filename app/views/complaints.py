@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from app.audit import record
 from app.clock import business_date, business_zone, read_at
 from app.domain import complaints as rules
 from app.domain.complaints import Step
@@ -45,7 +46,6 @@ from app.security import (
     current_user,
     has_permission,
 )
-from app.services.audit import record
 from app.services.complaint_flags import ComplaintInterface, overdue_now
 from app.services.complaints import (
     WORKERS,

@@ -14,6 +14,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.files import stored_file
 from app.models.collection import ContactOutcome
 from app.models.dunning import (
     DunningAction,
@@ -28,7 +29,6 @@ from app.models.dunning import (
 from app.security import in_scope
 from app.services.dunning import approve_legal, reject_legal
 from app.services.dunning_levels import validate_level
-from app.services.files import stored_file
 from jobs.dunning import enqueue_evidence
 
 from .base import RowActionView, WuyeModelView, local_time

@@ -17,12 +17,12 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from app.domain.installments import MAX_INSTALMENTS
 from app.extensions import db, unit_of_work
+from app.files import stored_file
 from app.labels import LABELS
 from app.models import Bill, InstallmentAgreement
 from app.models.installments import InstallmentKind, InstallmentStatus, instalment_label
 from app.security import current_user
 from app.services.errors import DomainError, NotFoundError
-from app.services.files import stored_file
 from app.services.installments import (
     MAX_SCAN_BYTES,
     approve_installment,

@@ -15,13 +15,13 @@ from sqlalchemy import select
 
 from app.domain.periods import parse_month
 from app.extensions import db, unit_of_work
+from app.files import stored_file
 from app.models import Notice, NoticeBatch
 from app.models.notices import NoticeBatchStatus
 from app.models.outbox import OutboxStatus
 from app.models.types import Channel
 from app.security import current_user, in_scope, visible_community_ids
 from app.services.errors import DomainError
-from app.services.files import stored_file
 from app.services.notices import start_notice_batches
 from jobs.notices import queue_notice_batch, run_notice_batch
 

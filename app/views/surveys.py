@@ -26,13 +26,13 @@ from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from app.audit import acting_as
 from app.domain.surveys import HIGHEST
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
 from app.models import Survey, SurveyFollowUp, SurveyQuestion, SurveyResponse
 from app.models.surveys import FollowUpStatus, ResponseSource, SurveyDimension, SurveyStatus
 from app.security import current_user
-from app.services.audit import acting_as
 from app.services.errors import DomainError
 from app.services.surveys import (
     LinkRefusedError,

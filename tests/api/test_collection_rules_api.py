@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
+from app.demo import DEMO_VISIT
 from app.models import AuditLog, CollectionTask, DunningAction, DunningCase, DunningLevel
 from app.models.collection import ContactChannel, ContactOutcome
-from app.services.demo import DEMO_VISIT
 from jobs import wait
 from reports.context import evidence_pack_context
 from tests.collection import bill_first_quarter, start_campaign, user_id

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 
 from app.clock import business_date
+from app.files import files_dir
 from app.models import DunningAction, DunningCase, OutboxMessage
 from app.services.billing import run_billing
 from app.services.delivery import attachment_path, mark_posted
-from app.services.files import files_dir
 from jobs import wait
 from tests.reports import pdf
 

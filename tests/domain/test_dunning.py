@@ -11,6 +11,7 @@ from app.domain.dunning import (
     Level,
     PauseKind,
     coercive_fields,
+    decide,
     demand_expired,
     levels_to_act,
     means_cut_off,
@@ -81,6 +82,59 @@ def test_pauses():
     assert paused_ceiling(0, PauseKind.COMPLAINT) == 1  # a reminder still goes; nothing more
     assert paused_ceiling(NO_LEVEL, PauseKind.COMPLAINT) == 1
     assert paused_ceiling(3, PauseKind.COMPLAINT) == 3
+
+
+def _numbers(decision) -> list[int]:
+    return [level.number for level in decision.due]
+
+
+def test_a_decision_acts_on_the_levels_newly_reached():
+    first = decide(NO_LEVEL, 45, D("300.00"), LEVELS, FLOOR)
+    assert (_numbers(first), first.paused, first.awaiting_demand, first.deferred) == (
+        [2],
+        False,
+        False,
+        False,
+    )
+    assert _numbers(decide(2, 45, D("300.00"), LEVELS, FLOOR)) == []  # nothing new
+    assert _numbers(decide(NO_LEVEL, 45, D("0.50"), LEVELS, FLOOR)) == []  # under the floor
+
+
+def test_a_pause_holds_a_decision_at_its_ceiling():
+    held = decide(1, 90, D("300.00"), LEVELS, FLOOR, PauseKind.INSTALLMENT)
+    assert (_numbers(held), held.paused) == ([], True)
+    complaint = decide(NO_LEVEL, 90, D("300.00"), LEVELS, FLOOR, PauseKind.COMPLAINT)
+    assert (_numbers(complaint), complaint.paused) == ([1], True)  # the friendly reminder only
+    reached = decide(1, 10, D("300.00"), LEVELS, FLOOR, PauseKind.PROMISE)
+    assert (_numbers(reached), reached.paused) == ([], False)  # nothing above it was due
+
+
+def test_legal_action_waits_for_the_demand_and_asks_only_then():
+    asked = []
+
+    def expired(answer: bool):
+        def ask() -> bool:
+            asked.append(answer)
+            return answer
+
+        return ask
+
+    waiting = decide(2, 200, D("900.00"), LEVELS, FLOOR, demand_expired=expired(False))
+    assert (_numbers(waiting), waiting.awaiting_demand) == ([3], True)
+    ready = decide(3, 200, D("900.00"), LEVELS, FLOOR, demand_expired=expired(True))
+    assert (_numbers(ready), ready.awaiting_demand) == ([4], False)
+    decide(1, 45, D("300.00"), LEVELS, FLOOR, demand_expired=expired(True))  # no legal target
+    assert asked == [False, True]
+
+
+def test_an_owner_written_to_recently_gets_only_what_lies_below_the_first_message():
+    deferred = decide(NO_LEVEL, 5, D("300.00"), LEVELS, FLOOR, written_recently=True)
+    assert (_numbers(deferred), deferred.deferred) == ([], True)
+    # a letter and the follow-up reached at once: the follow-up lies above the letter, held too
+    both = decide(1, 70, D("300.00"), LEVELS, FLOOR, written_recently=True)
+    assert (_numbers(both), both.deferred) == ([], True)
+    calm = decide(2, 70, D("300.00"), LEVELS, FLOOR, written_recently=True)
+    assert (_numbers(calm), calm.deferred) == ([3], False)  # a follow-up writes nothing
 
 
 def test_the_demand_expires_after_its_deadline_counted_from_delivery():

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.audit import acting_as
 from app.models import AuditLog, Community, JobRun, OutboxMessage
-from app.services.audit import acting_as
 from app.services.delivery import queue_message
 from jobs import TransientError, wait
 from jobs.delivery import deliver, deliver_due, enqueue_delivery

@@ -8,15 +8,15 @@ from rq import Queue
 from sqlalchemy import func, select
 
 import jobs
+from app.audit import acting_as
 from app.domain.money import format_money
 from app.extensions import unit_of_work
 from app.models import Bill, Community, Notice, NoticeBatch, OutboxMessage, Owner
 from app.services import notices as notice_service
-from app.services.audit import acting_as
 from app.services.billing import run_billing
-from app.services.jobs import job_status
 from app.services.notices import start_notice_batch
 from jobs.notices import queue_notice_batch, render_notice_chunk, run_notice_batch
+from jobs.table import job_status
 from tests.factories import make_building, make_owner, make_ownership, make_unit
 from tests.reports import pdf
 

@@ -13,10 +13,10 @@ from app.extensions import unit_of_work
 from app.models import JobRun, OutboxMessage, Owner, Setting, Unit
 from app.services.billing import run_billing
 from app.services.delivery import queue_message
-from app.services.jobs import add_job, start_job
 from jobs import enqueue, retry
 from jobs.runner import queue_unavailable
 from jobs.sweeper import sweep
+from jobs.table import add_job, start_job
 from tests.jobs.sample_jobs import add_setting
 from tests.postgres import _free_port
 from tests.views.test_forms import flashes

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
+from app.audit import acting_as, record
 from app.models import AuditLog, Building, Unit
-from app.services.audit import acting_as, record
 
 
 def trail(session, table="unit"):

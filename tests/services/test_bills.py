@@ -11,7 +11,8 @@ from app.services.accounts import verify_ledger
 from app.services.billing import run_billing
 from app.services.bills import cancel_bill, reissue_bill
 from app.services.errors import DomainError, NotFoundError
-from app.services.payments import record_payment, unit_credit
+from app.services.ledger import unit_credit
+from app.services.payments import record_payment
 
 MARCH_10 = datetime(2026, 3, 10, 2, tzinfo=UTC)
 

@@ -5,10 +5,10 @@ from datetime import date
 
 from sqlalchemy import select
 
+from app.demo import seed_demo
 from app.models import Community, DunningAction, DunningLevel
 from app.services.billing import run_billing
 from app.services.collection import tasks_due
-from app.services.demo import seed_demo
 from app.services.dunning import scan_dunning
 from tests.collection import user_id
 

@@ -13,6 +13,7 @@ import pytest
 from flask_appbuilder.security.sqla.models import Role, User
 from sqlalchemy import func, select
 
+from app.demo import DEMO_VISIT
 from app.models import (
     CollectionCampaign,
     CollectionTask,
@@ -22,7 +23,6 @@ from app.models import (
 )
 from app.services.billing import run_billing
 from app.services.collection import create_campaign, record_contact
-from app.services.demo import DEMO_VISIT
 from app.services.dunning import scan_dunning
 from app.services.dunning_levels import validate_level
 from app.services.errors import DomainError

@@ -13,7 +13,8 @@ from app.services.accounts import verify_ledger
 from app.services.billing import run_billing
 from app.services.bills import cancel_bill
 from app.services.errors import ConflictError, DomainError, NotFoundError
-from app.services.payments import record_payment, reverse_payment, unit_credit
+from app.services.ledger import unit_credit
+from app.services.payments import record_payment, reverse_payment
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Bill, Receipt, Unit
 from app.services.billing import run_billing
-from app.services.payments import record_payment, unit_credit
+from app.services.ledger import unit_credit
+from app.services.payments import record_payment
 
 MARCH_20 = datetime(2026, 3, 20, 2, tzinfo=UTC)  # before the due date: no late fee
 

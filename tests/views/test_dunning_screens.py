@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
+from app.audit import acting_as
 from app.models import DunningAction, DunningLevel, OutboxMessage
-from app.services.audit import acting_as
 from app.services.billing import run_billing
 from app.services.delivery import mark_posted
 from jobs import wait

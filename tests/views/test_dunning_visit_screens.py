@@ -12,8 +12,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from app.audit import acting_as
 from app.models import CollectionTask, DunningCase, DunningLevel
-from app.services.audit import acting_as
 from app.services.billing import run_billing
 from jobs import wait
 from jobs.dunning import scan
