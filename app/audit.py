@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.domain.masking import mask_changes
 from app.models import AuditLog
-from app.security import can_view_personal_data, current_user
+from app.security.personal import can_view_personal_data
+from app.security.scoping import current_user
 
 # Columns whose changes are noise (login counters) or secrets (password hashes).
 IGNORED_COLUMNS = frozenset(

@@ -27,7 +27,7 @@ from app.models import (
     Tariff,
     Unit,
 )
-from app.security import ROLES
+from app.security.roles import ROLES
 
 DEMO_PASSWORD = "Wuye-Demo-2026"
 ROLE_NAMES_ZH = {

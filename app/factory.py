@@ -47,7 +47,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.domain.money import format_money
     from app.domain.rates import format_percent
     from app.extensions import db, migrate
-    from app.security import FAB_ROLES, password_strength
+    from app.security.passwords import password_strength
+    from app.security.roles import FAB_ROLES
     from app.views import register_views
     from app.views.home import HomeView
     from jobs import init_app as init_jobs

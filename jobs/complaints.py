@@ -7,7 +7,8 @@ dunning pause on cases opened or freed since a complaint was marked as the reaso
 from datetime import UTC, datetime
 
 from app.extensions import unit_of_work
-from app.services.complaints import check_deadlines, renew_pauses
+from app.services.complaint_followups import check_deadlines
+from app.services.complaint_pauses import renew_pauses
 
 
 def check(day: str) -> int:

@@ -13,14 +13,9 @@ from io import BytesIO
 import reports
 from app.extensions import unit_of_work
 from app.files import files_dir, write_file
-from app.services.dunning import (
-    ScanResult,
-    evidence_file,
-    letter_file,
-    record_evidence,
-    record_letter,
-    scan_dunning,
-)
+from app.services.dunning import ScanResult, scan_dunning
+from app.services.dunning_legal import evidence_file, record_evidence
+from app.services.dunning_messages import letter_file, record_letter
 from reports.context import dunning_letter_context, evidence_pack_context
 from reports.pdfs import merge_pdfs
 

@@ -28,16 +28,11 @@ from app.models.dunning import DunningActionKind
 from app.models.installments import InstallmentKind, InstallmentStatus, instalment_label
 from app.models.outbox import OutboxStatus
 from app.models.types import Basis, BillStatus, PaymentMethod
-from app.security import in_scope
+from app.security.scoping import in_scope
 from app.services.accounts import Statement, account_statement
 from app.services.collection import get_campaign
-from app.services.dunning import (
-    case_letters,
-    evidence_number,
-    letter_actions,
-    letter_number,
-    unpaid_items,
-)
+from app.services.dunning_legal import case_letters, evidence_number
+from app.services.dunning_messages import letter_actions, letter_number, unpaid_items
 from app.services.errors import DomainError, NotFoundError
 from app.services.installments import get_installment
 from app.services.surveys import survey_invitation

@@ -26,9 +26,9 @@ from app.models.installments import InstallmentStatus
 from app.models.supervision import CheckKind, RectificationStatus, Severity
 from app.services import kpi
 from app.services.arrears import aging_summary
-from app.services.collection import end_of_day
+from app.services.collection_report import end_of_day
 from app.services.errors import DomainError
-from app.services.supervision import checks_summary, ledger_counts, rectification_ledger
+from app.services.supervision_ledger import checks_summary, ledger_counts, rectification_ledger
 from app.services.supervision_report import report_number, report_scope
 from reports import render_batch
 from reports.charts import bar_chart, line_chart

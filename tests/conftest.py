@@ -20,7 +20,7 @@ from app.audit import acting_as
 from app.extensions import db, unit_of_work
 from app.factory import create_app
 from app.models import StaffAssignment
-from app.security import ROLES
+from app.security.roles import ROLES
 from jobs import wait as wait_for_jobs
 from tests.factories import (
     make_building,

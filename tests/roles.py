@@ -247,7 +247,7 @@ PROBES: dict[str, dict[str, list[Probe]]] = {
 }
 
 
-#: The permission names (app/security.py, GRANTS) each row of the table is about.
+#: The permission names (app/security/roles.py, GRANTS) each row of the table is about.
 RESOURCES = {
     "Communities, buildings": {"Community", "Building"},
     "Units, owners, ownerships": {"Unit", "Owner", "Ownership"},

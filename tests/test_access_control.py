@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 import config
 from app.factory import create_app
-from app.security import password_strength
+from app.security.passwords import password_strength
 from tests.conftest import PASSWORD
 
 

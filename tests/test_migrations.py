@@ -17,7 +17,7 @@ from sqlalchemy.exc import DatabaseError
 from app.extensions import db
 from app.factory import create_app
 from app.models import Owner, Unit
-from app.security import ROLES
+from app.security.roles import ROLES
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.models import JobRun
-from app.security import ALL_COMMUNITIES, GRANTS
+from app.security.roles import ALL_COMMUNITIES, GRANTS
 from tests.collection import start_campaign
 from tests.conftest import USERNAMES
 from tests.roles import LETTERS, PROBES, RESOURCES, ROLES, readme_table

@@ -23,7 +23,9 @@ from app.domain.masking import mask_fields
 from app.exports import FORMATS, described, export_model, maskers, sql_ordered
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
-from app.security import API_METHODS, SCOPED, can_view_personal_data, refuse_personal
+from app.security.personal import can_view_personal_data, refuse_personal
+from app.security.roles import API_METHODS
+from app.security.scoping import SCOPED
 from app.services.errors import DomainError, Problems
 from app.services.masterdata import validate
 from app.services.queries import is_id

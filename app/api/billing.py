@@ -18,7 +18,7 @@ from app.domain.periods import parse_month
 from app.extensions import db, unit_of_work
 from app.labels import PERIOD_FORMAT
 from app.models import Bill, BillingRun
-from app.security import current_user, visible_community_ids
+from app.security.scoping import current_user, visible_community_ids
 from app.services.billing import run_billing
 from app.services.bills import cancel_bill, reissue_bill
 from app.services.errors import DomainError, Problems

@@ -13,14 +13,10 @@ from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.extensions import db
 from app.models import CollectionCampaign, CollectionTask
-from app.security import TASKS_SCOPED, current_user, sees_only_own_tasks
-from app.services.collection import (
-    StaffResult,
-    campaign_report,
-    close_campaign,
-    create_campaign,
-    record_contact,
-)
+from app.security.scoping import TASKS_SCOPED, current_user, sees_only_own_tasks
+from app.services.collection import close_campaign, create_campaign
+from app.services.collection_report import StaffResult, campaign_report
+from app.services.collection_tasks import record_contact
 from app.services.errors import DomainError
 
 from .base import WuyeModelApi

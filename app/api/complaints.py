@@ -15,17 +15,16 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import Complaint
-from app.security import current_user
+from app.security.scoping import current_user
 from app.services.complaint_flags import FLAGS, ComplaintInterface, FlagFilter
-from app.services.complaints import (
+from app.services.complaint_followups import (
     add_note,
     assign,
-    get_complaint,
-    log_complaint,
     mark_nonpayment_reason,
     return_visit,
     take_step,
 )
+from app.services.complaints import get_complaint, log_complaint
 from app.services.errors import DomainError
 
 from .base import WuyeModelApi

@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from app.clock import business_date
 from app.extensions import db, unit_of_work
 from app.models import DunningAction, DunningLevel
-from app.security import current_user
-from app.services.dunning import approve_legal, reject_legal, scan_day, scan_dunning
+from app.security.scoping import current_user
+from app.services.dunning import scan_day, scan_dunning
+from app.services.dunning_legal import approve_legal, reject_legal
 from app.services.dunning_levels import validate_level
 from app.services.errors import DomainError
 from jobs.dunning import dispatch, enqueue_evidence

@@ -12,14 +12,14 @@ from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.extensions import db, unit_of_work
 from app.models import InstallmentAgreement
-from app.security import current_user
+from app.security.scoping import current_user
 from app.services.errors import DomainError
+from app.services.installment_figures import installment_progress
 from app.services.installments import (
     approve_installment,
     attach_scan,
     cancel_installment,
     draft_installment,
-    installment_progress,
     reject_installment,
 )
 from reports import pdf_response

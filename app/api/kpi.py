@@ -15,7 +15,7 @@ from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.extensions import db
-from app.security import visible_community_ids
+from app.security.scoping import visible_community_ids
 from app.services import kpi
 from app.services.errors import DomainError
 

@@ -14,7 +14,7 @@ from app.clock import business_date
 from app.domain.money import to_fen
 from app.extensions import db, unit_of_work
 from app.models import Payment, Receipt
-from app.security import current_user
+from app.security.scoping import current_user
 from app.services.accounts import account_statement
 from app.services.errors import DomainError, Problems
 from app.services.payments import record_payment, reverse_payment

@@ -21,7 +21,7 @@ from app.domain.money import to_fen
 from app.extensions import db, unit_of_work
 from app.labels import STATEMENT_PROBLEMS
 from app.models import StatementEntry, StatementImport
-from app.security import StatementEntryScope, StatementImportScope, current_user
+from app.security.scoping import StatementEntryScope, StatementImportScope, current_user
 from app.services.errors import DomainError
 from app.services.statements import DETECT, assign_entry, candidate_units, import_statement
 

@@ -14,25 +14,18 @@ from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.extensions import db
 from app.models import Finding, Rectification, SupervisionCheck
-from app.security import (
-    RECTIFICATIONS,
-    RECTIFICATIONS_SCOPED,
-    current_user,
-    visible_community_ids,
-)
+from app.security.roles import RECTIFICATIONS
+from app.security.scoping import RECTIFICATIONS_SCOPED, current_user, visible_community_ids
 from app.services.errors import DomainError
 from app.services.supervision import (
-    LedgerLine,
     accept_rectification,
     add_finding,
-    ledger_counts,
-    ledger_of,
     mark_rectified,
-    parse_ledger_query,
     record_check,
     reject_rectification,
     validate_check,
 )
+from app.services.supervision_ledger import LedgerLine, ledger_counts, ledger_of, parse_ledger_query
 
 from .base import WuyeModelApi
 

@@ -16,17 +16,11 @@ from sqlalchemy import select
 from app.domain.surveys import needs_follow_up
 from app.extensions import db
 from app.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
-from app.security import current_user
+from app.security.scoping import current_user
 from app.services.errors import DomainError
-from app.services.surveys import (
-    SurveyResults,
-    close_survey,
-    create_survey,
-    issue_tokens,
-    open_survey,
-    record_response,
-    survey_results,
-)
+from app.services.survey_responses import record_response
+from app.services.survey_results import SurveyResults, survey_results
+from app.services.surveys import close_survey, create_survey, issue_tokens, open_survey
 
 from .base import WuyeModelApi
 

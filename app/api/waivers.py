@@ -6,7 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.models import Waiver
-from app.security import current_user
+from app.security.scoping import current_user
 from app.services.waivers import approve_waiver, reject_waiver, request_waiver
 
 from .base import WuyeModelApi

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.domain.money import ZERO
 from app.models import Allocation, Bill, Unit
 from app.models.types import BillStatus
-from app.security import in_scope
+from app.security.scoping import in_scope
 from app.services.errors import NotFoundError
 from app.services.ledger import (
     OPEN_STATUSES,

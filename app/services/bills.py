@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Allocation, Bill
 from app.models.types import BillStatus
-from app.security import in_scope
+from app.security.scoping import in_scope
 from app.services.billing import run_billing
 from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.ledger import lock_unit

@@ -35,7 +35,7 @@ from app.domain.delivery import (
 from app.files import stored_file
 from app.models import OutboxMessage, Owner, Unit
 from app.models.outbox import MessageKind, OutboxStatus
-from app.security import in_scope
+from app.security.scoping import in_scope
 from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.settings import get_setting
 

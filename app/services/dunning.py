@@ -1,4 +1,6 @@
-"""Dunning (分级催缴, docs/domain.md §6): the daily scan, formal letters, legal proposals.
+"""Dunning (分级催缴, docs/domain.md §6): pauses and the daily scan. What it writes to owners is
+worded in ``app.services.dunning_messages``; legal proposals are decided in
+``app.services.dunning_legal``.
 
 ``scan_dunning`` looks at every unit with money overdue (``find_overdue_accounts``) or falling
 due within the pre-due level's days, computes its target level (``app.domain.dunning``) and
@@ -6,8 +8,8 @@ records one ``DunningAction`` per level newly reached on the unit's open case, o
 with its first action and closing it when the overdue balance is cleared. What it writes to
 owners is consolidated: ONE message per owner and scan listing every unpaid item of that owner,
 a text reminder queued here, or the formal letter when a unit of the owner reached level 2
-(rendered by ``jobs.dunning.render_letter``, which calls ``issue_letter``). Quiet hours are the
-outbox's business (SMS are held until they end).
+(rendered by ``jobs.dunning.render_letter``, which calls ``record_letter``). Quiet hours are
+the outbox's business (SMS are held until they end).
 
 Holds: a balance under the ``min_amount`` setting starts nothing; an owner written to within
 ``min_gap_days`` gets no new message (the levels that would write wait for the next scan); a
@@ -25,12 +27,10 @@ open (partial unique index), so a second scan of the same day creates nothing.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -38,22 +38,20 @@ from sqlalchemy.orm import Session
 from app.clock import business_date
 from app.domain import dunning as rules
 from app.domain.dunning import ActionKind, Level, PauseKind
-from app.domain.money import format_money
-from app.models import Bill, DunningAction, DunningCase, DunningLevel, OutboxMessage, Owner, Unit
+from app.models import Bill, DunningAction, DunningCase, DunningLevel, Owner
 from app.models.dunning import ProposalStatus
 from app.models.outbox import MessageKind, OutboxStatus
-from app.security import in_scope
 from app.services.arrears import find_overdue_accounts
-from app.services.complaints import renew_pauses, units_complaining
+from app.services.complaint_pauses import renew_pauses, units_complaining
 from app.services.delivery import queue_message
-from app.services.errors import DomainError, NotFoundError, Problems
-from app.services.installments import scan_installments
+from app.services.dunning_messages import reminder_text
+from app.services.errors import Problems
+from app.services.installment_tracking import scan_installments
 from app.services.ledger import OPEN_STATUSES
 from app.services.promises import promised_units
 from app.services.settings import get_int, get_setting
 from app.services.visits import plan_visits
 
-LANG = "zh"  # owners are written to in the document language
 DELIVERED = (OutboxStatus.SENT, OutboxStatus.RECORDED)
 
 # --- Pauses ----------------------------------------------------------------------------------
@@ -338,181 +336,3 @@ def _write_to_owners(
             action.channel = message.channel
         result.messages.append(message.id)
     session.flush()
-
-
-def unpaid_items(session: Session, owner_id: int, until: date) -> list[Bill]:
-    """The owner's unpaid bills due on or before ``until``, by unit and due date."""
-    return list(
-        session.scalars(
-            select(Bill)
-            .join(Unit, Unit.id == Bill.unit_id)
-            .where(
-                Bill.owner_id == owner_id,
-                Bill.status.in_(OPEN_STATUSES),
-                Bill.balance > 0,
-                Bill.due_date <= until,
-            )
-            .order_by(Unit.code, Bill.due_date, Bill.id)
-        )
-    )
-
-
-def reminder_text(
-    session: Session, owner: Owner, actions: Iterable[DunningAction], as_of: date
-) -> tuple[str, str]:
-    """Subject and body of the consolidated reminder: every unpaid item of the owner due by the
-    latest due date the reminder is about."""
-    actions = list(actions)
-    overdue = any(a.level >= rules.FRIENDLY for a in actions)
-    lead = max((-a.days_overdue for a in actions), default=0)
-    bills = unpaid_items(session, owner.id, as_of + timedelta(days=max(lead, 0)))
-    total = sum((bill.balance for bill in bills), Decimal("0.00"))
-    with force_locale(LANG):
-        subject = gettext("Overdue property fees") if overdue else gettext("Payment reminder")
-        lines = [gettext("Dear %(name)s,", name=owner.name)]
-        lines += [
-            gettext(
-                "%(unit)s %(number)s (%(start)s to %(end)s): ¥%(balance)s, due %(due)s",
-                unit=bill.unit.code,
-                number=bill.number,
-                start=bill.period_start.isoformat(),
-                end=bill.period_end.isoformat(),
-                balance=format_money(bill.balance),
-                due=bill.due_date.isoformat(),
-            )
-            for bill in bills
-        ]
-        lines.append(gettext("Total: ¥%(total)s.", total=format_money(total)))
-        lines.append(
-            gettext(
-                "Please pay at your convenience. If anything about these fees is unclear or "
-                "paying is difficult for you, please tell the property service centre."
-            )
-        )
-    return subject, "\n".join(lines)
-
-
-# --- The formal letter -----------------------------------------------------------------------
-
-
-def letter_actions(session: Session, owner_id: int, as_of: date) -> list[DunningAction]:
-    """The owner's actions of ``as_of`` that the day's letter answers for (not yet sent)."""
-    return list(
-        session.scalars(
-            select(DunningAction)
-            .where(
-                DunningAction.owner_id == owner_id,
-                DunningAction.scheduled_on == as_of,
-                DunningAction.kind.in_(rules.MESSAGE_KINDS),
-                DunningAction.outbox_message_id.is_(None),
-            )
-            .order_by(DunningAction.id)
-        )
-    )
-
-
-def letter_number(owner_id: int, as_of: date) -> str:
-    return f"CJH-{as_of:%Y%m%d}-{owner_id:06d}"
-
-
-def letter_file(owner_id: int, as_of: date) -> str:
-    return f"dunning/letters/{letter_number(owner_id, as_of)}.pdf"
-
-
-def record_letter(
-    session: Session, owner_id: int, as_of: date, attachment: str
-) -> OutboxMessage | None:
-    """Queue the rendered letter (``attachment``, under ``WUYE_FILES_DIR``) to the owner and
-    link the day's actions to it; None when it was recorded before."""
-    actions = letter_actions(session, owner_id, as_of)
-    letters = [a for a in actions if a.kind == ActionKind.LETTER]
-    if not letters:
-        return None
-    owner = session.get(Owner, owner_id)
-    with force_locale(LANG):
-        subject = gettext("Formal demand for overdue property fees")
-        body = gettext(
-            "Please find attached our formal demand for payment, letter %(number)s.",
-            number=letter_number(owner_id, as_of),
-        )
-    message = queue_message(
-        session,
-        owner,
-        MessageKind.LETTER,
-        subject,
-        body,
-        attachment=attachment,
-        unit=letters[0].unit,
-        related=f"dunning_action:{letters[0].id}",
-    )
-    for action in actions:
-        action.outbox_message = message
-        action.channel = message.channel
-    for action in letters:
-        action.document = attachment
-    session.flush()
-    return message
-
-
-# --- Legal proposals -------------------------------------------------------------------------
-
-
-def _proposal(session: Session, action_id, actor: str) -> DunningAction:
-    action = session.get(DunningAction, action_id) if isinstance(action_id, int) else None
-    if action is None or not in_scope(action) or action.kind != ActionKind.LEGAL_PROPOSAL:
-        raise NotFoundError(action_id=_l("Unknown legal proposal."))
-    if action.status != ProposalStatus.PROPOSED:
-        raise DomainError(action_id=_l("This proposal was already decided."))
-    if action.created_by == actor:
-        raise DomainError(action_id=_l("Someone other than the proposer must decide."))
-    return action
-
-
-def _decide(action: DunningAction, status: str, actor: str, note: str) -> None:
-    action.status = status
-    action.decided_by = actor
-    action.decided_at = datetime.now(UTC)
-    action.decision_note = note.strip() or None
-
-
-def approve_legal(session: Session, action_id, actor: str, note: str = "") -> DunningAction:
-    """A manager approves the proposed legal action; the evidence pack is then rendered
-    (``jobs.dunning.render_evidence``)."""
-    action = _proposal(session, action_id, actor)
-    _decide(action, ProposalStatus.APPROVED, actor, note)
-    session.flush()
-    return action
-
-
-def reject_legal(session: Session, action_id, actor: str, note: str = "") -> DunningAction:
-    """A manager rejects the proposal, saying why; the case stays at the legal level (no new
-    proposal for it) and staff go on with follow-ups."""
-    action = _proposal(session, action_id, actor)
-    problems = Problems()
-    problems.check(bool(note.strip()), "decision_note", _l("Say why it is rejected."))
-    problems.raise_if_any()
-    _decide(action, ProposalStatus.REJECTED, actor, note)
-    session.flush()
-    return action
-
-
-def evidence_file(number: str) -> str:
-    return f"dunning/evidence/{number}.pdf"
-
-
-def evidence_number(action: DunningAction) -> str:
-    return f"ZJ-{action.scheduled_on:%Y%m%d}-{action.id:06d}"
-
-
-def case_letters(action: DunningAction) -> list[str]:
-    """The files of the case's formal letters (relative to ``WUYE_FILES_DIR``), in order."""
-    return [a.document for a in action.case.actions if a.kind == ActionKind.LETTER and a.document]
-
-
-def record_evidence(session: Session, action_id: int, document: str) -> DunningAction:
-    action = session.get(DunningAction, action_id)
-    if action is None or action.status != ProposalStatus.APPROVED:
-        raise DomainError(action_id=_l("Only an approved proposal has an evidence pack."))
-    action.document = document
-    session.flush()
-    return action

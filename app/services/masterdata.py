@@ -23,7 +23,7 @@ from app.models.types import (
     PropertyType,
     UnitStatus,
 )
-from app.security import in_scope, visible_community_ids
+from app.security.scoping import in_scope, visible_community_ids
 from app.services.errors import Problems
 from app.services.settings import get_int, get_setting
 

@@ -31,7 +31,7 @@ from app.models import Bill, Building, Community, Notice, NoticeBatch, Unit
 from app.models.notices import NoticeBatchStatus
 from app.models.outbox import MessageKind, OutboxStatus
 from app.models.types import BillStatus
-from app.security import in_scope
+from app.security.scoping import in_scope
 from app.services.delivery import queue_message
 from app.services.errors import DomainError, NotFoundError
 

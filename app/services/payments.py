@@ -30,7 +30,7 @@ from app.models import (
     Unit,
 )
 from app.models.types import PaymentMethod
-from app.security import in_scope
+from app.security.scoping import in_scope
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
 from app.services.ledger import (
     allocate_payment,

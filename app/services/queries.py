@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Building, Community, Owner, Unit
-from app.security import in_scope
+from app.security.scoping import in_scope
 from app.services.errors import NotFoundError
 
 #: The largest row id: the ``integer`` of PostgreSQL (a larger one is no row, never a 500).

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Building, Community, PayerAccount, StatementEntry, Unit
-from app.security import visible_community_ids
+from app.security.scoping import visible_community_ids
 from app.services.errors import DomainError
 
 # Entry statuses.

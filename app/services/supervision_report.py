@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Community, SupervisionReport
-from app.security import in_scope, visible_community_ids
+from app.security.scoping import in_scope, visible_community_ids
 from app.services import kpi
 from app.services.errors import NotFoundError
 from app.services.queries import whole_number

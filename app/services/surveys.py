@@ -1,10 +1,8 @@
-"""Satisfaction surveys (满意度调查, docs/domain.md §10): campaigns, responses, links, results.
+"""Satisfaction surveys (满意度调查, docs/domain.md §10): the surveys and their links.
 
 ``create_survey`` makes a draft with the seven default questions. ``open_survey`` opens it (one
 open survey per community at a time) and issues every unit's link, valid until the closing day;
-``close_survey`` ends it. ``record_response`` (staff entry) and ``submit_online`` (the owner, by
-link) record one unit's answers — one response per unit per survey, refused by name and backed
-by a unique key — and open a follow-up for customer service for every score of 2 or less.
+``close_survey`` ends it.
 
 Links: ``issue_tokens`` gives each unit of the community that has a paying owner today and has
 not answered yet a new one-time token. Only the token's SHA-256 hash and a random nonce are
@@ -14,53 +12,37 @@ the database alone opens nothing. A link is refused (``LinkRefusedError``, nothi
 unknown, expired, already used, when the survey is not open or outside its dates, when the unit
 has answered already, and when the form names another unit than the link's.
 
-Figures (``survey_results``): per dimension the number of answers, the mean score and the
-satisfaction rate (share of scores ≥ 4); the response rate = responses of units with a paying
-owner on the survey's closing day ÷ those units (units without an owner have nobody to ask);
-and the change of each figure against the community's previous closed survey.
-``satisfaction_summary`` gives these figures for the latest closed survey of each community.
+The responses and their follow-ups are in ``app.services.survey_responses``; the figures in
+``app.services.survey_results``.
 """
 
 import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.clock import business_date
-from app.domain.rates import rate
-from app.domain.surveys import (
-    SATISFIED_FROM,
-    Figures,
-    change,
-    figures,
-    needs_follow_up,
-    valid_score,
-)
 from app.models import (
     Building,
     Community,
     Ownership,
     Survey,
-    SurveyAnswer,
-    SurveyFollowUp,
     SurveyQuestion,
     SurveyResponse,
     SurveyToken,
     Unit,
 )
-from app.models.surveys import FollowUpStatus, ResponseSource, SurveyDimension, SurveyStatus
-from app.security import in_scope
-from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
+from app.models.surveys import SurveyDimension, SurveyStatus
+from app.security.scoping import in_scope
+from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.queries import visible_row, whole_number
 from app.services.settings import get_setting
 
@@ -389,308 +371,3 @@ def check_link(session: Session, token: str, today: date | None = None) -> Surve
             409, "link", _l("Your unit has answered this survey already. Thank you!")
         )
     return row
-
-
-# --- Responses -------------------------------------------------------------------------------
-
-
-def _scores(problems: Problems, survey: Survey, answers) -> dict[SurveyQuestion, int]:
-    """The scores given, by question; unanswered questions are left out."""
-    if not isinstance(answers, Mapping):
-        problems.add("answers", _l("Give the scores by dimension."))
-        return {}
-    questions = {q.dimension: q for q in survey.questions}
-    unknown = sorted(str(k) for k in answers if k not in questions)
-    problems.check(
-        not unknown, "answers", _l("Unknown questions: %(names)s.", names=", ".join(unknown))
-    )
-    given = {q: answers[d] for d, q in questions.items() if answers.get(d) not in (None, "")}
-    problems.check(bool(given) or bool(unknown), "answers", _l("Answer at least one question."))
-    scores = {}
-    for question, value in given.items():
-        score = int(value) if isinstance(value, str) and value.strip().isdigit() else value
-        if problems.check(valid_score(score), question.dimension, _l("Give a score from 1 to 5.")):
-            scores[question] = score
-    return scores
-
-
-def _record(
-    session: Session,
-    survey: Survey,
-    unit_id,
-    answers,
-    comment: str,
-    source: ResponseSource,
-    actor: str,
-) -> SurveyResponse:
-    """Check and record one unit's response with its follow-ups; the unique key backs the
-    one-response-per-unit rule against a concurrent second response (refused the same way)."""
-    problems = Problems()
-    problems.check(survey.status == SurveyStatus.OPEN, "survey", _l("This survey is not open."))
-    unit = session.get(Unit, whole_number(unit_id) or 0)
-    if problems.check(
-        unit is not None and unit.building.community_id == survey.community_id,
-        "unit",
-        _l("This unit is not in the survey's community."),
-    ):
-        problems.conflict(
-            _has_answered(session, survey.id, unit.id),
-            "unit",
-            _l("This unit has answered this survey already (one response per unit)."),
-        )
-    scores = _scores(problems, survey, answers)
-    comment = _text(problems, "comment", comment, NOTE_LENGTH, required=False)
-    problems.raise_if_any()
-    now = datetime.now(UTC)
-    response = SurveyResponse(
-        community_id=survey.community_id,
-        survey=survey,
-        unit=unit,
-        source=source,
-        comment=comment,
-        submitted_at=now,
-        recorded_by=actor,
-        answers=[SurveyAnswer(question=q, score=s) for q, s in scores.items()],
-    )
-    follow_ups = [
-        SurveyFollowUp(
-            community_id=survey.community_id,
-            response=response,
-            dimension=question.dimension,
-            score=score,
-            status=FollowUpStatus.OPEN,
-            created_at=now,
-        )
-        for question, score in scores.items()
-        if needs_follow_up(score)
-    ]
-    try:
-        with session.begin_nested():
-            session.add_all([response, *follow_ups])
-            session.flush()
-    except IntegrityError as err:
-        raise ConflictError(
-            unit=_l("This unit has answered this survey already (one response per unit).")
-        ) from err
-    return response
-
-
-def record_response(
-    session: Session, survey_id, unit_id, answers, comment: str = "", actor: str = "system"
-) -> SurveyResponse:
-    """Staff enter one unit's answers (``{dimension: score}``) from a paper form or a call.
-
-    :raises NotFoundError: for a survey the user may not see.
-    :raises ConflictError: the unit has answered already (409).
-    :raises DomainError: naming every bad field; nothing is written.
-    """
-    survey = get_survey(session, survey_id)
-    return _record(session, survey, unit_id, answers, comment, ResponseSource.STAFF, actor)
-
-
-def submit_online(
-    session: Session, token: str, unit_id, answers, comment: str = ""
-) -> SurveyResponse:
-    """The owner's own response through a link; spends the link.
-
-    :raises LinkRefusedError: see ``check_link``; 403 when ``unit_id`` is not the link's unit.
-    :raises DomainError: naming every bad answer; nothing is written.
-    """
-    row = check_link(session, token)
-    if whole_number(unit_id) != row.unit_id:
-        raise LinkRefusedError(403, "unit", _l("This link belongs to another unit."))
-    response = _record(
-        session, row.survey, row.unit_id, answers, comment, ResponseSource.ONLINE, "online"
-    )
-    row.used_at = response.submitted_at
-    session.flush()
-    return response
-
-
-# --- Follow-ups ----------------------------------------------------------------------------
-
-
-def complete_follow_up(session: Session, follow_up_id, note: str, actor: str) -> SurveyFollowUp:
-    """Mark a follow-up done, with what was done (the note)."""
-    item = session.get(SurveyFollowUp, whole_number(follow_up_id) or 0)
-    if item is None or not in_scope(item):
-        raise NotFoundError(follow_up=_l("Unknown follow-up."))
-    problems = Problems()
-    problems.check(
-        item.status == FollowUpStatus.OPEN, "follow_up", _l("This follow-up is done already.")
-    )
-    note = _text(problems, "note", note, NOTE_LENGTH)
-    problems.raise_if_any()
-    item.status = FollowUpStatus.DONE
-    item.note = note
-    item.done_by = actor
-    item.done_at = datetime.now(UTC)
-    session.flush()
-    return item
-
-
-# --- Results -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DimensionResult:
-    dimension: str
-    label: object  # lazy: translated when shown
-    answers: int
-    mean: object  # Decimal | None
-    satisfaction_rate: object  # Decimal | None
-    mean_change: object  # Decimal | None: against the previous survey
-    satisfaction_change: object  # Decimal | None
-
-
-@dataclass(frozen=True)
-class SurveyResults:
-    survey_id: int
-    community_id: int
-    community: str
-    title: str
-    period: str
-    opens_on: date
-    closes_on: date
-    status: str
-    units: int  # with a paying owner on the closing day
-    responses: int  # of those units
-    response_rate: object  # Decimal | None
-    response_rate_change: object  # Decimal | None
-    dimensions: list[DimensionResult]
-    previous_id: int | None
-    previous_title: str | None
-    open_follow_ups: int
-
-    @property
-    def overall(self) -> DimensionResult:
-        return next(d for d in self.dimensions if d.dimension == SurveyDimension.OVERALL)
-
-
-@dataclass(frozen=True)
-class _Raw:
-    units: int
-    responses: int
-    dimensions: dict[str, Figures]
-
-    @property
-    def response_rate(self):
-        return rate(self.responses, self.units)
-
-
-def _raw(session: Session, survey: Survey) -> _Raw:
-    rows = session.execute(
-        select(
-            SurveyQuestion.dimension,
-            func.count(SurveyAnswer.id),
-            func.coalesce(func.sum(SurveyAnswer.score), 0),
-            func.count(SurveyAnswer.id).filter(SurveyAnswer.score >= SATISFIED_FROM),
-        )
-        .outerjoin(SurveyAnswer, SurveyAnswer.question_id == SurveyQuestion.id)
-        .where(SurveyQuestion.survey_id == survey.id)
-        .group_by(SurveyQuestion.dimension, SurveyQuestion.position)
-        .order_by(SurveyQuestion.position)
-    )
-    dimensions = {dim: figures(n, int(total), satisfied) for dim, n, total, satisfied in rows}
-    units = owned_units(session, survey.community_id, survey.closes_on).keys()
-    responses = len(units & _answered(session, survey.id))
-    return _Raw(len(units), responses, dimensions)
-
-
-def previous_survey(session: Session, survey: Survey) -> Survey | None:
-    """The community's closed survey closing last before ``survey``."""
-    earlier = or_(
-        Survey.closes_on < survey.closes_on,
-        and_(Survey.closes_on == survey.closes_on, Survey.id < survey.id),
-    )
-    return session.scalar(
-        select(Survey)
-        .where(
-            Survey.community_id == survey.community_id,
-            Survey.status == SurveyStatus.CLOSED,
-            earlier,
-        )
-        .order_by(Survey.closes_on.desc(), Survey.id.desc())
-        .limit(1)
-    )
-
-
-def results_of(session: Session, survey: Survey) -> SurveyResults:
-    """The figures of ``survey`` against its previous one (no scope check: callers do it)."""
-    now = _raw(session, survey)
-    previous = previous_survey(session, survey)
-    before = _raw(session, previous) if previous is not None else None
-    empty = Figures(0, None, None)
-
-    def result(dimension: str, fig: Figures) -> DimensionResult:
-        old = before.dimensions.get(dimension, empty) if before else empty
-        return DimensionResult(
-            dimension,
-            SurveyDimension(dimension).label,
-            fig.answers,
-            fig.mean,
-            fig.satisfaction_rate,
-            change(fig.mean, old.mean),
-            change(fig.satisfaction_rate, old.satisfaction_rate),
-        )
-
-    open_follow_ups = session.scalar(
-        select(func.count(SurveyFollowUp.id))
-        .join(SurveyResponse)
-        .where(SurveyResponse.survey_id == survey.id, SurveyFollowUp.status == FollowUpStatus.OPEN)
-    )
-    return SurveyResults(
-        survey_id=survey.id,
-        community_id=survey.community_id,
-        community=survey.community.name,
-        title=survey.title,
-        period=survey.period,
-        opens_on=survey.opens_on,
-        closes_on=survey.closes_on,
-        status=survey.status,
-        units=now.units,
-        responses=now.responses,
-        response_rate=now.response_rate,
-        response_rate_change=change(now.response_rate, before.response_rate if before else None),
-        dimensions=[result(dim, fig) for dim, fig in now.dimensions.items()],
-        previous_id=previous.id if previous else None,
-        previous_title=str(previous) if previous else None,
-        open_follow_ups=open_follow_ups,
-    )
-
-
-def survey_results(session: Session, survey_id) -> SurveyResults:
-    """A survey's figures (see the module's docstring).
-
-    :raises NotFoundError: for a survey the user may not see.
-    """
-    return results_of(session, get_survey(session, survey_id))
-
-
-def satisfaction_history(session: Session, survey_id, limit: int = 8) -> list[SurveyResults]:
-    """The figures of a survey and of the community's closed surveys before it, oldest first
-    (at most ``limit``)."""
-    survey = get_survey(session, survey_id)
-    surveys = [survey]
-    while len(surveys) < limit and (earlier := previous_survey(session, surveys[-1])):
-        surveys.append(earlier)
-    return [results_of(session, s) for s in reversed(surveys)]
-
-
-def satisfaction_summary(
-    session: Session, as_of: date, community_ids: set[int] | None
-) -> list[SurveyResults]:
-    """The figures of each community's latest survey closed by ``as_of`` (closing on or before
-    it), by community code; ``community_ids`` None means every community."""
-    query = (
-        select(Survey)
-        .join(Community)
-        .where(Survey.status == SurveyStatus.CLOSED, Survey.closes_on <= as_of)
-        .order_by(Community.code, Survey.closes_on.desc(), Survey.id.desc())
-    )
-    if community_ids is not None:
-        query = query.where(Survey.community_id.in_(community_ids))
-    latest: dict[int, Survey] = {}
-    for survey in session.scalars(query):
-        latest.setdefault(survey.community_id, survey)
-    return [results_of(session, survey) for survey in latest.values()]

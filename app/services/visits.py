@@ -38,7 +38,7 @@ from app.models import (
     StaffAssignment,
 )
 from app.models.collection import CampaignStatus, TaskStatus
-from app.security import COLLECTOR
+from app.security.roles import COLLECTOR
 
 NAME_LENGTH = 100  # of a campaign's name
 

@@ -16,7 +16,7 @@ from app.clock import business_date
 from app.domain.money import ZERO
 from app.models import Bill, Waiver
 from app.models.types import BillStatus, WaiverReason
-from app.security import in_scope
+from app.security.scoping import in_scope
 from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.ledger import accrued_late_fee, allocated_to, parse_amount, refresh_bill
 

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from app.security import MENU_CATEGORY
+from app.security.roles import MENU_CATEGORY
 
 from .accounts import AccountView, DailyCloseView
 from .admin import AuditLogView, SettingView, StaffAssignmentView
@@ -24,20 +24,18 @@ from .collection import (
     ContactFormView,
     MyTasksView,
 )
-from .complaints import (
+from .complaint_actions import (
     AcknowledgeComplaintView,
     AssignComplaintView,
-    ComplaintFromTaskView,
-    ComplaintIntakeView,
-    ComplaintView,
     NonPaymentReasonView,
     NoteComplaintView,
-    OverdueComplaintView,
     ReopenComplaintView,
     ResolveComplaintView,
     ReturnVisitView,
     StartComplaintView,
 )
+from .complaint_intake import ComplaintFromTaskView, ComplaintIntakeView
+from .complaints import ComplaintView, OverdueComplaintView
 from .dashboard import DashboardView
 from .dunning import (
     ApproveLegalView,
@@ -72,6 +70,13 @@ from .payments import (
     RecordPaymentFormView,
     ReversePaymentFormView,
 )
+from .rectifications import (
+    AcceptRectificationView,
+    RectificationLedgerView,
+    RectificationView,
+    RectifiedView,
+    RejectRectificationView,
+)
 from .statements import (
     AssignEntryFormView,
     StatementEntryView,
@@ -79,30 +84,21 @@ from .statements import (
     StatementImportView,
     UnmatchedEntryView,
 )
-from .supervision import (
-    AcceptRectificationView,
-    AddFindingView,
-    CheckPlanView,
-    FindingView,
-    RectificationLedgerView,
-    RectificationView,
-    RectifiedView,
-    RejectRectificationView,
-    SupervisionCheckView,
-    SupervisionReportFormView,
-    SupervisionReportView,
-)
-from .surveys import (
+from .supervision import AddFindingView, CheckPlanView, FindingView, SupervisionCheckView
+from .supervision_reports import SupervisionReportFormView, SupervisionReportView
+from .survey_responses import (
     FollowUpDoneView,
     ResponseFormView,
     SurveyFollowUpView,
+    register_public_form,
+)
+from .survey_results import SurveyResultsView
+from .surveys import (
     SurveyFormView,
     SurveyLinksView,
     SurveyQuestionView,
     SurveyResponseView,
-    SurveyResultsView,
     SurveyView,
-    register_public_form,
 )
 from .waivers import ApproveWaiverView, RejectWaiverView, RequestWaiverView, WaiverView
 

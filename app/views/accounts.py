@@ -12,7 +12,7 @@ from app.clock import business_date
 from app.domain.windows import in_business_years
 from app.extensions import db
 from app.models.types import PaymentMethod
-from app.security import visible_community_ids
+from app.security.scoping import visible_community_ids
 from app.services.accounts import account_statement
 from app.services.daily_close import daily_close
 from app.services.errors import NotFoundError

@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from app.clock import business_date
 from app.domain.aging import BUCKET_KEYS
 from app.extensions import db
-from app.security import READ, has_permission, visible_community_ids
+from app.security.roles import READ
+from app.security.scoping import has_permission, visible_community_ids
 from app.services.arrears import (
     ArrearsQuery,
     aging_summary,

@@ -27,14 +27,9 @@ from app.exports import (
 )
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
-from app.security import (
-    EXPORT,
-    SCOPED,
-    VIEW_METHODS,
-    can_view_personal_data,
-    current_user,
-    refuse_personal,
-)
+from app.security.personal import can_view_personal_data, refuse_personal
+from app.security.roles import EXPORT, VIEW_METHODS
+from app.security.scoping import SCOPED, current_user
 from app.services.errors import DomainError
 from app.services.masterdata import validate
 from app.services.queries import whole_number

@@ -23,7 +23,7 @@ from app.extensions import db, unit_of_work
 from app.labels import LABELS, PERIOD_FORMAT
 from app.models import Bill, BillingRun, BillLine, Community
 from app.models.types import Basis, BillStatus, FeeKind
-from app.security import current_user, visible_community_ids
+from app.security.scoping import current_user, visible_community_ids
 from app.services.billing import run_billing
 from app.services.bills import cancel_bill, reissue_bill
 from app.services.errors import DomainError, NotFoundError

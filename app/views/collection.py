@@ -32,21 +32,17 @@ from app.models.collection import (
     TaskAction,
     TaskStatus,
 )
-from app.security import (
+from app.security.personal import can_view_personal_data
+from app.security.scoping import (
     TASKS_SCOPED,
-    can_view_personal_data,
     current_user,
     sees_only_own_tasks,
     task_in_scope,
     visible_community_ids,
 )
-from app.services.collection import (
-    campaign_report,
-    close_campaign,
-    create_campaign,
-    record_contact,
-    tasks_due,
-)
+from app.services.collection import close_campaign, create_campaign
+from app.services.collection_report import campaign_report
+from app.services.collection_tasks import record_contact, tasks_due
 from app.services.errors import DomainError
 from app.services.settings import get_int
 from reports import pdf_response

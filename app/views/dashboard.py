@@ -10,7 +10,7 @@ from app.clock import business_date
 from app.domain.aging import BUCKET_KEYS
 from app.extensions import db
 from app.models.complaints import ComplaintCategory
-from app.security import visible_community_ids
+from app.security.scoping import visible_community_ids
 from app.services import kpi
 from app.services.arrears import aging_summary
 from app.services.errors import DomainError

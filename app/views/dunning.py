@@ -26,8 +26,8 @@ from app.models.dunning import (
     LevelChannel,
     ProposalStatus,
 )
-from app.security import in_scope
-from app.services.dunning import approve_legal, reject_legal
+from app.security.scoping import in_scope
+from app.services.dunning_legal import approve_legal, reject_legal
 from app.services.dunning_levels import validate_level
 from jobs.dunning import enqueue_evidence
 

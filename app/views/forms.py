@@ -8,7 +8,7 @@ from wtforms.validators import Length, Optional
 
 from app.extensions import db
 from app.models import Community
-from app.security import visible_community_ids
+from app.security.scoping import visible_community_ids
 
 
 def my_communities() -> list[tuple[str, str]]:

@@ -5,7 +5,8 @@ from flask import redirect, url_for
 from flask_appbuilder import IndexView, expose
 
 from app.extensions import db
-from app.security import LANDING_PAGES, visible_community_ids
+from app.security.roles import LANDING_PAGES
+from app.security.scoping import visible_community_ids
 from app.services.queries import community_overview
 
 

@@ -21,8 +21,9 @@ from app.files import stored_file
 from app.labels import LABELS
 from app.models import Bill, InstallmentAgreement
 from app.models.installments import InstallmentKind, InstallmentStatus, instalment_label
-from app.security import current_user
+from app.security.scoping import current_user
 from app.services.errors import DomainError, NotFoundError
+from app.services.installment_figures import installment_progress
 from app.services.installments import (
     MAX_SCAN_BYTES,
     approve_installment,
@@ -30,7 +31,6 @@ from app.services.installments import (
     cancel_installment,
     draft_installment,
     get_installment,
-    installment_progress,
     reject_installment,
 )
 from reports import pdf_response

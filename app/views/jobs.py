@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from app.labels import LABELS
 from app.models.jobs import JobRun, JobStatus
-from app.security import current_user
+from app.security.scoping import current_user
 from jobs import retry as retry_job
 
 from .base import WuyeModelView, enum_select, local_time

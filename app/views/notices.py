@@ -20,7 +20,7 @@ from app.models import Notice, NoticeBatch
 from app.models.notices import NoticeBatchStatus
 from app.models.outbox import OutboxStatus
 from app.models.types import Channel
-from app.security import current_user, in_scope, visible_community_ids
+from app.security.scoping import current_user, in_scope, visible_community_ids
 from app.services.errors import DomainError
 from app.services.notices import start_notice_batches
 from jobs.notices import queue_notice_batch, run_notice_batch

@@ -15,7 +15,7 @@ from app.labels import LABELS
 from app.models import OutboxMessage
 from app.models.outbox import MessageKind, OutboxStatus
 from app.models.types import Channel
-from app.security import in_scope
+from app.security.scoping import in_scope
 from app.services.delivery import attachment_path, mark_posted, resend_message
 from app.services.errors import DomainError
 from jobs.delivery import enqueue_delivery

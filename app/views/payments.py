@@ -19,7 +19,7 @@ from app.extensions import db, unit_of_work
 from app.labels import LABELS
 from app.models import Building, Payment, Receipt, Unit
 from app.models.types import PaymentMethod
-from app.security import current_user
+from app.security.scoping import current_user
 from app.services.errors import DomainError, NotFoundError
 from app.services.payments import record_payment, reverse_payment
 from reports import pdf_response

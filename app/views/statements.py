@@ -29,12 +29,8 @@ from app.labels import (
 )
 from app.models import StatementEntry, StatementImport
 from app.models.types import PaymentMethod
-from app.security import (
-    StatementEntryScope,
-    StatementImportScope,
-    can_view_personal_data,
-    current_user,
-)
+from app.security.personal import can_view_personal_data
+from app.security.scoping import StatementEntryScope, StatementImportScope, current_user
 from app.services.errors import DomainError
 from app.services.statements import (
     BANK_MAPPINGS,

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Survey, SurveyFollowUp, SurveyResponse, SurveyToken
-from app.services.surveys import record_response
+from app.services.survey_responses import record_response
 from tests.api.test_permissions import ROLES, parse_table
 from tests.services.test_surveys import TODAY, new_survey
 

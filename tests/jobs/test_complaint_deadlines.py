@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 import jobs
 from app.models import Complaint, ComplaintEntry, DunningCase
-from app.services.complaints import log_complaint, take_step
+from app.services.complaint_followups import take_step
+from app.services.complaints import log_complaint
 from jobs import schedule
 from jobs.complaints import check
 from jobs.schedule import SCHEDULE, enqueue_due, latest_slot

@@ -10,7 +10,8 @@ from sqlalchemy import Numeric, func, literal, select
 
 from app.domain.money import line_amount
 from app.models import Bill, BillingRun, BillLine, Community, Setting, Tariff, Unit
-from app.services.billing import line_fen, run_billing
+from app.services.bill_building import line_fen
+from app.services.billing import run_billing
 from app.services.errors import DomainError
 from tests.factories import make_tariff
 

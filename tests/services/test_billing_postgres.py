@@ -7,7 +7,8 @@ from sqlalchemy import Numeric, literal, select
 
 from app.domain.money import line_amount
 from app.models import Bill, Tariff
-from app.services.billing import line_fen, run_billing
+from app.services.bill_building import line_fen
+from app.services.billing import run_billing
 
 MARCH = date(2026, 3, 1)
 

@@ -18,13 +18,11 @@ from app.models import (
     StaffAssignment,
 )
 from app.services.billing import run_billing
-from app.services.collection import (
-    campaign_report,
-    close_campaign,
-    create_campaign,
-    record_contact,
-)
-from app.services.complaints import log_complaint, mark_nonpayment_reason
+from app.services.collection import close_campaign, create_campaign
+from app.services.collection_report import campaign_report
+from app.services.collection_tasks import record_contact
+from app.services.complaint_followups import mark_nonpayment_reason
+from app.services.complaints import log_complaint
 from app.services.errors import DomainError, NotFoundError
 from app.services.payments import record_payment, reverse_payment
 from tests.factories import make_owner, make_ownership, make_unit

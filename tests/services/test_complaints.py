@@ -13,21 +13,18 @@ from sqlalchemy import func, select
 
 from app.models import Building, Complaint, ComplaintEntry, DunningCase, Setting
 from app.services.billing import run_billing
-from app.services.collection import record_contact
-from app.services.complaints import (
+from app.services.collection_tasks import record_contact
+from app.services.complaint_figures import complaint_kpis, complaints_by_category
+from app.services.complaint_followups import (
     add_note,
     assign,
     check_deadlines,
-    complaint_kpis,
-    complaints_by_category,
-    find_units,
-    log_complaint,
     mark_nonpayment_reason,
-    open_from_task,
-    renew_pauses,
     return_visit,
     take_step,
 )
+from app.services.complaint_pauses import renew_pauses
+from app.services.complaints import find_units, log_complaint, open_from_task
 from app.services.dunning import scan_dunning
 from app.services.errors import ConflictError, DomainError
 from tests.collection import start_campaign, user_id

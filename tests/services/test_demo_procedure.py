@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.demo import seed_demo
 from app.models import Community, DunningAction, DunningLevel
 from app.services.billing import run_billing
-from app.services.collection import tasks_due
+from app.services.collection_tasks import tasks_due
 from app.services.dunning import scan_dunning
 from tests.collection import user_id
 

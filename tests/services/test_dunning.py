@@ -22,13 +22,10 @@ from app.models import (
 )
 from app.services.billing import run_billing
 from app.services.delivery import mark_posted
-from app.services.dunning import (
-    approve_legal,
-    record_letter,
-    reject_legal,
-    scan_dunning,
-)
+from app.services.dunning import scan_dunning
+from app.services.dunning_legal import approve_legal, reject_legal
 from app.services.dunning_levels import validate_level
+from app.services.dunning_messages import record_letter
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.payments import record_payment
 from tests.factories import make_ownership, make_unit

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from app.models import CollectionTask, DunningAction, DunningCase
 from app.services.billing import run_billing
-from app.services.collection import create_campaign, record_contact
+from app.services.collection import create_campaign
+from app.services.collection_tasks import record_contact
 from app.services.dunning import scan_dunning
 from app.services.payments import record_payment
 from app.services.promises import promised_units

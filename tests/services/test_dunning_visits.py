@@ -22,7 +22,8 @@ from app.models import (
     StaffAssignment,
 )
 from app.services.billing import run_billing
-from app.services.collection import create_campaign, record_contact
+from app.services.collection import create_campaign
+from app.services.collection_tasks import record_contact
 from app.services.dunning import scan_dunning
 from app.services.dunning_levels import validate_level
 from app.services.errors import DomainError

@@ -26,15 +26,14 @@ from app.models import (
 from app.services.billing import run_billing
 from app.services.dunning import scan_dunning
 from app.services.errors import DomainError, NotFoundError
+from app.services.installment_figures import installment_counts, installment_progress
+from app.services.installment_tracking import scan_installments
 from app.services.installments import (
     approve_installment,
     attach_scan,
     cancel_installment,
     draft_installment,
-    installment_counts,
-    installment_progress,
     reject_installment,
-    scan_installments,
 )
 from app.services.payments import record_payment, reverse_payment
 

@@ -9,19 +9,18 @@ from sqlalchemy import event, select
 
 from app.clock import business_date
 from app.models import DunningAction, DunningCase, Payment, Waiver
-from app.services.collection import campaign_report, close_campaign
+from app.services.collection import close_campaign
+from app.services.collection_report import campaign_report
 from app.services.errors import DomainError
-from app.services.kpi import (
+from app.services.kpi_arrears import old_arrears_recovery, outstanding
+from app.services.kpi_collection import (
     collection_by_community,
     collection_figures,
     collection_overview,
-    collector_scores,
-    dunning_funnel,
     monthly_collection_rates,
-    old_arrears_recovery,
-    outstanding,
     year_to_date,
 )
+from app.services.kpi_work import collector_scores, dunning_funnel
 from app.services.payments import record_payment
 from tests.collection import start_campaign, user_id
 from tests.kpi import MARCH_31, build_ledger, waive

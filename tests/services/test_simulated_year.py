@@ -39,16 +39,15 @@ from sqlalchemy import select
 
 from app.models import Bill, Complaint, DunningAction, DunningCase, InstallmentAgreement
 from app.services.billing import run_billing
-from app.services.complaints import log_complaint, mark_nonpayment_reason, return_visit, take_step
+from app.services.complaint_followups import mark_nonpayment_reason, return_visit, take_step
+from app.services.complaints import log_complaint
 from app.services.delivery import mark_posted
-from app.services.dunning import approve_legal, record_letter, scan_dunning
-from app.services.installments import (
-    approve_installment,
-    attach_scan,
-    draft_installment,
-    installment_counts,
-)
-from app.services.kpi import collection_figures, year_to_date
+from app.services.dunning import scan_dunning
+from app.services.dunning_legal import approve_legal
+from app.services.dunning_messages import record_letter
+from app.services.installment_figures import installment_counts
+from app.services.installments import approve_installment, attach_scan, draft_installment
+from app.services.kpi_collection import collection_figures, year_to_date
 from app.services.payments import record_payment
 from tests.factories import (
     make_building,

@@ -13,16 +13,14 @@ from app.services.errors import DomainError, NotFoundError
 from app.services.supervision import (
     accept_rectification,
     add_finding,
-    ledger_counts,
     mark_overdue,
     mark_rectified,
-    parse_ledger_query,
     record_check,
-    rectification_ledger,
     reject_rectification,
     validate_check,
     validate_plan,
 )
+from app.services.supervision_ledger import ledger_counts, parse_ledger_query, rectification_ledger
 from tests.collection import user_id
 from tests.supervision import finding, make_check
 

@@ -19,7 +19,8 @@ from app.services.complaints import log_complaint
 from app.services.dunning import scan_dunning
 from app.services.errors import DomainError
 from app.services.payments import record_payment
-from app.services.surveys import close_survey, create_survey, open_survey, record_response
+from app.services.survey_responses import record_response
+from app.services.surveys import close_survey, create_survey, open_survey
 from reports.supervision import render, report_document
 from tests.collection import bill_first_quarter, staff_ids
 from tests.conftest import CLOCK_NOW

@@ -21,23 +21,19 @@ from app.models import (
     SurveyToken,
     Unit,
 )
-from app.services import surveys as survey_service
+from app.services import survey_responses as survey_service
 from app.services.errors import ConflictError, DomainError, NotFoundError
+from app.services.survey_responses import complete_follow_up, record_response, submit_online
+from app.services.survey_results import satisfaction_history, satisfaction_summary, survey_results
 from app.services.surveys import (
     LinkRefusedError,
     check_link,
     close_survey,
-    complete_follow_up,
     create_survey,
     issue_tokens,
     open_survey,
-    record_response,
-    satisfaction_history,
-    satisfaction_summary,
-    submit_online,
     survey_invitation,
     survey_links,
-    survey_results,
 )
 from tests.factories import make_owner, make_ownership, make_unit
 

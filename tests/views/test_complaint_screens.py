@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import AuditLog, CollectionTask, Complaint
-from app.services.collection import record_contact
+from app.services.collection_tasks import record_contact
 from app.services.complaints import log_complaint
 from tests.collection import start_campaign
 

@@ -17,7 +17,8 @@ from app.models import (
     SurveyToken,
 )
 from app.services.billing import run_billing
-from app.services.surveys import close_survey, record_response, survey_links
+from app.services.survey_responses import record_response
+from app.services.surveys import close_survey, survey_links
 from tests.reports import pdf
 from tests.services.test_surveys import TODAY, new_survey, token_of, unit_id
 from tests.test_access_control import production_like
