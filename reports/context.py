@@ -28,13 +28,13 @@ from app.models.dunning import DunningActionKind
 from app.models.installments import InstallmentKind, InstallmentStatus, instalment_label
 from app.models.outbox import OutboxStatus
 from app.models.types import Basis, BillStatus, PaymentMethod
-from app.security.scoping import in_scope
 from app.services.accounts import Statement, account_statement
 from app.services.collection import get_campaign
 from app.services.dunning_legal import case_letters, evidence_number
 from app.services.dunning_messages import letter_actions, letter_number, unpaid_items
 from app.services.errors import DomainError, NotFoundError
 from app.services.installments import get_installment
+from app.services.rows import find_row
 from app.services.surveys import survey_invitation
 
 
@@ -79,9 +79,7 @@ def notice_context(session, bill_id: int, as_of: date | None = None) -> dict:
     :raises NotFoundError: unknown bill, or outside the user's communities.
     :raises DomainError: the bill is cancelled (its replacement has the notice).
     """
-    bill = session.get(Bill, bill_id)
-    if bill is None or not in_scope(bill):
-        raise NotFoundError(bill_id=_l("Unknown bill."))
+    bill = find_row(session, Bill, bill_id, bill_id=_l("Unknown bill."))
     if bill.status == BillStatus.CANCELLED:
         raise DomainError(bill_id=_l("This bill is cancelled."))
     as_of = as_of or business_date()
@@ -125,9 +123,7 @@ def receipt_context(session, receipt_id: int) -> dict:
 
     :raises NotFoundError: unknown receipt, or outside the user's communities.
     """
-    receipt = session.get(Receipt, receipt_id)
-    if receipt is None or not in_scope(receipt):
-        raise NotFoundError(receipt_id=_l("Unknown receipt."))
+    receipt = find_row(session, Receipt, receipt_id, receipt_id=_l("Unknown receipt."))
     payment = receipt.payment
     # record_payment stamps the payment, its allocations and its receipt with one instant;
     # later rows of the same payment (credit applied, a bill cancelled) come after it.
@@ -216,9 +212,7 @@ def evidence_pack_context(session, action_id: int) -> dict:
     delivery records of what was written to the owner, the contact log (every call and visit
     recorded on the unit's collection tasks since the case opened) and the account statement as
     of today. The formal letters themselves are appended to the PDF by the job."""
-    action = session.get(DunningAction, action_id)
-    if action is None or not in_scope(action):
-        raise NotFoundError(action_id=_l("Unknown legal proposal."))
+    action = find_row(session, DunningAction, action_id, action_id=_l("Unknown legal proposal."))
     case, zone = action.case, business_zone()
     messages = {a.outbox_message.id: a.outbox_message for a in case.actions if a.outbox_message}
     statement = account_statement(session, case.unit_id, business_date())

@@ -172,3 +172,29 @@ def test_the_domain_loads_no_framework():
 def test_importing_the_package_builds_no_application():
     loaded = _fresh("import sys, app; print('flask' in sys.modules, 'app.views' in sys.modules)")
     assert loaded.split() == ["False", "False"]
+
+
+def _bare_reads(path: Path) -> list[str]:
+    """The lines of ``path`` reading a row by id without the door and without saying why
+    (``# unscoped: …`` at the end of the line or in the comment lines just above it)."""
+    lines = path.read_text().splitlines()
+    found = []
+    for n, line in enumerate(lines):
+        if "session.get(" not in line or "# unscoped" in line:
+            continue
+        above = n - 1
+        while above >= 0 and lines[above].strip().startswith("#"):
+            if "# unscoped" in lines[above]:
+                break
+            above -= 1
+        else:
+            found.append(f"{path.relative_to(ROOT)}:{n + 1}: {line.strip()}")
+    return found
+
+
+def test_services_and_documents_read_rows_by_id_through_one_door():
+    """``app.services.rows.find_row`` (docs/architecture.md, "One door for rows")."""
+    door = ROOT / "app" / "services" / "rows.py"
+    paths = [*(ROOT / "app" / "services").rglob("*.py"), *(ROOT / "reports").rglob("*.py")]
+    bare = [line for path in sorted(paths) if path != door for line in _bare_reads(path)]
+    assert bare == [], "\n".join(bare)

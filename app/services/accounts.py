@@ -12,8 +12,6 @@ from sqlalchemy.orm import Session
 from app.domain.money import ZERO
 from app.models import Allocation, Bill, Unit
 from app.models.types import BillStatus
-from app.security.scoping import in_scope
-from app.services.errors import NotFoundError
 from app.services.ledger import (
     OPEN_STATUSES,
     accrued_late_fee,
@@ -21,6 +19,7 @@ from app.services.ledger import (
     principal_of,
     unit_credit,
 )
+from app.services.rows import find_row
 
 
 @dataclass(frozen=True)
@@ -50,9 +49,7 @@ class Statement:
 
 
 def account_statement(session: Session, unit_id: int, as_of: date) -> Statement:
-    unit = session.get(Unit, unit_id)
-    if unit is None or not in_scope(unit):
-        raise NotFoundError(unit_id=_l("Unknown unit."))
+    unit = find_row(session, Unit, unit_id, unit_id=_l("Unknown unit."))
     bills = session.scalars(
         select(Bill)
         .where(Bill.unit_id == unit_id, Bill.status != BillStatus.CANCELLED)

@@ -15,18 +15,16 @@ from sqlalchemy.orm import Session
 
 from app.models import Allocation, Bill
 from app.models.types import BillStatus
-from app.security.scoping import in_scope
 from app.services.billing import run_billing
-from app.services.errors import DomainError, NotFoundError, Problems
+from app.services.errors import DomainError, Problems
 from app.services.ledger import lock_unit
 from app.services.payments import apply_credit
+from app.services.rows import find_row
 
 
 def cancel_bill(session: Session, bill_id, reason: str, actor: str = "system") -> Bill:
     """Cancel a live bill with a reason; its payments become the unit's credit."""
-    bill = session.get(Bill, bill_id) if isinstance(bill_id, int) else None
-    if bill is None or not in_scope(bill):
-        raise NotFoundError(bill_id=_l("Unknown bill."))
+    bill = find_row(session, Bill, bill_id, bill_id=_l("Unknown bill."))
     problems = Problems()
     problems.check(bool((reason or "").strip()), "reason", _l("Give the reason."))
     problems.raise_if_any()

@@ -24,11 +24,11 @@ from app.domain.collection import NextAction, distribute
 from app.domain.money import ZERO
 from app.models import CollectionCampaign, CollectionTask, Community, StaffAssignment
 from app.models.collection import CampaignStatus
-from app.security.scoping import in_scope
 from app.services.arrears import find_overdue_accounts
-from app.services.errors import DomainError, NotFoundError, Problems
+from app.services.errors import DomainError, Problems
 from app.services.ledger import parse_amount
-from app.services.queries import is_id, visible_row, whole_number
+from app.services.queries import is_id, whole_number
+from app.services.rows import find_row
 from app.services.settings import get_int
 
 
@@ -55,11 +55,7 @@ def _ids(value) -> list[int] | None:
 
 
 def _community(session: Session, community_id) -> Community:
-    number = whole_number(community_id)
-    community = session.get(Community, number) if number is not None else None
-    if community is None or not in_scope(community):
-        raise NotFoundError(community=_l("Unknown community."))
-    return community
+    return find_row(session, Community, community_id, community=_l("Unknown community."))
 
 
 def _check_staff(session: Session, problems: Problems, community: Community, staff) -> list[int]:
@@ -182,7 +178,7 @@ def create_campaign(
 
 
 def get_campaign(session: Session, campaign_id) -> CollectionCampaign:
-    return visible_row(
+    return find_row(
         session,
         CollectionCampaign,
         campaign_id if is_id(campaign_id) else None,

@@ -22,9 +22,10 @@ from app.domain.complaints import Status as ComplaintStatus
 from app.models import CollectionCampaign, CollectionTask, ContactAttempt
 from app.models.collection import CampaignStatus, ContactChannel, ContactOutcome, TaskStatus
 from app.security.scoping import task_in_scope
-from app.services.errors import NotFoundError, Problems
+from app.services.errors import Problems
 from app.services.ledger import parse_amount
 from app.services.promises import pause_for_promise
+from app.services.rows import find_row
 from app.services.visits import answer_visit
 
 STATUS_AFTER = {
@@ -35,10 +36,9 @@ STATUS_AFTER = {
 
 def get_task(session: Session, task_id) -> CollectionTask:
     """A task the user may see (a collector: only its own)."""
-    task = session.get(CollectionTask, task_id) if isinstance(task_id, int) else None
-    if task is None or not task_in_scope(task):
-        raise NotFoundError(task_id=_l("Unknown task."))
-    return task
+    return find_row(
+        session, CollectionTask, task_id, scope=task_in_scope, task_id=_l("Unknown task.")
+    )
 
 
 def tasks_due(

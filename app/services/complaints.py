@@ -39,11 +39,12 @@ from app.models import (
 )
 from app.models.complaints import ComplaintCategory, ComplaintChannel, EntryAction
 from app.security.roles import ADMIN, GRANTS, WRITE
-from app.security.scoping import in_scope, visible_community_ids
+from app.security.scoping import visible_community_ids
 from app.services.collection_tasks import get_task
 from app.services.complaint_pauses import _sync_pause
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
-from app.services.queries import visible_row, whole_number
+from app.services.queries import whole_number
+from app.services.rows import find_row, visible_or_none
 from app.services.settings import get_setting
 
 NOTE_LENGTH = 2000
@@ -188,10 +189,10 @@ def log_complaint(
     """
     now = now or datetime.now(UTC)
     problems = Problems()
-    unit = session.get(Unit, whole_number(unit_id)) if whole_number(unit_id) is not None else None
+    unit = visible_or_none(session, Unit, unit_id)
     if unit is None and unit_id in (None, ""):
         problems.add("unit", _l("Choose the unit the complaint is about."))
-    elif unit is None or not in_scope(unit):
+    elif unit is None:
         raise NotFoundError(unit=_l("Unknown unit."))
     problems.one_of("channel", channel, ComplaintChannel)
     category_ok = problems.one_of("category", category, ComplaintCategory)
@@ -209,9 +210,11 @@ def log_complaint(
     if unit is not None:
         payer = paying_owner_id(session, unit.id, received_on)
         if owner_id in (None, ""):
+            # unscoped: the paying owner of the unit (checked above)
             owner = session.get(Owner, payer) if payer is not None else None
         else:
             number = whole_number(owner_id)
+            # unscoped: it must be the paying owner of the unit, checked below
             owner = session.get(Owner, number) if number is not None else None
             problems.check(
                 owner is not None and owner.id == payer,
@@ -256,7 +259,7 @@ def log_complaint(
 
 def get_complaint(session: Session, complaint_id) -> Complaint:
     """A complaint the user may see."""
-    return visible_row(session, Complaint, complaint_id, complaint_id=_l("Unknown complaint."))
+    return find_row(session, Complaint, complaint_id, complaint_id=_l("Unknown complaint."))
 
 
 # --- From a refused collection contact -------------------------------------------------------

@@ -232,7 +232,7 @@ def send_message(session: Session, message_id: int, now: datetime | None = None)
 
     :raises TransientDeliveryError: after counting the attempt (flushed): commit, then retry.
     """
-    message = session.get(OutboxMessage, message_id, with_for_update=True)
+    message = session.get(OutboxMessage, message_id, with_for_update=True)  # unscoped: a job
     if message is None:
         raise NotFoundError(message=_l("Unknown message."))
     now = now or datetime.now(UTC)
@@ -275,7 +275,7 @@ def due_messages(session: Session, now: datetime | None = None) -> list[int]:
 
 
 def _scoped(session: Session, message_id: int) -> OutboxMessage:
-    message = session.get(OutboxMessage, message_id)
+    message = session.get(OutboxMessage, message_id)  # unscoped: a job
     if message is None or not in_scope(message):
         raise NotFoundError(message=_l("Unknown message."))
     return message

@@ -320,7 +320,7 @@ def _write_to_owners(
         if any(a.kind == ActionKind.LETTER for a in owned):
             result.letters.append(owner_id)
             continue
-        owner = session.get(Owner, owner_id)
+        owner = session.get(Owner, owner_id)  # unscoped: the scan, for the system
         subject, body = reminder_text(session, owner, owned, as_of)
         message = queue_message(
             session,

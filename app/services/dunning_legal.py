@@ -10,14 +10,15 @@ from sqlalchemy.orm import Session
 from app.domain.dunning import ActionKind
 from app.models import DunningAction
 from app.models.dunning import ProposalStatus
-from app.security.scoping import in_scope
 from app.services.errors import DomainError, NotFoundError, Problems
+from app.services.rows import find_row
 
 
 def _proposal(session: Session, action_id, actor: str) -> DunningAction:
-    action = session.get(DunningAction, action_id) if isinstance(action_id, int) else None
-    if action is None or not in_scope(action) or action.kind != ActionKind.LEGAL_PROPOSAL:
-        raise NotFoundError(action_id=_l("Unknown legal proposal."))
+    unknown = _l("Unknown legal proposal.")
+    action = find_row(session, DunningAction, action_id, action_id=unknown)
+    if action.kind != ActionKind.LEGAL_PROPOSAL:
+        raise NotFoundError(action_id=unknown)
     if action.status != ProposalStatus.PROPOSED:
         raise DomainError(action_id=_l("This proposal was already decided."))
     if action.created_by == actor:
@@ -67,7 +68,7 @@ def case_letters(action: DunningAction) -> list[str]:
 
 
 def record_evidence(session: Session, action_id: int, document: str) -> DunningAction:
-    action = session.get(DunningAction, action_id)
+    action = session.get(DunningAction, action_id)  # unscoped: the evidence job
     if action is None or action.status != ProposalStatus.APPROVED:
         raise DomainError(action_id=_l("Only an approved proposal has an evidence pack."))
     action.document = document

@@ -110,7 +110,7 @@ def record_letter(
     letters = [a for a in actions if a.kind == ActionKind.LETTER]
     if not letters:
         return None
-    owner = session.get(Owner, owner_id)
+    owner = session.get(Owner, owner_id)  # unscoped: the owner of actions being written
     with force_locale(LANG):
         subject = gettext("Formal demand for overdue property fees")
         body = gettext(

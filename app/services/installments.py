@@ -32,13 +32,13 @@ from app.files import write_file
 from app.models import Bill, InstallmentAgreement, InstallmentBill, Instalment, Unit
 from app.models.installments import LIVE_STATUSES, InstallmentKind, InstallmentStatus
 from app.models.types import BillStatus
-from app.security.scoping import in_scope
 from app.services.accounts import account_statement
-from app.services.errors import DomainError, NotFoundError, Problems
+from app.services.errors import DomainError, Problems
 from app.services.installment_schedule import plan_of, schedule_for
 from app.services.installment_tracking import hold, open_cases
 from app.services.ledger import OPEN_STATUSES, lock_unit
-from app.services.queries import is_id, visible_row
+from app.services.queries import is_id
+from app.services.rows import find_row, visible_or_none
 from app.services.settings import get_int
 
 MAX_SCAN_BYTES = 10 * 1024 * 1024
@@ -50,7 +50,7 @@ def get_installment(session: Session, agreement_id) -> InstallmentAgreement:
 
     :raises NotFoundError: unknown, or outside the user's communities.
     """
-    return visible_row(
+    return find_row(
         session,
         InstallmentAgreement,
         agreement_id if is_id(agreement_id) else None,
@@ -76,8 +76,8 @@ def _taken(session: Session, bill_ids: Iterable[int]) -> dict[int, str]:
 
 def _bill_problem(session: Session, bill_id: int, unit: Unit, agreed_on: date, balance: Decimal):
     """Why bill ``bill_id`` cannot be covered, or None."""
-    bill = session.get(Bill, bill_id)
-    if bill is None or not in_scope(bill):
+    bill = visible_or_none(session, Bill, bill_id)
+    if bill is None:
         return _l("Unknown bill %(id)s.", id=bill_id)
     number = bill.number
     if bill.unit_id != unit.id:
@@ -132,7 +132,7 @@ def _covered(
         for bill_id in dict.fromkeys(bill_ids):
             why = _bill_problem(session, bill_id, unit, agreed_on, balance.get(bill_id, ZERO))
             if problems.check(why is None, "bill_ids", why):
-                chosen.append(session.get(Bill, bill_id))
+                chosen.append(session.get(Bill, bill_id))  # unscoped: checked just above
         chosen.sort(key=lambda b: (b.due_date, b.id))
         if chosen:
             newest = (chosen[-1].due_date, chosen[-1].id)
@@ -153,7 +153,7 @@ def _covered(
             "bill_ids",
             _l(
                 "Bill %(bill)s is already covered by agreement %(agreement)s.",
-                bill=session.get(Bill, bill_id).number,
+                bill=session.get(Bill, bill_id).number,  # unscoped: one of the chosen
                 agreement=number,
             ),
         )
@@ -181,9 +181,7 @@ def draft_installment(
     :raises NotFoundError: for a unit the user may not see.
     :raises DomainError: naming every bad field; nothing is written.
     """
-    unit = session.get(Unit, unit_id) if is_id(unit_id) else None
-    if unit is None or not in_scope(unit):
-        raise NotFoundError(unit_id=_l("Unknown unit."))
+    unit = find_row(session, Unit, unit_id, unit_id=_l("Unknown unit."))
     problems = Problems()
     day = problems.day("agreed_on", agreed_on) or business_date()
     plan = plan_of(problems, kind, day, down_payment, count, first_due, schedule)

@@ -144,6 +144,7 @@ def validate_owner(session: Session, item: Owner, problems: Problems) -> None:
     if item.community is None:
         visible = visible_community_ids()
         if visible is not None and len(visible) == 1:
+            # unscoped: the user's one community
             item.community = session.get(Community, next(iter(visible)))
         elif visible is not None:
             problems.add("community", REQUIRED)

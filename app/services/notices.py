@@ -31,9 +31,9 @@ from app.models import Bill, Building, Community, Notice, NoticeBatch, Unit
 from app.models.notices import NoticeBatchStatus
 from app.models.outbox import MessageKind, OutboxStatus
 from app.models.types import BillStatus
-from app.security.scoping import in_scope
 from app.services.delivery import queue_message
-from app.services.errors import DomainError, NotFoundError
+from app.services.errors import DomainError
+from app.services.rows import find_row, visible_or_none
 
 CHUNK_SIZE = 50  # notices per chunk job (~8 s of layout), so that N workers share a batch
 LANG = "zh"  # the language of the notices and of the messages that carry them
@@ -60,10 +60,7 @@ def merged_file(batch: NoticeBatch) -> str:
 
 
 def _batch(session: Session, batch_id: int, lock: bool = False) -> NoticeBatch:
-    batch = session.get(NoticeBatch, batch_id, with_for_update=lock or None)
-    if batch is None or not in_scope(batch):
-        raise NotFoundError(batch=_l("Unknown notice batch."))
-    return batch
+    return find_row(session, NoticeBatch, batch_id, lock=lock, batch=_l("Unknown notice batch."))
 
 
 def find_batch(session: Session, community_id: int, period: date) -> NoticeBatch | None:
@@ -82,7 +79,7 @@ def communities_to_notice(session: Session, period: date) -> list[int]:
         .distinct()
         .order_by(Bill.community_id)
     )
-    return [i for i in ids if in_scope(session.get(Community, i))]
+    return [i for i in ids if visible_or_none(session, Community, i) is not None]
 
 
 def bills_to_notice(session: Session, community_id: int, period: date) -> list[Bill]:
@@ -120,9 +117,7 @@ def start_notice_batch(
     :raises NotFoundError: unknown community, or outside the user's communities.
     :raises DomainError: no live bill of that month.
     """
-    community = session.get(Community, community_id)
-    if community is None or not in_scope(community):
-        raise NotFoundError(community=_l("Unknown community."))
+    community = find_row(session, Community, community_id, community=_l("Unknown community."))
     existing = find_batch(session, community_id, period)
     if existing is not None:
         return existing, False

@@ -30,8 +30,7 @@ from app.models import (
     Unit,
 )
 from app.models.types import PaymentMethod
-from app.security.scoping import in_scope
-from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
+from app.services.errors import ConflictError, DomainError, Problems
 from app.services.ledger import (
     allocate_payment,
     lock_unit,
@@ -39,7 +38,7 @@ from app.services.ledger import (
     refresh_bill,
     unit_credit,
 )
-from app.services.queries import is_id
+from app.services.rows import find_row, visible_or_none
 from app.services.settings import get_setting
 
 METHODS = tuple(m.value for m in PaymentMethod)
@@ -139,8 +138,8 @@ def record_payment(
     problems.check(
         method in METHODS, "method", _l("Choose one of: %(values)s.", values=", ".join(METHODS))
     )
-    unit = session.get(Unit, unit_id) if is_id(unit_id) else None
-    problems.check(unit is not None and in_scope(unit), "unit_id", _l("Unknown unit."))
+    unit = visible_or_none(session, Unit, unit_id)
+    problems.check(unit is not None, "unit_id", _l("Unknown unit."))
     limit = Payment.reference.type.length
     problems.check(
         len(str(reference or "").strip()) <= limit,
@@ -229,9 +228,7 @@ def reverse_payment(session: Session, payment_id, reason: str, actor: str = "sys
     """Undo a payment: a reversal entry, negative allocations, bills reopened, receipt void."""
     problems = Problems()
     problems.check(bool((reason or "").strip()), "reason", _l("Give the reason."))
-    original = session.get(Payment, payment_id) if is_id(payment_id) else None
-    if original is None or not in_scope(original):
-        raise NotFoundError(payment_id=_l("Unknown payment."))
+    original = find_row(session, Payment, payment_id, payment_id=_l("Unknown payment."))
     problems.raise_if_any()
     lock_unit(session, original.unit_id)
     if original.kind != "payment":

@@ -6,8 +6,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Building, Community, Owner, Unit
-from app.security.scoping import in_scope
-from app.services.errors import NotFoundError
 
 #: The largest row id: the ``integer`` of PostgreSQL (a larger one is no row, never a 500).
 MAX_ID = 2**31 - 1
@@ -29,18 +27,6 @@ def whole_number(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if abs(number) <= MAX_ID else None
-
-
-def visible_row(session: Session, model, pk, **not_found):
-    """The ``model`` row of id ``pk`` if the user may see it.
-
-    :raises NotFoundError: with ``not_found`` (field=message) when unknown or out of scope.
-    """
-    number = whole_number(pk)
-    row = session.get(model, number) if number is not None else None
-    if row is None or not in_scope(row):
-        raise NotFoundError(**not_found)
-    return row
 
 
 @dataclass(frozen=True)

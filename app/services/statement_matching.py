@@ -100,7 +100,7 @@ def chosen_community(session: Session, community_id) -> int | None:
     ids = visible_community_ids()
     if not 0 < value <= MAX_ID or (ids is not None and value not in ids):
         raise DomainError(community_id=NOT_YOURS)
-    if session.get(Community, value) is None:
+    if session.get(Community, value) is None:  # unscoped: one of the user's, checked above
         raise DomainError(community_id=NOT_YOURS)
     return value
 

@@ -29,8 +29,9 @@ from app.models import (
 )
 from app.models.supervision import CheckKind, PlanCycle, RectificationStatus, Severity
 from app.security.scoping import in_scope, rectification_in_scope, visible_community_ids
-from app.services.errors import DomainError, NotFoundError, Problems
+from app.services.errors import DomainError, Problems
 from app.services.masterdata import REQUIRED, UNKNOWN_COMMUNITY, apply_defaults
+from app.services.rows import find_row, row_id, visible_or_none
 
 
 def _text(problems: Problems, field: str, value, limit: int, required: bool = True) -> str:
@@ -134,17 +135,13 @@ def validate_check(session: Session, check: SupervisionCheck, actor: str = "syst
 
 
 def get_check(session: Session, check_id) -> SupervisionCheck:
-    check = session.get(SupervisionCheck, check_id) if isinstance(check_id, int) else None
-    if check is None or not in_scope(check):
-        raise NotFoundError(check_id=_l("Unknown check."))
-    return check
+    return find_row(session, SupervisionCheck, check_id, check_id=_l("Unknown check."))
 
 
-def _ref(session: Session, model, value):
-    """The row of ``model`` with id ``value`` (an int, or digits), or None."""
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    return session.get(model, value) if isinstance(value, int) else None
+def _staff(session: Session, value) -> User | None:
+    """The user of id ``value`` (an int, or digits), or None; the caller checks the community."""
+    number = row_id(value)
+    return session.get(User, number) if number is not None else None  # unscoped: see above
 
 
 def record_check(
@@ -160,14 +157,15 @@ def record_check(
 ) -> SupervisionCheck:
     """Record a check with its findings (each a mapping of ``add_finding``'s arguments) at once;
     a bad finding is named by its position (``findings.0.deadline``) and nothing is written."""
-    community = _ref(session, Community, community_id)
-    if community is None or not in_scope(community):
-        raise NotFoundError(community=UNKNOWN_COMMUNITY)
+    community = find_row(session, Community, community_id, community=UNKNOWN_COMMUNITY)
     problems = Problems()
     day = problems.day("checked_on", checked_on, REQUIRED)
     plan = None
     if plan_id not in (None, ""):
-        plan = _ref(session, CheckPlan, plan_id)
+        # a plan of the check's community or a company-wide one
+        plan = visible_or_none(
+            session, CheckPlan, plan_id, scope=lambda p: p.community_id in (None, community.id)
+        )
         problems.check(plan is not None, "plan", _l("Unknown plan."))
     problems.check(isinstance(findings, list | tuple), "findings", _l("Give a list of findings."))
     problems.raise_if_any()
@@ -217,7 +215,7 @@ def _responsible(session: Session, problems: Problems, community_id: int, user_i
     if user_id in (None, ""):
         problems.add("responsible", REQUIRED)
         return None
-    user = _ref(session, User, user_id)
+    user = _staff(session, user_id)
     if user is None or user not in community_staff(session, community_id):
         problems.add("responsible", _l("Choose an active staff member of the community."))
         return None
@@ -279,12 +277,13 @@ def _status(item: Rectification, as_of: date) -> str:
 
 def get_rectification(session: Session, rectification_id) -> Rectification:
     """A rectification the user may see (finance and collectors: their own only)."""
-    item = (
-        session.get(Rectification, rectification_id) if isinstance(rectification_id, int) else None
+    return find_row(
+        session,
+        Rectification,
+        rectification_id,
+        scope=rectification_in_scope,
+        rectification_id=_l("Unknown rectification."),
     )
-    if item is None or not rectification_in_scope(item):
-        raise NotFoundError(rectification_id=_l("Unknown rectification."))
-    return item
 
 
 def mark_rectified(session: Session, rectification_id, note: str, actor: str) -> Rectification:

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Community, SupervisionReport
-from app.security.scoping import in_scope, visible_community_ids
+from app.security.scoping import visible_community_ids
 from app.services import kpi
 from app.services.errors import NotFoundError
-from app.services.queries import whole_number
+from app.services.rows import find_row
 
 
 def report_scope(session: Session, community_id) -> Community | None:
@@ -26,11 +26,7 @@ def report_scope(session: Session, community_id) -> Community | None:
         if visible_community_ids() is not None:
             raise NotFoundError(community=_l("Only who sees every community reads the whole."))
         return None
-    number = whole_number(community_id)
-    community = session.get(Community, number) if number is not None else None
-    if community is None or not in_scope(community):
-        raise NotFoundError(community=_l("Unknown community."))
-    return community
+    return find_row(session, Community, community_id, community=_l("Unknown community."))
 
 
 def report_number(month: date, community: Community | None) -> str:

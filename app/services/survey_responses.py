@@ -23,9 +23,9 @@ from app.models import (
     Unit,
 )
 from app.models.surveys import FollowUpStatus, ResponseSource, SurveyStatus
-from app.security.scoping import in_scope
-from app.services.errors import ConflictError, NotFoundError, Problems
+from app.services.errors import ConflictError, Problems
 from app.services.queries import whole_number
+from app.services.rows import find_row
 from app.services.surveys import (
     NOTE_LENGTH,
     LinkRefusedError,
@@ -71,6 +71,7 @@ def _record(
     one-response-per-unit rule against a concurrent second response (refused the same way)."""
     problems = Problems()
     problems.check(survey.status == SurveyStatus.OPEN, "survey", _l("This survey is not open."))
+    # unscoped: the survey is the user's (or the owner's link); its unit must be of its community
     unit = session.get(Unit, whole_number(unit_id) or 0)
     if problems.check(
         unit is not None and unit.building.community_id == survey.community_id,
@@ -156,9 +157,7 @@ def submit_online(
 
 def complete_follow_up(session: Session, follow_up_id, note: str, actor: str) -> SurveyFollowUp:
     """Mark a follow-up done, with what was done (the note)."""
-    item = session.get(SurveyFollowUp, whole_number(follow_up_id) or 0)
-    if item is None or not in_scope(item):
-        raise NotFoundError(follow_up=_l("Unknown follow-up."))
+    item = find_row(session, SurveyFollowUp, follow_up_id, follow_up=_l("Unknown follow-up."))
     problems = Problems()
     problems.check(
         item.status == FollowUpStatus.OPEN, "follow_up", _l("This follow-up is done already.")

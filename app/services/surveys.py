@@ -41,9 +41,8 @@ from app.models import (
     Unit,
 )
 from app.models.surveys import SurveyDimension, SurveyStatus
-from app.security.scoping import in_scope
-from app.services.errors import DomainError, NotFoundError, Problems
-from app.services.queries import visible_row, whole_number
+from app.services.errors import DomainError, Problems
+from app.services.rows import find_row
 from app.services.settings import get_setting
 
 NOTE_LENGTH = 2000
@@ -91,9 +90,7 @@ def create_survey(
     :raises NotFoundError: for a community the user may not see.
     :raises DomainError: naming every bad field; nothing is written.
     """
-    community = session.get(Community, whole_number(community_id) or 0)
-    if community is None or not in_scope(community):
-        raise NotFoundError(community=_l("Unknown community."))
+    community = find_row(session, Community, community_id, community=_l("Unknown community."))
     problems = Problems()
     title = _text(problems, "title", title, 100)
     period = _text(problems, "period", period, 32)
@@ -121,7 +118,7 @@ def create_survey(
 
 
 def get_survey(session: Session, survey_id) -> Survey:
-    return visible_row(session, Survey, survey_id, survey=_l("Unknown survey."))
+    return find_row(session, Survey, survey_id, survey=_l("Unknown survey."))
 
 
 def open_survey(session: Session, survey_id, actor: str = "system") -> Survey:
@@ -330,7 +327,7 @@ def survey_invitation(session: Session, unit_id: int, as_of: date) -> dict | Non
     """What a payment notice of ``as_of`` prints about the survey of the unit's community: the
     survey's title, the unit's link and the day it expires; None without an open survey or a
     live link."""
-    unit = session.get(Unit, unit_id)
+    unit = session.get(Unit, unit_id)  # unscoped: the unit of a notice being printed
     survey = session.scalar(
         select(Survey).where(
             Survey.community_id == unit.building.community_id,

@@ -16,9 +16,9 @@ from app.clock import business_date
 from app.domain.money import ZERO
 from app.models import Bill, Waiver
 from app.models.types import BillStatus, WaiverReason
-from app.security.scoping import in_scope
 from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.ledger import accrued_late_fee, allocated_to, parse_amount, refresh_bill
+from app.services.rows import find_row
 
 PARTS = ("principal", "late_fee")
 
@@ -34,8 +34,8 @@ def waivable(session: Session, bill: Bill, part: str) -> Decimal:
 
 
 def _bill(session: Session, bill_id) -> Bill:
-    bill = session.get(Bill, bill_id) if isinstance(bill_id, int) else None
-    if bill is None or not in_scope(bill) or bill.status == BillStatus.CANCELLED:
+    bill = find_row(session, Bill, bill_id, bill_id=_l("Unknown bill."))
+    if bill.status == BillStatus.CANCELLED:
         raise NotFoundError(bill_id=_l("Unknown bill."))
     return bill
 
@@ -89,9 +89,7 @@ def request_waiver(
 
 
 def _pending(session: Session, waiver_id, actor: str) -> Waiver:
-    waiver = session.get(Waiver, waiver_id) if isinstance(waiver_id, int) else None
-    if waiver is None or not in_scope(waiver):
-        raise NotFoundError(waiver_id=_l("Unknown waiver."))
+    waiver = find_row(session, Waiver, waiver_id, waiver_id=_l("Unknown waiver."))
     if waiver.status != "requested":
         raise DomainError(waiver_id=_l("This waiver was already decided."))
     if waiver.requested_by == actor:
