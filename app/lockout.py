@@ -63,7 +63,8 @@ def _record(username: str | None, succeeded: bool) -> None:
     try:
         if succeeded:
             strategy.clear(rule, _key(username))
-        elif not strategy.hit(rule, _key(username)):
+        elif not strategy.hit(rule, _key(username)) or not strategy.test(rule, _key(username)):
+            # this failure used up the window: the name is locked from the next attempt on
             log.warning(
                 "login lockout: %r locked after repeated failures from %s",
                 username[:64],

@@ -124,3 +124,14 @@ def test_no_lock_while_the_limiter_is_off(app):
     client = production_like(app, RATELIMIT_ENABLED=False)
     _fail(client, "json", "finance", times=6)
     assert _signed_in(_sign_in(client, "json", "finance", PASSWORD), "json")
+
+
+def test_a_lock_is_logged_once_with_the_address(guarded, caplog):
+    with caplog.at_level("WARNING", logger="app.lockout"):
+        _fail(guarded, "json", "finance", times=4)
+        assert "locked" not in caplog.text
+        _fail(guarded, "json", "finance", times=1)
+        assert _sign_in(guarded, "json", "finance", PASSWORD).status_code == 429
+    locks = [r for r in caplog.records if "locked after repeated failures" in r.getMessage()]
+    assert len(locks) == 1 and "'finance'" in locks[0].getMessage()
+    assert "10.0." in locks[0].getMessage()
