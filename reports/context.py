@@ -5,11 +5,10 @@ them out. Labels of enumerations stay lazy, so they are translated in the docume
 when rendered. Rows outside the user's communities are unknown, as in the services.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from app.clock import business_date, business_zone
 from app.domain.collection import ACTION_OF
@@ -18,8 +17,6 @@ from app.domain.money import ZERO
 from app.domain.numerals import amount_in_capitals
 from app.models import Bill, Community, DunningAction, Receipt
 from app.models.collection import (
-    CollectionTask,
-    ContactAttempt,
     ContactChannel,
     ContactOutcome,
     TaskAction,
@@ -30,6 +27,7 @@ from app.models.outbox import OutboxStatus
 from app.models.types import Basis, BillStatus, PaymentMethod
 from app.services.accounts import Statement, account_statement
 from app.services.collection import get_campaign
+from app.services.collection_tasks import contacts_since
 from app.services.dunning_legal import case_letters, evidence_number
 from app.services.dunning_messages import letter_actions, letter_number, unpaid_items
 from app.services.errors import DomainError, NotFoundError
@@ -258,15 +256,7 @@ def evidence_pack_context(session, action_id: int) -> dict:
                 "channel": ContactChannel(attempt.channel).label,
                 "outcome": ContactOutcome(attempt.outcome).label,
             }
-            for attempt in session.scalars(
-                select(ContactAttempt)
-                .join(ContactAttempt.task)
-                .where(
-                    CollectionTask.unit_id == case.unit_id,
-                    ContactAttempt.at >= datetime.combine(case.opened_on, time(), zone),
-                )
-                .order_by(ContactAttempt.at, ContactAttempt.id)
-            )
+            for attempt in contacts_since(session, case.unit_id, case.opened_on)
         ],
         "statement": _statement_rows(statement),
         "credit": statement.credit,

@@ -10,13 +10,13 @@ the complaint linked to the task is still open): customer service then opens it
 (``app.services.complaints.open_from_task``).
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import business_date
+from app.clock import business_date, business_zone
 from app.domain.collection import Outcome, next_action
 from app.domain.complaints import Status as ComplaintStatus
 from app.models import CollectionCampaign, CollectionTask, ContactAttempt
@@ -149,3 +149,17 @@ def record_contact(
     answer_visit(session, attempt)
     session.flush()
     return attempt
+
+
+def contacts_since(session: Session, unit_id: int, since: date) -> list[ContactAttempt]:
+    """Every call and visit recorded on the unit's tasks from the business day ``since`` on,
+    oldest first (an evidence pack's contact log)."""
+    start = datetime.combine(since, time(), business_zone())
+    return list(
+        session.scalars(
+            select(ContactAttempt)
+            .join(ContactAttempt.task)
+            .where(CollectionTask.unit_id == unit_id, ContactAttempt.at >= start)
+            .order_by(ContactAttempt.at, ContactAttempt.id)
+        )
+    )

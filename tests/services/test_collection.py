@@ -20,11 +20,12 @@ from app.models import (
 from app.services.billing import run_billing
 from app.services.collection import close_campaign, create_campaign
 from app.services.collection_report import campaign_report
-from app.services.collection_tasks import record_contact
+from app.services.collection_tasks import contacts_since, record_contact
 from app.services.complaint_followups import mark_nonpayment_reason
 from app.services.complaints import log_complaint
 from app.services.errors import DomainError, NotFoundError
 from app.services.payments import record_payment, reverse_payment
+from tests.collection import staff_ids
 from tests.factories import make_owner, make_ownership, make_unit
 
 MARCH_31 = date(2026, 3, 31)
@@ -347,3 +348,16 @@ def test_money_paid_before_the_campaign_does_not_count(session, billed, staff):
     assert report.total.collected == D("0.00")
     assert report.total.arrears == D("720.00")
     assert campaign_report(session, campaign.id, date(2020, 1, 1)).total.collected == D("0.00")
+
+
+def test_a_units_contacts_are_counted_from_a_business_day(db):
+    """From midnight in Shanghai (16:00 UTC the day before), on SQLite and PostgreSQL."""
+    run_billing(db, date(2026, 1, 1), 1)
+    campaign = create_campaign(db, 1, "清欠", staff_ids(db), actor="manager")
+    task = next(t for t in campaign.tasks if t.unit_id == 1)
+    before, after = (datetime(2026, 11, 22, hour, 30, tzinfo=UTC) for hour in (15, 16))
+    for at in (before, after):
+        record_contact(db, task.id, "phone", "undetermined", at=at)
+    assert [a.at for a in contacts_since(db, 1, date(2026, 11, 23))] == [after]
+    assert [a.at for a in contacts_since(db, 1, date(2026, 11, 22))] == [before, after]
+    assert contacts_since(db, 2, date(2026, 11, 22)) == []  # another unit's task
