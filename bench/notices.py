@@ -48,7 +48,6 @@ PERIOD = date(2026, 10, 1)
 ISSUED = date(2026, 9, 20)
 SAMPLE = 20  # notices rendered one PDF each, for information
 AIM_FLOOR, AIM_SCALE = 0.8, 1.5
-REDIS_SERVER = "/usr/bin/redis-server"
 KiB, MiB = 1024, 1024 * 1024
 
 # The floor's document: the notice's content in plain HTML, one <section> per notice.
@@ -325,41 +324,21 @@ def phase_chain(url: str, redis_url: str, workers: int, chunk_size: int) -> dict
 
 
 class RedisServer:
-    """A throw-away redis-server on a free port, without persistence."""
+    """A throw-away redis-server (tests/redis_server.py)."""
 
     def __init__(self):
         from redis import Redis
 
-        from tests.postgres import _free_port
+        from tests import redis_server
 
         self.folder = tempfile.mkdtemp(prefix="wuye-bench-redis-")
-        port = _free_port()
+        port = redis_server.free_port()
         self.process = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.folder,
-            ],
-            stdout=subprocess.DEVNULL,
+            redis_server.command(port, self.folder), stdout=subprocess.DEVNULL
         )
         self.url = f"redis://127.0.0.1:{port}/0"
         self.client = Redis.from_url(self.url)
-
-        def answers() -> bool:
-            try:
-                return self.client.ping()
-            except Exception:
-                return False
-
-        _wait_until(answers, 10, "redis-server")
+        redis_server.wait_until_it_answers(port)
 
     def version(self) -> str:
         return self.client.info()["redis_version"]

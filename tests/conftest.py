@@ -351,56 +351,25 @@ def pg_session(pg_world_url):
 
 # --- Redis: a private server for the run (job tests) -------------------------------------------
 
-REDIS_SERVER = "/usr/bin/redis-server"
-
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
-    """URL of a throw-away ``redis-server`` on a free port, without persistence, stopped after
-    the run. Skips without redis-server, except under CI=true, where it fails."""
-    import os
+    """URL of a throw-away ``redis-server`` (tests/redis_server.py), stopped after the run.
+    Skips without redis-server, except under CI=true, where it fails."""
     import subprocess
-    import time
 
-    from redis import Redis
-    from redis.exceptions import ConnectionError as NotYet
+    from tests import redis_server
 
-    from tests.postgres import _free_port
-
-    if not os.path.exists(REDIS_SERVER):
-        message = f"no {REDIS_SERVER}: install redis-server"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            REDIS_SERVER,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path_factory.mktemp("redis")),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
+    redis_server.require()
+    port = redis_server.free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(redis_server.command(port, folder), stdout=subprocess.DEVNULL)
     try:
-        with Redis.from_url(url) as client:
-            for _ in range(100):
-                try:
-                    client.ping()
-                    break
-                except NotYet:
-                    time.sleep(0.05)
-            else:
-                pytest.fail(f"redis-server did not answer on port {port}", pytrace=False)
-        yield url
+        try:
+            redis_server.wait_until_it_answers(port)
+        except TimeoutError as err:
+            pytest.fail(str(err), pytrace=False)
+        yield f"redis://127.0.0.1:{port}/0"
     finally:
         server.terminate()
         server.wait(timeout=10)

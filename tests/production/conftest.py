@@ -4,11 +4,10 @@ Marked ``production``; it runs in the README's test command like every other tes
 PostgreSQL or redis-server it skips, except under CI=true, where it fails.
 """
 
-import os
-
 import pytest
 
-from tests.production.topology import REDIS_SERVER, Topology
+from tests import redis_server
+from tests.production.topology import Topology
 
 
 def pytest_collection_modifyitems(items):
@@ -18,11 +17,7 @@ def pytest_collection_modifyitems(items):
 
 
 def topology_for(_request, postgres_url, tmp_path_factory, units: int):
-    if not os.path.exists(REDIS_SERVER):
-        message = f"no {REDIS_SERVER}: install redis-server"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    redis_server.require()
     topology = Topology(postgres_url, tmp_path_factory.mktemp("topology"), units)
     try:
         yield topology.start()

@@ -23,15 +23,14 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from redis import Redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from tests import redis_server
 from tests.postgres import _free_port, create_database
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-REDIS_SERVER = "/usr/bin/redis-server"
 DEMO_PASSWORD = "Wuye-Demo-2026"
 
 
@@ -129,34 +128,12 @@ class Topology:
         return self
 
     def start_redis(self) -> None:
-        self.redis_process = self.spawn(
-            "redis",
-            [
-                REDIS_SERVER,
-                "--port",
-                str(self.redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.folder),
-            ],
-        )
-        self.wait_for(self._redis_answers, 10, "redis-server to answer")
+        self.redis_process = self.spawn("redis", redis_server.command(self.redis_port, self.folder))
+        self.wait_for(lambda: redis_server.answers(self.redis_port), 10, "redis-server to answer")
 
     def stop_redis(self) -> None:
         self.redis_process.send_signal(signal.SIGKILL)
         self.redis_process.wait(10)
-
-    def _redis_answers(self) -> bool:
-        try:
-            with Redis(port=self.redis_port, socket_connect_timeout=1) as client:
-                return client.ping()
-        except Exception:
-            return False
 
     def start_worker(self, name: str) -> None:
         self.workers[name] = self.spawn(
