@@ -4,6 +4,8 @@ Adds and edits are validated by the same service as the API before FAB saves the
 rolls the session back and shows every bad field, by its label, in the user's language.
 """
 
+from functools import wraps
+
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.const import PERMISSION_PREFIX
@@ -127,6 +129,17 @@ def send_rows(fmt: str, name: str, header: list, rows: list) -> Response:
     return send_export(fmt, name, header, lambda _own: cells, table=name, details=details)
 
 
+def _on_a_list(func):
+    """``func`` (an action on the rows ticked in a list) that also takes the one row of a row's
+    page, where FAB passes the row itself."""
+
+    @wraps(func)
+    def action(items):
+        return func(items if isinstance(items, list) else [items])
+
+    return action
+
+
 class WuyeModelView(ModelView):
     """A ``ModelView`` scoped to the user's communities and validated by the domain services.
 
@@ -169,6 +182,9 @@ class WuyeModelView(ModelView):
         super().__init__(**kwargs)
         self.order_columns = sql_ordered(self.datamodel.obj, self.order_columns)
         type_unit_filters(self, self._filters)
+        for item in self.actions.values():
+            if item.multiple:  # also offered on a row's page, where FAB hands it one row
+                item.func = _on_a_list(item.func)
 
     def may_reveal(self) -> bool:
         """Whether the user sees this screen's personal fields unmasked."""
@@ -184,11 +200,15 @@ class WuyeModelView(ModelView):
 
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):
+        if name not in self.actions:
+            abort(404)
         self._require_rows([pk])
         return super().action(name, pk)
 
     @expose("/action_post", methods=["POST"])
     def action_post(self):
+        if request.form.get("action") not in self.actions:
+            abort(404)
         self._require_rows(request.form.getlist("rowid"))
         return super().action_post()
 

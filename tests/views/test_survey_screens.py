@@ -87,7 +87,7 @@ def test_customer_service_creates_and_opens_a_survey(app, login, session):
     assert (survey.status, survey.created_by) == ("draft", "customerservice")
     show = client.get(response.location).get_data(as_text=True)
     assert survey.questions[0].text in show and "2026 上半年" in show
-    client.post("/surveyview/action_post", data={"action": "open", "rowid": [str(survey.id)]})
+    client.post(f"/surveyview/action/open/{survey.id}")  # from the survey's page
     session.rollback()
     assert session.get(Survey, survey.id).status == "open"
     assert count(session, SurveyToken) == 2  # the two units of A with an owner
@@ -201,6 +201,23 @@ def test_a_manager_may_close_a_survey_an_auditor_may_not(login, session, survey,
     login(role).post("/surveyview/action_post", data={"action": "close", "rowid": [str(survey)]})
     session.rollback()
     assert session.get(Survey, survey).status == status
+
+
+def test_a_survey_is_closed_from_its_own_page(login, session, survey):
+    """The list's actions are offered on a row's page too, where FAB hands over one row."""
+    client = login("Manager")
+    response = client.post(f"/surveyview/action/close/{survey}", follow_redirects=True)
+    assert response.status_code == 200
+    assert zh("Surveys closed: %(count)d.", count=1) in flashes(response)
+    session.rollback()
+    assert session.get(Survey, survey).status == "closed"
+
+
+def test_an_unknown_action_is_not_found(login, survey):
+    client = login("Manager")
+    assert client.post(f"/surveyview/action/nothing/{survey}").status_code == 404
+    rows = {"action": "nothing", "rowid": [str(survey)]}
+    assert client.post("/surveyview/action_post", data=rows).status_code == 404
 
 
 def test_another_communitys_survey_is_not_found(login, session):
