@@ -75,7 +75,12 @@ def _record(username: str | None, succeeded: bool) -> None:
 
 
 class LockoutSecurityManager(SecurityManager):
-    """Flask-AppBuilder's security manager, counting each sign-in's outcome per name."""
+    """Flask-AppBuilder's security manager, counting each sign-in's outcome per name.
+
+    Without FAB's user-statistics screen: it draws with Google Charts, fetched from the
+    internet (out of reach in mainland China, and refused by the Content-Security-Policy)."""
+
+    userstatschartview = None
 
     def auth_user_db(self, username, password):
         user = super().auth_user_db(username, password)

@@ -23,3 +23,12 @@ def test_an_auditor_sees_every_community(login):
 def test_anonymous_visitors_are_asked_to_sign_in(client):
     page = client.get("/").get_data(as_text=True)
     assert "/login/" in page and not community_links(client.get("/"))
+
+
+def test_no_screen_fetches_charts_from_the_internet(login):
+    """FAB's user statistics drew with Google Charts (unreachable in mainland China and
+    refused by the CSP): the screen is gone, and no page names an outside script."""
+    admin = login("Admin")
+    assert admin.get("/userstatschartview/chart/").status_code == 404
+    home = admin.get("/").get_data(as_text=True)
+    assert "userstatschartview" not in home.lower() and "gstatic" not in home
