@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import business_date
@@ -28,6 +27,7 @@ from app.services import kpi
 from app.services.arrears import aging_summary
 from app.services.collection_report import end_of_day
 from app.services.errors import DomainError
+from app.services.rows import visible_rows
 from app.services.supervision_ledger import checks_summary, ledger_counts, rectification_ledger
 from app.services.supervision_report import report_number, report_scope
 from reports import render_batch
@@ -86,7 +86,7 @@ def report_context(session: Session, period, community_id=None, today: date | No
     categories = kpi.complaints_by_category(session, month, as_of, ids)
     ledger = rectification_ledger(session, as_of, ids)
     installments = kpi.installment_counts(session, as_of, ids)
-    communities = session.scalars(select(Community).order_by(Community.code)).all()
+    communities = session.scalars(visible_rows(Community, ids).order_by(Community.code)).all()
     return {
         "number": report_number(month, community),
         "issuer": {

@@ -6,6 +6,7 @@ enough: when every arrow points down, every chain of them does.
 """
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -174,27 +175,85 @@ def test_importing_the_package_builds_no_application():
     assert loaded.split() == ["False", "False"]
 
 
-def _bare_reads(path: Path) -> list[str]:
-    """The lines of ``path`` reading a row by id without the door and without saying why
-    (``# unscoped: …`` at the end of the line or in the comment lines just above it)."""
-    lines = path.read_text().splitlines()
+UNSCOPED = re.compile(r"# unscoped: \S")
+DOOR = ROOT / "app" / "services" / "rows.py"
+
+
+def _says_why(lines: list[str], n: int) -> bool:
+    """Whether line ``n`` (from 0) says why it needs no door: ``# unscoped: <reason>`` at its
+    end or in the comment lines just above it."""
+    above = n
+    while True:
+        if UNSCOPED.search(lines[above]):
+            return True
+        above -= 1
+        if above < 0 or not lines[above].strip().startswith("#"):
+            return False
+
+
+def _outside_the_door(sites) -> list[str]:
+    """The sites (``sites(path, text)`` gives line numbers, from 1) in services and documents,
+    outside the door itself, that read rows without the door and without saying why."""
+    paths = [*(ROOT / "app" / "services").rglob("*.py"), *(ROOT / "reports").rglob("*.py")]
     found = []
-    for n, line in enumerate(lines):
-        if "session.get(" not in line or "# unscoped" in line:
+    for path in sorted(paths):
+        if path == DOOR:
             continue
-        above = n - 1
-        while above >= 0 and lines[above].strip().startswith("#"):
-            if "# unscoped" in lines[above]:
-                break
-            above -= 1
-        else:
-            found.append(f"{path.relative_to(ROOT)}:{n + 1}: {line.strip()}")
+        text = path.read_text()
+        lines = text.splitlines()
+        found += [
+            f"{path.relative_to(ROOT)}:{n}: {lines[n - 1].strip()}"
+            for n in sorted(set(sites(path, text)))
+            if not _says_why(lines, n - 1)
+        ]
     return found
+
+
+def _gets(path: Path, text: str) -> list[int]:
+    return [n for n, line in enumerate(text.splitlines(), 1) if "session.get(" in line]
+
+
+def _scoped_models() -> set[str]:
+    """The models of ``app.models`` scoped to communities (they answer ``in_communities``)."""
+    import app.models
+
+    return {
+        name
+        for name, value in vars(app.models).items()
+        if isinstance(value, type) and hasattr(value, "in_communities")
+    }
+
+
+def _lists(scoped: set[str]):
+    """Line numbers of ``select(Model, …)`` and ``….query(Model, …)`` of a scoped model."""
+
+    def sites(path: Path, text: str) -> list[int]:
+        return [
+            node.lineno
+            for node in ast.walk(ast.parse(text, str(path)))
+            if isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id in scoped
+            and (
+                (isinstance(node.func, ast.Name) and node.func.id == "select")
+                or (isinstance(node.func, ast.Attribute) and node.func.attr in ("select", "query"))
+            )
+        ]
+
+    return sites
 
 
 def test_services_and_documents_read_rows_by_id_through_one_door():
     """``app.services.rows.find_row`` (docs/architecture.md, "One door for rows")."""
-    door = ROOT / "app" / "services" / "rows.py"
-    paths = [*(ROOT / "app" / "services").rglob("*.py"), *(ROOT / "reports").rglob("*.py")]
-    bare = [line for path in sorted(paths) if path != door for line in _bare_reads(path)]
+    bare = _outside_the_door(_gets)
+    assert bare == [], "\n".join(bare)
+
+
+def test_services_and_documents_list_scoped_rows_through_one_door():
+    """``app.services.rows.visible_rows`` (docs/architecture.md, "One door for rows"): a bare
+    ``select(Model)`` or ``session.query(Model)`` of a scoped model says why it needs none."""
+    scoped = _scoped_models()
+    assert {"Bill", "Community", "Complaint", "Unit"} <= scoped
+    bare = _outside_the_door(_lists(scoped))
     assert bare == [], "\n".join(bare)

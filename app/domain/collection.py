@@ -16,9 +16,13 @@ from collections.abc import Hashable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar
 
 from .money import ZERO, to_fen
 from .rates import rate
+
+Item = TypeVar("Item", bound=Hashable)
+Staff = TypeVar("Staff", bound=Hashable)
 
 
 class Outcome(StrEnum):
@@ -76,8 +80,8 @@ def next_action(
 
 
 def distribute(
-    items: Sequence[tuple[Hashable, Decimal]], staff: Sequence[Hashable]
-) -> dict[Hashable, list[Hashable]]:
+    items: Sequence[tuple[Item, Decimal]], staff: Sequence[Staff]
+) -> dict[Staff, list[Item]]:
     """Deal ``items`` (id, amount) to ``staff``: counts differ by at most one, amounts balanced.
 
     Deterministic: ties go to the staff member listed first and to the item listed first.
@@ -87,8 +91,8 @@ def distribute(
     if len(set(staff)) != len(staff):
         raise ValueError("staff listed twice")
     order = sorted(range(len(items)), key=lambda i: (-items[i][1], i))
-    piles: dict[Hashable, list[int]] = {s: [] for s in staff}
-    totals: dict[Hashable, Decimal] = dict.fromkeys(staff, ZERO)
+    piles: dict[Staff, list[int]] = {s: [] for s in staff}
+    totals: dict[Staff, Decimal] = dict.fromkeys(staff, ZERO)
     rank = {s: n for n, s in enumerate(staff)}
     for start in range(0, len(order), len(staff)):
         lightest = sorted(staff, key=lambda s: (totals[s], rank[s]))

@@ -51,6 +51,7 @@ class Statement:
 def account_statement(session: Session, unit_id: int, as_of: date) -> Statement:
     unit = find_row(session, Unit, unit_id, unit_id=_l("Unknown unit."))
     bills = session.scalars(
+        # unscoped: the bills of the unit found through the door above
         select(Bill)
         .where(Bill.unit_id == unit_id, Bill.status != BillStatus.CANCELLED)
         .order_by(Bill.due_date, Bill.id)

@@ -142,27 +142,29 @@ def find_overdue_accounts(
             per_unit = per_unit.having(func.min(Bill.due_date) >= earliest)
     if min_amount is not None:
         per_unit = per_unit.having(func.sum(Bill.balance) >= min_amount)
-    per_unit = per_unit.subquery()
+    grouped = per_unit.subquery()
     last = aliased(Bill)
     rows = session.execute(
         select(
-            per_unit,
+            grouped,
             Unit.code.label("unit"),
             Community.id.label("community_id"),
             Community.code.label("community"),
             Owner.id.label("owner_id"),
             Owner.name.label("owner"),
         )
-        .join(Unit, Unit.id == per_unit.c.unit_id)
+        .join(Unit, Unit.id == grouped.c.unit_id)
         .join(Building, Building.id == Unit.building_id)
         .join(Community, Community.id == Building.community_id)
-        .join(last, last.id == per_unit.c.last_bill)
+        .join(last, last.id == grouped.c.last_bill)
         .outerjoin(Owner, Owner.id == last.owner_id)
-        .order_by(per_unit.c.oldest_due, Community.code, Unit.code)
+        .order_by(grouped.c.oldest_due, Community.code, Unit.code)
     )
     accounts = []
     for row in rows:
         days = days_overdue(row.oldest_due, as_of)
+        aged = bucket_of(days)
+        assert aged is not None  # due before as_of: at least a day overdue
         accounts.append(
             OverdueAccount(
                 row.unit_id,
@@ -175,7 +177,7 @@ def find_overdue_accounts(
                 row.bills,
                 row.oldest_due,
                 days,
-                bucket_of(days),
+                aged,
             )
         )
     return accounts
@@ -224,7 +226,7 @@ def aging_summary(
             totals[community_id],
             sum((amount for _, amount in grid[community_id].values()), Decimal("0.00")),
         )
-        for community_id in sorted(grid, key=codes.get)
+        for community_id in sorted(grid, key=lambda i: codes[i])
     ]
 
 

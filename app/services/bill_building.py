@@ -96,6 +96,7 @@ def editable_bill():
 def applicable_tariffs(session: Session, community: Community, period: date) -> list[Tariff]:
     """Tariffs of ``community`` valid on ``period`` whose billing cycle starts that month."""
     tariffs = session.scalars(
+        # unscoped: a billing run's tariffs of the community it bills (chosen at its edge)
         select(Tariff).where(
             Tariff.community_id == community.id,
             Tariff.valid_from <= period_end(period, 1),

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.clock import business_date
@@ -183,8 +183,9 @@ def run_billing(
                 month=month_start(first).strftime("%Y-%m"),
             )
         )
+    # unscoped: a run bills the community its edge chose (scoped there), or all for the system
     query = select(Community).order_by(Community.code)
-    only = ()
+    only: tuple[ColumnElement[bool], ...] = ()
     if unit_id is not None:
         community_id = session.scalar(
             select(Building.community_id).join(Unit).where(Unit.id == unit_id)

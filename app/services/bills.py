@@ -63,6 +63,7 @@ def reissue_bill(session: Session, bill_id, reason: str, actor: str = "system") 
     old = cancel_bill(session, bill_id, reason, actor)
     run_billing(session, old.period_start, actor=actor, unit_id=old.unit_id)
     new = session.scalar(
+        # unscoped: the new bill of the unit whose bill was found through the door
         select(Bill).where(
             Bill.unit_id == old.unit_id,
             Bill.period_start == old.period_start,

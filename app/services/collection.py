@@ -51,7 +51,8 @@ def _ids(value) -> list[int] | None:
     if not isinstance(value, list | tuple):
         return None
     numbers = [whole_number(v) for v in value]
-    return None if None in numbers else numbers
+    ids = [n for n in numbers if n is not None]
+    return ids if len(ids) == len(numbers) else None
 
 
 def _community(session: Session, community_id) -> Community:
@@ -84,7 +85,9 @@ def _check_staff(session: Session, problems: Problems, community: Community, sta
 
 
 def user_names(session: Session, user_ids: list[int]) -> list[str]:
-    known = dict(session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
+    known: dict[int, str] = dict(
+        session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all()
+    )
     return [known.get(i, f"#{i}") for i in user_ids]
 
 
@@ -130,6 +133,7 @@ def create_campaign(
         first_contact_days = get_int(session, "first_contact_days")
     contact_days = _int(problems, "first_contact_days", first_contact_days, 0)
     problems.raise_if_any()
+    assert min_days is not None and contact_days is not None  # else raise_if_any raised
     today = as_of or business_date()
     taken = _units_in_active_campaigns(session, community.id)
     accounts = [

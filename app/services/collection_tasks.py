@@ -25,7 +25,7 @@ from app.security.scoping import task_in_scope
 from app.services.errors import Problems
 from app.services.ledger import parse_amount
 from app.services.promises import pause_for_promise
-from app.services.rows import find_row
+from app.services.rows import find_row, visible_rows
 from app.services.visits import answer_visit
 
 STATUS_AFTER = {
@@ -45,13 +45,14 @@ def tasks_due(
     session: Session, user_id: int, on: date
 ) -> tuple[list[CollectionTask], list[CollectionCampaign]]:
     """A collector's work on day ``on``: its tasks of active campaigns whose next action is
-    due by then (escalated ones are the manager's now), and those campaigns."""
+    due by then (escalated ones are the manager's now), and those campaigns; in the
+    collector's communities only (a task of a community it has left is not its work)."""
     mine = (
         CollectionTask.assignee_id == user_id,
         CollectionCampaign.status == CampaignStatus.ACTIVE,
     )
     tasks = session.scalars(
-        select(CollectionTask)
+        visible_rows(CollectionTask)
         .join(CollectionCampaign)
         .where(
             *mine,
@@ -61,7 +62,7 @@ def tasks_due(
         .order_by(CollectionTask.next_due, CollectionTask.id)
     ).all()
     campaigns = session.scalars(
-        select(CollectionCampaign)
+        visible_rows(CollectionCampaign)
         .join(CollectionTask)
         .where(*mine)
         .distinct()
@@ -157,6 +158,7 @@ def contacts_since(session: Session, unit_id: int, since: date) -> list[ContactA
     start = datetime.combine(since, time(), business_zone())
     return list(
         session.scalars(
+            # unscoped: the contact log of the unit of a case found through the door
             select(ContactAttempt)
             .join(ContactAttempt.task)
             .where(CollectionTask.unit_id == unit_id, ContactAttempt.at >= start)

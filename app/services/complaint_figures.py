@@ -4,7 +4,7 @@ resolution, time to resolve, complaints per 100 units, repeats, return-visit sat
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,6 +18,7 @@ from app.domain.rates import rate
 from app.models import Building, Complaint, Unit
 from app.models.complaints import ComplaintCategory
 from app.services.complaint_flags import overdue_now
+from app.services.rows import visible_only, visible_rows
 
 # --- Key figures (docs/domain.md §9) --------------------------------------------------------------
 
@@ -49,27 +50,26 @@ class ComplaintKpis:
     satisfaction_rate: Decimal | None  # satisfied ÷ return visits
 
 
-def _scoped(query, community_ids):
-    return query if community_ids is None else query.where(Complaint.in_communities(community_ids))
-
-
 def _units(session: Session, community_ids) -> int:
-    query = select(func.count(Unit.id)).join(Building, Building.id == Unit.building_id)
-    if community_ids is not None:
-        query = query.where(Building.community_id.in_(community_ids))
-    return session.scalar(query)
+    query = visible_only(
+        select(func.count(Unit.id)).join(Building, Building.id == Unit.building_id),
+        Building,
+        community_ids,
+    )
+    return session.execute(query).scalar_one()
 
 
-def _repeats(session: Session, cohort: list[Complaint], start: date, community_ids) -> int:
+def _repeats(session: Session, cohort: Sequence[Complaint], start: date, community_ids) -> int:
     """Complaints of ``cohort`` repeating an earlier one of their unit and category."""
     earlier = session.execute(
-        _scoped(
+        visible_only(
             select(
                 Complaint.unit_id, Complaint.category, Complaint.received_at, Complaint.received_on
             ).where(
                 Complaint.received_on >= start - timedelta(days=rules.REPEAT_DAYS),
                 Complaint.received_on <= max((c.received_on for c in cohort), default=start),
             ),
+            Complaint,
             community_ids,
         )
     ).all()
@@ -112,7 +112,7 @@ def complaint_kpis(
     """
     now = now or datetime.now(UTC)
     in_period = and_(Complaint.received_on >= start, Complaint.received_on <= end)
-    cohort = session.scalars(_scoped(select(Complaint).where(in_period), community_ids)).all()
+    cohort = session.scalars(visible_rows(Complaint, community_ids).where(in_period)).all()
     received = len(cohort)
     units = _units(session, community_ids)
     late = [c for c in cohort if rules.response_late(c.respond_by, c.acknowledged_at, now)]
@@ -143,14 +143,20 @@ def complaint_kpis(
             if not rules.resolution_late(c.resolve_by, business_date(c.resolved_at), today)
         ),
         mean_hours_to_resolve=_mean(
-            [Decimal((c.resolved_at - c.received_at).total_seconds()) / 3600 for c in resolved],
+            [
+                Decimal((at - c.received_at).total_seconds()) / 3600
+                for c in resolved
+                if (at := c.resolved_at) is not None  # all of them: ``resolved`` holds these
+            ],
             "0.1",
         ),
-        overdue=session.scalar(
-            _scoped(
-                select(func.count(Complaint.id)).where(in_period, overdue_now(now)), community_ids
+        overdue=session.execute(
+            visible_only(
+                select(func.count(Complaint.id)).where(in_period, overdue_now(now)),
+                Complaint,
+                community_ids,
             )
-        ),
+        ).scalar_one(),
         repeats=repeats,
         repeat_rate=rate(repeats, received),
         return_visits=len(scores),
@@ -167,10 +173,11 @@ def complaints_by_category(
     category of §9 in its order (zeros included, so charts keep their axis)."""
     counts = dict(
         session.execute(
-            _scoped(
+            visible_only(
                 select(Complaint.category, func.count(Complaint.id))
                 .where(Complaint.received_on >= start, Complaint.received_on <= end)
                 .group_by(Complaint.category),
+                Complaint,
                 community_ids,
             )
         ).all()

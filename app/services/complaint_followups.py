@@ -198,6 +198,7 @@ def _flag(session: Session, flag: str, action: EntryAction, late, actor: str, no
     """Write the entry of a missed deadline on the complaints matching ``late`` whose entry is
     not written yet (``flag``: the ``…_logged`` column that records it); their ids."""
     complaints = session.scalars(
+        # unscoped: the deadline check, done for the system
         select(Complaint).where(late, getattr(Complaint, flag).is_(False)).order_by(Complaint.id)
     ).all()
     for complaint in complaints:

@@ -24,6 +24,7 @@ from app.services.promises import hold_for_promise
 def _reason_complaint(session: Session, unit_id: int) -> Complaint | None:
     """The unit's oldest open complaint marked as the reason for not paying."""
     return session.scalar(
+        # unscoped: the unit of a complaint found through the door, or the daily renewal
         select(Complaint)
         .where(
             Complaint.unit_id == unit_id,
@@ -39,6 +40,7 @@ def _sync_pause(session: Session, unit_id: int, today: date | None = None) -> No
     """Set or lift the complaint pause of the unit's open dunning case (never replacing an
     installment pause, never lifting another slice's)."""
     case = session.scalar(
+        # unscoped: the unit of a complaint found through the door, or the daily renewal
         select(DunningCase).where(DunningCase.unit_id == unit_id, DunningCase.closed_on.is_(None))
     )
     if case is None or case.pause_kind == PauseKind.INSTALLMENT:

@@ -39,12 +39,11 @@ from app.models import (
 )
 from app.models.complaints import ComplaintCategory, ComplaintChannel, EntryAction
 from app.security.roles import ADMIN, GRANTS, WRITE
-from app.security.scoping import visible_community_ids
 from app.services.collection_tasks import get_task
 from app.services.complaint_pauses import _sync_pause
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
 from app.services.queries import whole_number
-from app.services.rows import find_row, visible_or_none
+from app.services.rows import find_row, visible_only, visible_or_none
 from app.services.settings import get_setting
 
 NOTE_LENGTH = 2000
@@ -205,9 +204,10 @@ def log_complaint(
     )
     received_at = _instant(problems, "received_at", received_at, now)
     received_on = business_date(received_at)
-    community_id = unit.building.community_id if unit is not None else None
+    community_id = None
     owner = None
     if unit is not None:
+        community_id = unit.building.community_id
         payer = paying_owner_id(session, unit.id, received_on)
         if owner_id in (None, ""):
             # unscoped: the paying owner of the unit (checked above)
@@ -227,6 +227,7 @@ def log_complaint(
             )
         assignee_id = _assignee(session, problems, community_id, assignee_id)
     problems.raise_if_any()
+    assert unit is not None  # else raise_if_any raised
     days = resolution_days(session, category) if category_ok else 0
     complaint = Complaint(
         community_id=community_id,
@@ -341,9 +342,7 @@ def find_units(session: Session, text: str, on: date, limit: int = 20) -> list[U
         .order_by(Community.code, Unit.code, Unit.id)
         .limit(limit)
     )
-    ids = visible_community_ids()
-    if ids is not None:
-        query = query.where(Building.community_id.in_(ids))
+    query = visible_only(query, Building)
     return [
         UnitMatch(unit_id, unit, community, owner_id, owner or "", phone or "")
         for unit_id, unit, community, owner_id, owner, phone in session.execute(query)

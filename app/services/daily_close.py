@@ -71,11 +71,11 @@ def daily_close(session: Session, day: date, community_ids: set[int] | None = No
     lines = [
         CloseLine(cashier, method, *values) for (cashier, method), values in sorted(totals.items())
     ]
-    receipts = session.scalar(
+    receipts = session.execute(
         select(func.coalesce(func.sum(Payment.amount), 0))
         .join(Receipt)
         .where(Receipt.issued_at >= start, Receipt.issued_at < end, *scope)
-    )
+    ).scalar_one()
     return DailyClose(
         day,
         lines,

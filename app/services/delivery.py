@@ -179,6 +179,7 @@ def send_email(message: OutboxMessage) -> str:
     email = _email(message)
     host, port = config["WUYE_SMTP_HOST"], config["WUYE_SMTP_PORT"]
     try:
+        smtp: smtplib.SMTP
         if config["WUYE_SMTP_SSL"]:
             smtp = smtplib.SMTP_SSL(
                 host, port, timeout=SMTP_TIMEOUT, context=ssl.create_default_context()

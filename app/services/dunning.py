@@ -30,6 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -179,7 +180,9 @@ def demand_expired(session: Session, case: DunningCase | None, as_of: date) -> b
     """Whether the case's formal letter was delivered (sent, recorded or posted) and its
     deadline has passed on ``as_of``."""
     letter = _letter_of(case) if case is not None else None
-    message = letter.outbox_message if letter is not None else None
+    if letter is None:
+        return False
+    message = letter.outbox_message
     if message is None or message.status not in DELIVERED or message.sent_at is None:
         return False
     return rules.demand_expired(
@@ -227,8 +230,10 @@ def scan_dunning(session: Session, as_of: date, actor: str = "system") -> ScanRe
     accounts = _accounts(session, as_of, lead_days)
     cases = {
         case.unit_id: case
+        # unscoped: the dunning scan, done for the system
         for case in session.scalars(select(DunningCase).where(DunningCase.closed_on.is_(None)))
     }
+    case: DunningCase | None  # the unit's open case, if any
     for case in list(cases.values()):
         account = accounts.get(case.unit_id)
         # Cleared: nothing owed any more, or the overdue money of a case past the pre-due
@@ -257,7 +262,7 @@ def scan_dunning(session: Session, as_of: date, actor: str = "system") -> ScanRe
             levels,
             floor,
             pause,
-            demand_expired=lambda case=case: demand_expired(session, case, as_of),
+            demand_expired=partial(demand_expired, session, case, as_of),
             written_recently=account.owner_id in written_to,
         )
         result.paused += decision.paused
@@ -321,6 +326,7 @@ def _write_to_owners(
             result.letters.append(owner_id)
             continue
         owner = session.get(Owner, owner_id)  # unscoped: the scan, for the system
+        assert owner is not None  # the owner of the actions just written
         subject, body = reminder_text(session, owner, owned, as_of)
         message = queue_message(
             session,

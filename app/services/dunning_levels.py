@@ -56,11 +56,7 @@ def validate_level(session: Session, item: DunningLevel) -> None:
         "min_amount",
         _l("The minimum amount cannot be negative."),
     )
-    if problems.check(
-        item.channel in {c.value for c in LevelChannel},
-        "channel",
-        _l("Choose one of: %(values)s.", values=", ".join(c.value for c in LevelChannel)),
-    ):
+    if problems.one_of("channel", item.channel, LevelChannel):
         problems.check(
             item.channel != rules.VISIT or rules.may_visit(item.level),
             "channel",
@@ -69,9 +65,5 @@ def validate_level(session: Session, item: DunningLevel) -> None:
                 "sent, legal action is proposed."
             ),
         )
-    problems.check(
-        item.template in {t.value for t in DunningTemplate},
-        "template",
-        _l("Choose one of: %(values)s.", values=", ".join(t.value for t in DunningTemplate)),
-    )
+    problems.one_of("template", item.template, DunningTemplate)
     problems.raise_if_any()

@@ -26,6 +26,7 @@ def unpaid_items(session: Session, owner_id: int, until: date) -> list[Bill]:
     """The owner's unpaid bills due on or before ``until``, by unit and due date."""
     return list(
         session.scalars(
+            # unscoped: an owner's bills for the reminders and letters of the dunning scan
             select(Bill)
             .join(Unit, Unit.id == Bill.unit_id)
             .where(
@@ -81,6 +82,7 @@ def letter_actions(session: Session, owner_id: int, as_of: date) -> list[Dunning
     """The owner's actions of ``as_of`` that the day's letter answers for (not yet sent)."""
     return list(
         session.scalars(
+            # unscoped: the actions a letter of the dunning jobs answers for
             select(DunningAction)
             .where(
                 DunningAction.owner_id == owner_id,
@@ -111,6 +113,7 @@ def record_letter(
     if not letters:
         return None
     owner = session.get(Owner, owner_id)  # unscoped: the owner of actions being written
+    assert owner is not None  # the actions found above are the owner's
     with force_locale(LANG):
         subject = gettext("Formal demand for overdue property fees")
         body = gettext(

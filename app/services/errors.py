@@ -7,7 +7,10 @@ The edges map them: a flash message in screens, ``400 {"message": {field: [why]}
 from collections.abc import Mapping
 from datetime import date
 
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from app.domain.periods import parse_month
 from app.domain.windows import EARLIEST_DAY, LATEST_DAY, in_business_years
@@ -48,10 +51,21 @@ class NotFoundError(DomainError):
     status = 404
 
 
+def choices_text(enum) -> LazyString:
+    """The members of ``enum`` as a list in the language the message is read in: their labels
+    if they have them (``住宅、商业、车位或其他``), else their values."""
+
+    def text() -> str:
+        words = [str(getattr(m, "label", m.value)) for m in enum]
+        return format_list(words, style="or", locale=get_locale() or "zh")
+
+    return LazyString(text)
+
+
 class Problems:
     """Collects field messages so that one error reports every bad field at once."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.messages: dict[str, list] = {}
         self.conflicts: set[str] = set()
 
@@ -64,10 +78,12 @@ class Problems:
         return ok
 
     def one_of(self, field: str, value, enum) -> bool:
-        """Check that ``value`` is one of the enum's values; the message lists them."""
-        values = [m.value for m in enum]
+        """Check that ``value`` is one of the enum's values; the message lists them as the user
+        reads them (by their labels where the enum has them, as the screens offer them)."""
         return self.check(
-            value in values, field, _l("Choose one of: %(values)s.", values=", ".join(values))
+            value in {m.value for m in enum},
+            field,
+            _l("Choose one of: %(values)s.", values=choices_text(enum)),
         )
 
     def day(self, field: str, value, missing=None) -> date | None:

@@ -17,6 +17,7 @@ from app.domain.money import ZERO
 from app.models import InstallmentAgreement
 from app.models.installments import InstallmentStatus
 from app.services.installment_tracking import cleared, paid_toward, schedule_of
+from app.services.rows import visible_only
 
 ENDED = (InstallmentStatus.COMPLETED, InstallmentStatus.DEFAULTED)
 
@@ -62,13 +63,13 @@ def installment_counts(
         InstallmentAgreement.status.in_(ENDED), InstallmentAgreement.ended_on > as_of
     )
     status = case((ended_later, InstallmentStatus.ACTIVE.value), else_=InstallmentAgreement.status)
-    query = (
+    query = visible_only(
         select(status, func.count(InstallmentAgreement.id))
         .where(InstallmentAgreement.agreed_on <= as_of)
-        .group_by(status)
+        .group_by(status),
+        InstallmentAgreement,
+        community_ids,
     )
-    if community_ids is not None:
-        query = query.where(InstallmentAgreement.community_id.in_(community_ids))
     counts = {s.value: 0 for s in InstallmentStatus}
     counts.update(dict(session.execute(query).all()))
     return counts

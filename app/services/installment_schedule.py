@@ -46,9 +46,9 @@ def _explicit_schedule(problems: Problems, schedule, agreed_on: date) -> list[ru
         amount = parse_amount(sub, str(n), entry.get("amount"))
         if due is not None and amount is not None:
             items.append(rules.Instalment(n, due, amount))
-    for n, reasons in sub.messages.items():
+    for which, reasons in sub.messages.items():
         for why in reasons:
-            problems.add("schedule", _l("Instalment %(n)s: %(why)s", n=n, why=why))
+            problems.add("schedule", _l("Instalment %(n)s: %(why)s", n=which, why=why))
     if len(items) == len(schedule):
         _check_dates(problems, "schedule", items, agreed_on)
     return items
@@ -97,11 +97,7 @@ def _count(problems: Problems, count) -> int | None:
 def plan_of(
     problems: Problems, kind, agreed_on: date, down_payment, count, first_due, schedule
 ) -> Plan | None:
-    problems.check(
-        kind in {k.value for k in InstallmentKind},
-        "kind",
-        _l("Choose one of: %(values)s.", values=", ".join(k.value for k in InstallmentKind)),
-    )
+    problems.one_of("kind", kind, InstallmentKind)
     down = _down_payment(problems, down_payment)
     deferral = kind == InstallmentKind.DEFERRAL
     problems.check(
@@ -116,7 +112,8 @@ def plan_of(
             _l("Give either the schedule or the number of instalments, not both."),
         )
         items = _explicit_schedule(problems, schedule, agreed_on)
-        number, plan = len(items), Plan(agreed_on, down, items)
+        number: int | None = len(items)
+        plan = Plan(agreed_on, down, items)
     else:
         number = _count(problems, count)
         first = problems.day("first_due", first_due, _l("The first due date is required."))
@@ -143,6 +140,7 @@ def schedule_for(problems: Problems, plan: Plan, total: Decimal) -> list[rules.I
     ):
         return []
     if plan.explicit is None:
+        assert plan.first_due is not None  # plan_of refuses a monthly plan without it
         schedule = rules.monthly_schedule(
             total, plan.down_payment, plan.count, plan.first_due, plan.agreed_on
         )

@@ -32,6 +32,7 @@ def open_cases(session: Session, unit_ids: Iterable[int]) -> dict[int, DunningCa
     return {
         c.unit_id: c
         for c in session.scalars(
+            # unscoped: the cases of units of agreements already read (the scan, an approval)
             select(DunningCase).where(
                 DunningCase.unit_id.in_(list(unit_ids)), DunningCase.closed_on.is_(None)
             )
@@ -111,6 +112,7 @@ def scan_installments(session: Session, as_of: date) -> InstallmentScan:
     Called first by ``scan_dunning``; a second run of the day changes nothing."""
     result = InstallmentScan(as_of)
     active = session.scalars(
+        # unscoped: the daily installment scan, done for the system
         select(InstallmentAgreement)
         .where(InstallmentAgreement.status == InstallmentStatus.ACTIVE)
         .options(

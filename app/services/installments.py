@@ -107,6 +107,7 @@ def _covered(
     overdue = [
         bill
         for bill in session.scalars(
+            # unscoped: the bills of the unit found through the door
             select(Bill)
             .where(
                 Bill.unit_id == unit.id,
@@ -132,7 +133,9 @@ def _covered(
         for bill_id in dict.fromkeys(bill_ids):
             why = _bill_problem(session, bill_id, unit, agreed_on, balance.get(bill_id, ZERO))
             if problems.check(why is None, "bill_ids", why):
-                chosen.append(session.get(Bill, bill_id))  # unscoped: checked just above
+                found = session.get(Bill, bill_id)  # unscoped: checked just above
+                assert found is not None  # else _bill_problem named it
+                chosen.append(found)
         chosen.sort(key=lambda b: (b.due_date, b.id))
         if chosen:
             newest = (chosen[-1].due_date, chosen[-1].id)
@@ -148,12 +151,13 @@ def _covered(
                         due=bill.due_date.isoformat(),
                     ),
                 )
-    for bill_id, number in _taken(session, [b.id for b in chosen]).items():
+    numbers = {b.id: b.number for b in chosen}
+    for bill_id, number in _taken(session, numbers).items():
         problems.add(
             "bill_ids",
             _l(
                 "Bill %(bill)s is already covered by agreement %(agreement)s.",
-                bill=session.get(Bill, bill_id).number,  # unscoped: one of the chosen
+                bill=numbers[bill_id],
                 agreement=number,
             ),
         )
@@ -185,15 +189,18 @@ def draft_installment(
     problems = Problems()
     day = problems.day("agreed_on", agreed_on) or business_date()
     plan = plan_of(problems, kind, day, down_payment, count, first_due, schedule)
-    unit = lock_unit(session, unit.id)  # one drafter at a time per unit: no bill held twice
+    locked = lock_unit(session, unit.id)  # one drafter at a time per unit: no bill held twice
+    assert locked is not None  # found just above
+    unit = locked
     covered = _covered(session, problems, unit, bill_ids, day)
     problems.raise_if_any()
+    assert plan is not None  # else raise_if_any raised
     total = sum((amount for _bill, amount in covered), ZERO)
     items = schedule_for(problems, plan, total)
     problems.raise_if_any()
-    earlier = session.scalar(
+    earlier = session.execute(
         select(func.count(InstallmentAgreement.id)).where(InstallmentAgreement.unit_id == unit.id)
-    )
+    ).scalar_one()
     agreement = InstallmentAgreement(
         number=f"FQ{day:%Y%m%d}-{unit.id:06d}-{earlier + 1:02d}",
         community_id=unit.building.community_id,
@@ -253,6 +260,7 @@ def attach_scan(session: Session, agreement_id, data: bytes) -> InstallmentAgree
         )
         problems.check(extension is not None, "signed_scan", _l("A PDF, JPEG or PNG scan, please."))
     problems.raise_if_any()
+    assert extension is not None  # else raise_if_any raised
     relative = scan_file(agreement, extension)
     write_file(relative, data)
     agreement.signed_scan = relative

@@ -18,9 +18,22 @@ says (live bills; money on the day it was paid; waivers from the day they were a
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Date, Integer, and_, case, func, literal, literal_column, select, union_all
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Date,
+    Integer,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from app.domain.rates import rate
@@ -36,8 +49,9 @@ from app.services.kpi_periods import (
     month_of,
     next_month,
 )
+from app.services.rows import visible_rows
 
-NOTHING = literal_column("0")
+NOTHING: ColumnClause[int] = literal_column("0")
 AMOUNTS = ("waived0", "waived1", "paid0", "paid1")  # per unit, at the two cuts of a window
 
 
@@ -137,7 +151,7 @@ def _collections(
             .subquery("per_unit")
         )
         key, billed, *amounts = per_unit.c
-    columns = []
+    columns: list[ColumnElement[Any]] = []
     for waived, paid in ((amounts[0], amounts[2]), (amounts[1], amounts[3])):
         owing = billed - waived > HALF_FEN
         columns += [func.sum(waived), func.sum(paid)]
@@ -208,9 +222,7 @@ def collection_by_community(
 ) -> list[tuple[Community, CollectionFigures]]:
     """``collection_figures`` of each community (of ``community_ids``), by code: the
     company-wide comparison."""
-    query = select(Community).order_by(Community.code)
-    if community_ids is not None:
-        query = query.where(Community.id.in_(community_ids))
+    query = visible_rows(Community, community_ids).order_by(Community.code)
     return [
         (community, collection_figures(session, period, as_of, {community.id}))
         for community in session.scalars(query)

@@ -30,6 +30,7 @@ def month_of(period) -> date:
     problems = Problems()
     month = problems.month("period", period)
     problems.raise_if_any()
+    assert month is not None  # else raise_if_any raised
     return month
 
 

@@ -51,6 +51,7 @@ def _closable_month(month, today: date | None = None) -> date:
             _l("The month is not over yet."),
         )
     problems.raise_if_any()
+    assert first is not None  # else raise_if_any raised
     return first
 
 
@@ -68,6 +69,7 @@ def close_month(
     for unit_id in session.scalars(units).all():
         lock_unit(session, unit_id)
         for bill in session.scalars(
+            # unscoped: the month close (CLI, job), done for the system
             select(Bill)
             .where(Bill.unit_id == unit_id, *owing)
             .order_by(Bill.due_date, Bill.id)

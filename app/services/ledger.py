@@ -52,12 +52,14 @@ def parse_amount(problems: Problems, field: str, value) -> Decimal | None:
 
 def lock_unit(session: Session, unit_id) -> Unit | None:
     """The unit, with its row locked for the rest of the transaction (PostgreSQL)."""
+    # unscoped: locks a unit its caller found through the door, or the system's
     return session.scalar(select(Unit).where(Unit.id == unit_id).with_for_update())
 
 
 def late_fee_terms(session: Session, bill: Bill) -> LateFeeTerms:
     """Late-fee terms of a bill: those of the tariff of its first line."""
     tariff = session.scalar(
+        # unscoped: the tariff of a bill its caller holds
         select(Tariff)
         .join(BillLine, BillLine.tariff_id == Tariff.id)
         .where(BillLine.bill_id == bill.id)
@@ -120,18 +122,18 @@ def refresh_bill(session: Session, bill: Bill) -> None:
 def unit_credit(session: Session, unit_id: int) -> Decimal:
     """Money paid for the unit and not allocated to any bill (reversed payments excluded)."""
     reversed_ids = select(Payment.reverses_id).where(Payment.reverses_id.is_not(None))
-    paid = session.scalar(
+    paid = session.execute(
         select(func.coalesce(func.sum(Payment.amount), 0)).where(
             Payment.unit_id == unit_id, Payment.kind == "payment", Payment.id.not_in(reversed_ids)
         )
-    )
-    allocated = session.scalar(
+    ).scalar_one()
+    allocated = session.execute(
         select(func.coalesce(func.sum(Allocation.principal + Allocation.late_fee), 0))
         .join(Payment, Payment.id == Allocation.payment_id)
         .where(
             Payment.unit_id == unit_id, Payment.kind == "payment", Payment.id.not_in(reversed_ids)
         )
-    )
+    ).scalar_one()
     return Decimal(paid) - Decimal(allocated)
 
 
@@ -144,6 +146,7 @@ def allocate_payment(
     the later of that date and each bill's period start (money already held is never late).
     """
     bills = session.scalars(
+        # unscoped: the open bills of the unit of a payment its caller holds
         select(Bill)
         .where(Bill.unit_id == payment.unit_id, Bill.status.in_(OPEN_STATUSES))
         .order_by(Bill.due_date, Bill.id)

@@ -5,12 +5,14 @@ and raises ``DomainError`` naming every bad field; screens and the API call it b
 also applies the one side effect of the rules: a new tariff version ends the previous one.
 """
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
 
 from app.domain import checks
 from app.models import BillLine, Building, Community, Owner, Ownership, Tariff, Unit
@@ -24,7 +26,7 @@ from app.models.types import (
     UnitStatus,
 )
 from app.security.scoping import in_scope, visible_community_ids
-from app.services.errors import Problems
+from app.services.errors import Problems, choices_text
 from app.services.settings import get_int, get_setting
 
 MAX_AREA = Decimal("100000")
@@ -49,14 +51,6 @@ def _decimal(problems: Problems, field: str, value, places: int) -> Decimal | No
         problems.add(field, _l("At most %(n)d decimal places.", n=places))
         return None
     return number
-
-
-def _choice(problems: Problems, field: str, value, enum) -> None:
-    problems.check(
-        value in {m.value for m in enum},
-        field,
-        _l("Choose one of: %(values)s.", values=", ".join(m.value for m in enum)),
-    )
 
 
 def apply_defaults(item) -> None:
@@ -129,8 +123,8 @@ def validate_unit(session: Session, item: Unit, problems: Problems) -> None:
                 "code",
                 _l("This unit code is already used in this building."),
             )
-    _choice(problems, "property_type", item.property_type, PropertyType)
-    _choice(problems, "status", item.status, UnitStatus)
+    problems.one_of("property_type", item.property_type, PropertyType)
+    problems.one_of("status", item.status, UnitStatus)
     area = _decimal(problems, "area", item.area, 2)
     if area is not None:
         problems.check(
@@ -161,8 +155,8 @@ def validate_owner(session: Session, item: Owner, problems: Problems) -> None:
             "id_number",
             _l("Not a valid 18-character resident ID number."),
         )
-    _choice(problems, "customer_type", item.customer_type, CustomerType)
-    _choice(problems, "preferred_channel", item.preferred_channel, Channel)
+    problems.one_of("customer_type", item.customer_type, CustomerType)
+    problems.one_of("preferred_channel", item.preferred_channel, Channel)
 
 
 def validate_ownership(session: Session, item: Ownership, problems: Problems) -> None:
@@ -199,6 +193,7 @@ def validate_ownership(session: Session, item: Ownership, problems: Problems) ->
 
 def _previous_version(session: Session, item: Tariff) -> Tariff | None:
     query = (
+        # unscoped: earlier versions of the tariff being saved, in its own community
         select(Tariff)
         .where(
             Tariff.community_id == item.community.id,
@@ -223,8 +218,8 @@ def validate_tariff(session: Session, item: Tariff, problems: Problems) -> None:
     community_ok = _related(problems, "community", item.community)
     problems.check(checks.is_code(item.code), "code", _l("1–16 letters, digits, - or _."))
     problems.check(bool((item.name or "").strip()), "name", REQUIRED)
-    _choice(problems, "fee_kind", item.fee_kind, FeeKind)
-    _choice(problems, "basis", item.basis, Basis)
+    problems.one_of("fee_kind", item.fee_kind, FeeKind)
+    problems.one_of("basis", item.basis, Basis)
     price = _decimal(problems, "price", item.price, 4)
     if price is not None:
         problems.check(price >= 0, "price", _l("The price cannot be negative."))
@@ -235,10 +230,7 @@ def validate_tariff(session: Session, item: Tariff, problems: Problems) -> None:
     problems.check(
         bool(types) and all(t in {m.value for m in PropertyType} for t in types),
         "property_types",
-        _l(
-            "List property types separated by commas: %(values)s.",
-            values=", ".join(m.value for m in PropertyType),
-        ),
+        _l("Choose at least one property type: %(values)s.", values=choices_text(PropertyType)),
     )
     problems.check(
         item.due_days is not None and 0 <= item.due_days <= 365,
@@ -289,7 +281,7 @@ def _check_terms_fixed(session: Session, item: Tariff, problems: Problems) -> No
     price is a new version with its own notice. Its end date may still be set."""
     if item.id is None:
         return
-    state = inspect(item)
+    state: InstanceState[Tariff] = inspect(item)
     changed = [name for name in BILLING_TERMS if state.attrs[name].history.has_changes()]
     if not changed:
         return
@@ -324,13 +316,13 @@ def _check_version(session: Session, item: Tariff, problems: Problems) -> None:
     if previous is None:
         return
     notice_days = get_int(session, "notice_days")
-    if not problems.check(
-        item.published_on is not None,
-        "published_on",
-        _l("A new version of a tariff must be published before it applies."),
-    ):
+    published_on = item.published_on
+    if published_on is None:
+        problems.add(
+            "published_on", _l("A new version of a tariff must be published before it applies.")
+        )
         return
-    earliest = item.published_on + timedelta(days=notice_days)
+    earliest = published_on + timedelta(days=notice_days)
     if not problems.check(
         item.valid_from >= earliest,
         "valid_from",
@@ -360,7 +352,7 @@ def _check_version(session: Session, item: Tariff, problems: Problems) -> None:
             previous.valid_to = item.valid_from - timedelta(days=1)
 
 
-VALIDATORS = {
+VALIDATORS: dict[type, Callable[[Session, Any, Problems], None]] = {
     Community: validate_community,
     Building: validate_building,
     Unit: validate_unit,

@@ -33,7 +33,7 @@ from app.models.outbox import MessageKind, OutboxStatus
 from app.models.types import BillStatus
 from app.services.delivery import queue_message
 from app.services.errors import DomainError
-from app.services.rows import find_row, visible_or_none
+from app.services.rows import find_row, visible_only
 
 CHUNK_SIZE = 50  # notices per chunk job (~8 s of layout), so that N workers share a batch
 LANG = "zh"  # the language of the notices and of the messages that carry them
@@ -65,6 +65,7 @@ def _batch(session: Session, batch_id: int, lock: bool = False) -> NoticeBatch:
 
 def find_batch(session: Session, community_id: int, period: date) -> NoticeBatch | None:
     return session.scalar(
+        # unscoped: the batch of a community found through the door
         select(NoticeBatch).where(
             NoticeBatch.community_id == community_id, NoticeBatch.period_start == period
         )
@@ -73,18 +74,23 @@ def find_batch(session: Session, community_id: int, period: date) -> NoticeBatch
 
 def communities_to_notice(session: Session, period: date) -> list[int]:
     """The communities (of the user's) with a live bill of the month."""
-    ids = session.scalars(
-        select(Bill.community_id)
-        .where(Bill.period_start == period, Bill.status != BillStatus.CANCELLED)
-        .distinct()
-        .order_by(Bill.community_id)
+    return list(
+        session.scalars(
+            visible_only(
+                select(Bill.community_id)
+                .where(Bill.period_start == period, Bill.status != BillStatus.CANCELLED)
+                .distinct()
+                .order_by(Bill.community_id),
+                Bill,
+            )
+        )
     )
-    return [i for i in ids if visible_or_none(session, Community, i) is not None]
 
 
 def bills_to_notice(session: Session, community_id: int, period: date) -> list[Bill]:
     """The community's live bills of the month, in print order."""
     rows = session.execute(
+        # unscoped: the bills of a community found through the door
         select(Bill, Building.code, Unit.code)
         .join(Unit, Bill.unit_id == Unit.id)
         .join(Building, Unit.building_id == Building.id)
@@ -94,7 +100,7 @@ def bills_to_notice(session: Session, community_id: int, period: date) -> list[B
             Bill.status != BillStatus.CANCELLED,
         )
     ).all()
-    rows.sort(key=lambda row: (_natural(row[1]), _natural(row[2]), row[0].id))
+    rows = sorted(rows, key=lambda row: (_natural(row[1]), _natural(row[2]), row[0].id))
     return [bill for bill, _building, _unit in rows]
 
 
@@ -183,6 +189,7 @@ def batch_notices(session: Session, batch_id: int) -> list[Notice]:
     """The batch's notices in print order, with their units."""
     return list(
         session.scalars(
+            # unscoped: the notices of a batch the CLI (the system) reports on
             select(Notice)
             .where(Notice.batch_id == batch_id)
             .order_by(Notice.position)
@@ -216,6 +223,7 @@ def chunk_work(session: Session, batch_id: int, chunk: int) -> ChunkWork:
     batch = _batch(session, batch_id)
     work = ChunkWork(str(batch), chunk_file(batch, chunk), batch.issued_on)
     notices = session.scalars(
+        # unscoped: the notices of a batch found through the door
         select(Notice)
         .where(Notice.batch_id == batch_id, Notice.chunk == chunk)
         .order_by(Notice.position)
@@ -262,6 +270,7 @@ def record_chunk(
     notices = {
         notice.id: notice
         for notice in session.scalars(
+            # unscoped: the notices the chunk job of a batch found through the door rendered
             select(Notice).where(Notice.id.in_([item.notice_id for item in rendered] + [*dropped]))
         )
     }
@@ -273,14 +282,14 @@ def record_chunk(
         if notice_id in notices and notices[notice_id].rendered_at is None:
             session.delete(notices[notice_id])
     session.flush()
-    batch.notices = session.scalar(
+    batch.notices = session.execute(
         select(func.count()).select_from(Notice).where(Notice.batch_id == batch_id)
-    )
-    batch.rendered = session.scalar(
+    ).scalar_one()
+    batch.rendered = session.execute(
         select(func.count())
         .select_from(Notice)
         .where(Notice.batch_id == batch_id, Notice.rendered_at.is_not(None))
-    )
+    ).scalar_one()
     last = batch.status == NoticeBatchStatus.RENDERING and batch.rendered == batch.notices
     if last:
         batch.status = NoticeBatchStatus.MERGING
@@ -339,6 +348,7 @@ def finish_notice_batch(
         return []
     now = now or datetime.now(UTC)
     notices = session.scalars(
+        # unscoped: the notices of a batch found through the door
         select(Notice)
         .where(Notice.batch_id == batch_id)
         .order_by(Notice.position)

@@ -153,8 +153,11 @@ def record_payment(
         elif unit is not None:
             _check_paid_on(session, problems, unit, business_date(paid_at), today)
     problems.raise_if_any()
+    assert unit is not None and value is not None  # else raise_if_any raised
     reference = (reference or "").strip() or None
-    unit = lock_unit(session, unit.id)
+    locked = lock_unit(session, unit.id)
+    assert locked is not None  # found just above
+    unit = locked
     if reference and session.scalar(
         select(Payment.id).where(
             Payment.method == method, Payment.reference == reference, Payment.kind == "payment"
@@ -201,6 +204,7 @@ def apply_credit(session: Session, unit_id: int) -> list[Allocation]:
     now = datetime.now(UTC)
     reversed_ids = select(Payment.reverses_id).where(Payment.reverses_id.is_not(None))
     payments = session.scalars(
+        # unscoped: the payments of the unit locked above, for its own credit
         select(Payment)
         .where(
             Payment.unit_id == unit_id, Payment.kind == "payment", Payment.id.not_in(reversed_ids)
@@ -209,11 +213,11 @@ def apply_credit(session: Session, unit_id: int) -> list[Allocation]:
     ).all()
     rows = []
     for payment in payments:
-        used = session.scalar(
+        used = session.execute(
             select(func.coalesce(func.sum(Allocation.principal + Allocation.late_fee), 0)).where(
                 Allocation.payment_id == payment.id
             )
-        )
+        ).scalar_one()
         left = payment.amount - Decimal(used)
         if left > 0:
             held_since = business_date(payment.paid_at)

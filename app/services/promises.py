@@ -27,6 +27,7 @@ from app.models import CollectionTask, ContactAttempt, DunningCase
 def _live_promises(as_of: date):
     """The promises to pay whose day is not past on ``as_of``, with their unit."""
     return (
+        # unscoped: promises for the dunning scan, or of the unit of a case its caller holds
         select(ContactAttempt)
         .join(CollectionTask, CollectionTask.id == ContactAttempt.task_id)
         .where(ContactAttempt.outcome == Outcome.PROMISED, ContactAttempt.promised_date >= as_of)
@@ -44,11 +45,11 @@ def promised_units(session: Session, as_of: date) -> dict[int, date]:
 
 
 def _hold(case: DunningCase, promise: ContactAttempt) -> None:
+    day = promise.promised_date
+    assert day is not None  # a promise has its day (ck_contact_attempt_promise)
     case.pause_kind = PauseKind.PROMISE
-    case.paused_until = promise.promised_date
-    case.pause_note = (
-        f"¥{promise.promised_amount} / {promise.promised_date.isoformat()} (#{promise.task.id})"
-    )
+    case.paused_until = day
+    case.pause_note = f"¥{promise.promised_amount} / {day.isoformat()} (#{promise.task.id})"
 
 
 def pause_for_promise(session: Session, attempt: ContactAttempt) -> None:
@@ -56,6 +57,7 @@ def pause_for_promise(session: Session, attempt: ContactAttempt) -> None:
     complaint holds it (the promise is then restored when that pause lifts). Without an open
     case the promise holds through ``promised_units``."""
     case = session.scalar(
+        # unscoped: the open case of the unit of a contact attempt being recorded
         select(DunningCase).where(
             DunningCase.unit_id == attempt.task.unit_id, DunningCase.closed_on.is_(None)
         )

@@ -1,26 +1,46 @@
-"""The one door through which a service reads a row a user asked for by its id
+"""The one door through which a service reads the rows a user asked for
 (docs/architecture.md, "One door for rows").
 
-``find_row`` reads the id as forms and JSON send it (a whole number, or its digits, within the
-database's integer), loads the row (locked for the transaction when asked) and answers it only
-if the current user may see it: in the user's communities (``in_scope``), or by the narrower
-rule a caller names (a collector's own tasks: ``task_in_scope``). A row that does not exist and
-one the user may not see answer the same ``NotFoundError``, so an id tells nothing about other
-communities. A bare ``session.get`` anywhere else in services and documents carries the reason
-it needs no door (``# unscoped: …``: work for the system, a row reached through one already
-checked); tests/test_architecture.py holds them to it.
+By id: ``find_row`` reads the id as forms and JSON send it (a whole number, or its digits,
+within the database's integer), loads the row (locked for the transaction when asked) and
+answers it only if the current user may see it: in the user's communities (``in_scope``), or by
+the narrower rule a caller names (a collector's own tasks: ``task_in_scope``). A row that does
+not exist and one the user may not see answer the same ``NotFoundError``, so an id tells nothing
+about other communities.
+
+Lists: ``visible_rows(Model)`` is ``select(Model)`` of the rows in the user's communities
+(``visible_community_ids()``), or in the ``community_ids`` a caller was handed (None: every
+community); ``visible_only`` restricts a statement already built (columns of a scoped model,
+counts) the same way.
+
+A bare ``session.get``, and a ``select(Model)`` or ``session.query(Model)`` of a scoped model,
+anywhere else in services and documents carries the reason it needs no door (``# unscoped:
+<reason>`` on its line or in the comment lines just above it: work for the system, rows reached
+through one already read through the door); tests/test_architecture.py holds them to it.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TypeVar
 
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.security.scoping import in_scope
+from app.security.scoping import in_scope, visible_community_ids
 from app.services.errors import NotFoundError
 from app.services.queries import MAX_ID
 
 T = TypeVar("T")
+S = TypeVar("S", bound=Select)
+
+
+class _UsersCommunities:
+    """The default ``community_ids`` of the list door: the current user's."""
+
+    def __repr__(self) -> str:
+        return "visible_community_ids()"
+
+
+USERS_COMMUNITIES = _UsersCommunities()
 
 
 def row_id(value) -> int | None:
@@ -59,3 +79,23 @@ def find_row(
     if row is None:
         raise NotFoundError(**not_found)
     return row
+
+
+def visible_only(
+    statement: S,
+    model,
+    community_ids: Collection[int] | None | _UsersCommunities = USERS_COMMUNITIES,
+) -> S:
+    """``statement`` restricted to the rows of ``model`` (a scoped model) in ``community_ids``:
+    by default the current user's (``visible_community_ids()``); None: every community."""
+    ids = visible_community_ids() if community_ids is USERS_COMMUNITIES else community_ids
+    return statement if ids is None else statement.where(model.in_communities(ids))
+
+
+def visible_rows(
+    model: type[T],
+    community_ids: Collection[int] | None | _UsersCommunities = USERS_COMMUNITIES,
+) -> Select[T]:
+    """``select(model)`` of the rows in ``community_ids`` (as ``visible_only``): the door of a
+    list; order it, filter it further, join it as any statement."""
+    return visible_only(select(model), model, community_ids)

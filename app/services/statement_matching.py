@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from app.models import Building, Community, PayerAccount, StatementEntry, Unit
 from app.security.scoping import visible_community_ids
 from app.services.errors import DomainError
+from app.services.rows import visible_only, visible_rows
 
 # Entry statuses.
 MATCHED = "matched"  # a payment, recorded automatically
@@ -129,20 +130,22 @@ class Matcher:
     def _units(self, codes: list[str]) -> list[tuple[int, int]]:
         if not codes:
             return []
-        query = (
+        query = visible_only(
             select(Unit.id, Building.community_id)
             .join(Building, Unit.building_id == Building.id)
-            .where(Unit.code.in_(codes))
+            .where(Unit.code.in_(codes)),
+            Building,
+            self.ids,
         )
-        if self.ids is not None:
-            query = query.where(Building.community_id.in_(self.ids))
         return [(unit_id, community_id) for unit_id, community_id in self.session.execute(query)]
 
     def _account_unit(self, account: str) -> tuple[int, int] | None:
         if not account or is_masked(account):
             return None
-        known = self.session.scalar(select(PayerAccount).where(PayerAccount.account == account))
-        if known is None or not self.in_scope(known.community_id):
+        known = self.session.scalar(
+            visible_rows(PayerAccount, self.ids).where(PayerAccount.account == account)
+        )
+        if known is None:
             return None
         return known.unit_id, known.community_id
 
@@ -178,16 +181,15 @@ def candidate_units(session: Session, entries) -> dict[int, list[Candidate]]:
     wanted = sorted({code for found in codes.values() for code in found})
     units: dict[str, list[Candidate]] = {}
     if wanted:
-        query = (
+        query = visible_only(
             select(Unit.id, Unit.code, Community.id, Community.code, Community.name)
             .join(Building, Unit.building_id == Building.id)
             .join(Community, Building.community_id == Community.id)
             .where(Unit.code.in_(wanted))
-            .order_by(Community.code, Unit.id)
+            .order_by(Community.code, Unit.id),
+            Community,
+            visible_community_ids(),
         )
-        ids = visible_community_ids()
-        if ids is not None:
-            query = query.where(Community.id.in_(ids))
         for row in session.execute(query):
             units.setdefault(row[1], []).append(Candidate(*row))
     return {
@@ -212,6 +214,7 @@ def learn_payer_account(session: Session, account: str, unit: Unit) -> PayerAcco
     if not account or is_masked(account):
         return None
     community_id = unit.building.community_id
+    # unscoped: an account is unique across communities; another's is left alone below
     known = session.scalar(select(PayerAccount).where(PayerAccount.account == account))
     now = datetime.now(UTC)
     if known is None:

@@ -221,6 +221,7 @@ def _known_references(session: Session, rows: list[StatementRow]) -> set[tuple[s
 
 def _recorded_payment(session: Session, method: str, reference: str) -> Payment | None:
     return session.scalar(
+        # unscoped: a reference is unique everywhere: a duplicate in any community is one
         select(Payment).where(
             Payment.method == method, Payment.reference == reference, Payment.kind == "payment"
         )
@@ -275,6 +276,7 @@ def _book_refund(
     if not row.refund_of:
         return  # a bank debit or a generic refund: which payment it undoes is for a cashier
     original = session.scalar(
+        # unscoped: the refunded entry by its reference; its community is checked below
         select(StatementEntry).where(
             StatementEntry.method == row.method,
             StatementEntry.reference == row.refund_of,
@@ -329,6 +331,7 @@ def assign_entry(
     entry = None
     if isinstance(entry_id, int) and not isinstance(entry_id, bool):
         entry = session.scalar(
+            # unscoped: by id and locked; entry_in_scope below is its door (unknown community too)
             select(StatementEntry).where(StatementEntry.id == entry_id).with_for_update()
         )
     if entry is None or not entry_in_scope(entry):

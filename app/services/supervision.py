@@ -9,7 +9,7 @@ daily marking (``mark_overdue``); the ledger (``app.services.supervision_ledger`
 for any day.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 
 from flask_appbuilder.security.sqla.models import User
@@ -152,7 +152,7 @@ def record_check(
     inspector: str,
     summary: str = "",
     plan_id=None,
-    findings: list[Mapping] = (),
+    findings: Sequence[Mapping] = (),
     actor: str = "system",
 ) -> SupervisionCheck:
     """Record a check with its findings (each a mapping of ``add_finding``'s arguments) at once;
@@ -345,6 +345,7 @@ def mark_overdue(session: Session, as_of: date) -> int:
     """The daily marking: every rectification not accepted gets its status of ``as_of``;
     returns how many changed (a second run the same day changes nothing)."""
     changed = 0
+    # unscoped: the daily marking of rectifications, done for the system
     pending = select(Rectification).where(Rectification.accepted_at.is_(None))
     for item in session.scalars(pending):
         status = _status(item, as_of)

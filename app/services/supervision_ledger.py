@@ -21,6 +21,7 @@ from app.models.supervision import CheckKind, RectificationStatus, Severity
 from app.security.scoping import current_user, sees_only_own_rectifications
 from app.services.errors import Problems
 from app.services.filters import community_arg, day_arg
+from app.services.rows import visible_rows
 from app.services.supervision import _on, _status
 
 STATUSES = tuple(s.value for s in RectificationStatus)
@@ -98,7 +99,7 @@ def rectification_ledger(
     """Every rectification of a check made by ``as_of`` with its status that day, overdue ones
     first (longest overdue first), then by deadline. ``community_ids``: None for all."""
     query = (
-        select(Rectification)
+        visible_rows(Rectification, community_ids)
         .join(Finding)
         .join(SupervisionCheck)
         .where(SupervisionCheck.checked_on <= as_of)
@@ -108,8 +109,6 @@ def rectification_ledger(
             joinedload(Rectification.responsible),
         )
     )
-    if community_ids is not None:
-        query = query.where(Rectification.community_id.in_(community_ids))
     if severity is not None:
         query = query.where(Finding.severity == severity)
     if responsible_id is not None:

@@ -45,6 +45,7 @@ def record_report(
     month = kpi.month_of(period)
     scope = "all" if community_id is None else str(community_id)
     report = session.scalar(
+        # unscoped: the row of a report its job stored (its scope checked by report_scope)
         select(SupervisionReport).where(
             SupervisionReport.month == month, SupervisionReport.scope == scope
         )

@@ -78,6 +78,7 @@ def _record(
         "unit",
         _l("This unit is not in the survey's community."),
     ):
+        assert unit is not None  # checked just above
         problems.conflict(
             _has_answered(session, survey.id, unit.id),
             "unit",

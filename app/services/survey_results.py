@@ -24,6 +24,7 @@ from app.models import (
     SurveyResponse,
 )
 from app.models.surveys import FollowUpStatus, SurveyDimension, SurveyStatus
+from app.services.rows import visible_rows
 from app.services.surveys import _answered, get_survey, owned_units
 
 # --- Results -------------------------------------------------------------------------------
@@ -101,6 +102,7 @@ def previous_survey(session: Session, survey: Survey) -> Survey | None:
         and_(Survey.closes_on == survey.closes_on, Survey.id < survey.id),
     )
     return session.scalar(
+        # unscoped: the previous survey of one its caller holds, in the same community
         select(Survey)
         .where(
             Survey.community_id == survey.community_id,
@@ -131,11 +133,11 @@ def results_of(session: Session, survey: Survey) -> SurveyResults:
             change(fig.satisfaction_rate, old.satisfaction_rate),
         )
 
-    open_follow_ups = session.scalar(
+    open_follow_ups = session.execute(
         select(func.count(SurveyFollowUp.id))
         .join(SurveyResponse)
         .where(SurveyResponse.survey_id == survey.id, SurveyFollowUp.status == FollowUpStatus.OPEN)
-    )
+    ).scalar_one()
     return SurveyResults(
         survey_id=survey.id,
         community_id=survey.community_id,
@@ -180,13 +182,11 @@ def satisfaction_summary(
     """The figures of each community's latest survey closed by ``as_of`` (closing on or before
     it), by community code; ``community_ids`` None means every community."""
     query = (
-        select(Survey)
+        visible_rows(Survey, community_ids)
         .join(Community)
         .where(Survey.status == SurveyStatus.CLOSED, Survey.closes_on <= as_of)
         .order_by(Community.code, Survey.closes_on.desc(), Survey.id.desc())
     )
-    if community_ids is not None:
-        query = query.where(Survey.community_id.in_(community_ids))
     latest: dict[int, Survey] = {}
     for survey in session.scalars(query):
         latest.setdefault(survey.community_id, survey)

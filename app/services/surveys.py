@@ -204,11 +204,11 @@ def _answered(session: Session, survey_id: int) -> set[int]:
 
 
 def _has_answered(session: Session, survey_id: int, unit_id: int) -> bool:
-    return session.scalar(
+    return session.execute(
         select(
             exists().where(SurveyResponse.survey_id == survey_id, SurveyResponse.unit_id == unit_id)
         )
-    )
+    ).scalar_one()
 
 
 # --- Links -----------------------------------------------------------------------------------
@@ -301,6 +301,7 @@ def _live_tokens(survey_id: int, today: date):
         SurveyResponse.unit_id == SurveyToken.unit_id,
     )
     return (
+        # unscoped: the tokens of a survey found through the door, or of a notice's unit
         select(SurveyToken)
         .options(joinedload(SurveyToken.unit))
         .where(
@@ -328,7 +329,9 @@ def survey_invitation(session: Session, unit_id: int, as_of: date) -> dict | Non
     survey's title, the unit's link and the day it expires; None without an open survey or a
     live link."""
     unit = session.get(Unit, unit_id)  # unscoped: the unit of a notice being printed
+    assert unit is not None  # the notice's unit
     survey = session.scalar(
+        # unscoped: the open survey of the community of a notice being printed
         select(Survey).where(
             Survey.community_id == unit.building.community_id,
             Survey.status == SurveyStatus.OPEN,
@@ -353,6 +356,7 @@ def check_link(session: Session, token: str, today: date | None = None) -> Surve
         has answered already (409).
     """
     today = today or business_date()
+    # unscoped: an owner's link: the token names the row (the /s/<token> door)
     row = session.scalar(select(SurveyToken).where(SurveyToken.token_hash == _hash(token or "")))
     if row is None:
         raise LinkRefusedError(404, "link", _l("This survey link is not known."))

@@ -53,6 +53,7 @@ def _pending(session: Session) -> list[DunningAction]:
     """Visit actions of open cases not on any task list yet, largest amounts first."""
     return list(
         session.scalars(
+            # unscoped: visit planning, done for the system
             select(DunningAction)
             .join(DunningCase, DunningCase.id == DunningAction.case_id)
             .where(
@@ -67,6 +68,7 @@ def _pending(session: Session) -> list[DunningAction]:
 
 def _active_task(session: Session, unit_id: int) -> CollectionTask | None:
     return session.scalar(
+        # unscoped: visit planning, done for the system
         select(CollectionTask)
         .join(CollectionCampaign, CollectionCampaign.id == CollectionTask.campaign_id)
         .where(
@@ -107,9 +109,11 @@ def _day_campaign(
 ) -> CollectionCampaign:
     """The campaign of the community's visits of ``as_of`` (opened by the first of them)."""
     level = session.scalar(select(DunningLevel).where(DunningLevel.level == action.level))
+    assert level is not None  # the five levels are installed by the migration
     suffix = f" {as_of.isoformat()}"
     name = level.name[: NAME_LENGTH - len(suffix)] + suffix
     campaign = session.scalar(
+        # unscoped: visit planning, done for the system
         select(CollectionCampaign).where(
             CollectionCampaign.community_id == action.community_id,
             CollectionCampaign.name == name,
@@ -180,6 +184,7 @@ def plan_visits(session: Session, as_of: date, actor: str = "system") -> VisitPl
 def answer_visit(session: Session, attempt: ContactAttempt) -> DunningAction | None:
     """Record ``attempt`` as the outcome of the visit waiting on its task, if one waits."""
     action = session.scalar(
+        # unscoped: the visit waiting on the task of a contact attempt being recorded
         select(DunningAction)
         .where(
             DunningAction.task_id == attempt.task.id,

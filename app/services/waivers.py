@@ -55,11 +55,7 @@ def request_waiver(
     problems = Problems()
     value = parse_amount(problems, "amount", amount)
     problems.check(part in PARTS, "part", _l("Choose the principal or the late fee."))
-    problems.check(
-        reason in {r.value for r in WaiverReason},
-        "reason",
-        _l("Choose one of: %(values)s.", values=", ".join(r.value for r in WaiverReason)),
-    )
+    problems.one_of("reason", reason, WaiverReason)
     problems.check(
         reason != "other" or bool(explanation.strip()),
         "explanation",

@@ -129,8 +129,8 @@ def test_a_broken_setting_is_named(session):
     [
         ({"unit_id": None}, "unit", "Choose the unit"),
         ({"owner_id": 2}, "owner", "Not the paying owner of unit 1-1-101 on 2026-03-10"),
-        ({"channel": "fax"}, "channel", "Choose one of: phone, front_desk, app"),
-        ({"category": "weather"}, "category", "Choose one of: security, cleaning"),
+        ({"channel": "fax"}, "channel", "Choose one of: Phone, Front desk, App"),
+        ({"category": "weather"}, "category", "Choose one of: Security services, Cleaning"),
         ({"description": "  "}, "description", "Say what the complaint is about"),
         ({"at": datetime(1900, 1, 1, 9)}, "received_at", "more than a year back"),
         ({"at": "2026-03-10 09h"}, "received_at", "Use the form"),

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.models import Building, Community, Owner, Ownership, Setting, Tariff, Unit
@@ -220,6 +221,20 @@ class TestTariffVersions:
     def test_bad_terms_are_refused(self, session, values, field):
         tariff = self.version(session, date(2026, 1, 1), None, code="NEW", **values)
         assert field in refused(session, tariff)
+
+    @pytest.mark.parametrize(
+        ("locale", "listed"),
+        [
+            ("zh", "住宅、商业、车位或其他"),
+            ("en", "Residential, Commercial, Parking space, or Other"),
+        ],
+    )
+    def test_the_message_names_the_types_as_the_form_offers_them(self, session, locale, listed):
+        tariff = self.version(session, date(2026, 1, 1), None, code="NEW", property_types="x")
+        with pytest.raises(DomainError) as info, force_locale(locale):
+            validate(session, tariff)
+        with force_locale(locale):
+            assert listed in info.value.as_dict()["property_types"][0]
 
 
 class TestFixedTerms:

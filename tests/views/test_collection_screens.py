@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.clock import business_date
-from app.models import CollectionCampaign, CollectionTask, ContactAttempt
+from app.models import CollectionCampaign, CollectionTask, ContactAttempt, StaffAssignment
 from tests.collection import bill_first_quarter, staff_ids, start_campaign, user_id
 from tests.reports import pdf
 
@@ -105,6 +105,17 @@ def test_my_tasks_today_shows_only_mine_with_the_phone(login, campaign):
     assert "1-1-101" not in page and "13812345678" not in page
     tasks = login("Manager").get("/collectiontaskview/list/").get_data(as_text=True)
     assert "139****5679" in tasks and "13912345679" not in tasks
+
+
+def test_a_collector_taken_off_a_community_no_longer_sees_its_tasks(login, session, campaign):
+    """Its tasks there are refused when opened; the list of the day leaves them out too."""
+    session.execute(
+        delete(StaffAssignment).where(StaffAssignment.user_id == user_id(session, "collector"))
+    )
+    session.commit()
+    page = login("Collector").get("/collection/my-tasks/").get_data(as_text=True)
+    assert "1-1-102" not in page and "13912345679" not in page
+    assert f"/collection/my-tasks/sheet/{campaign}" not in page
 
 
 def test_a_collector_records_a_contact_and_the_task_moves_on(login, session, campaign):
