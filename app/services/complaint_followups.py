@@ -26,8 +26,14 @@ from app.domain.complaints import Status, Step
 from app.models import Complaint
 from app.models.complaints import ComplaintStatus, EntryAction
 from app.services.complaint_flags import awaiting_resolution, awaiting_response
-from app.services.complaint_pauses import _sync_pause
-from app.services.complaints import _assignee, _entry, _note, get_complaint, resolution_days
+from app.services.complaint_pauses import sync_complaint_pause
+from app.services.complaints import (
+    add_entry,
+    checked_assignee,
+    checked_note,
+    get_complaint,
+    resolution_days,
+)
 from app.services.errors import DomainError, Problems
 from app.services.queries import whole_number
 
@@ -47,15 +53,15 @@ def assign(session: Session, complaint_id, assignee_id, note="", actor: str = "s
     complaint = get_complaint(session, complaint_id)
     _not_closed(complaint, "assignee")
     problems = Problems()
-    note = _note(problems, note)
+    note = checked_note(problems, note)
     if assignee_id in (None, ""):
         problems.add("assignee", _l("Choose who works on the complaint."))
     else:
-        assignee_id = _assignee(session, problems, complaint.community_id, assignee_id)
+        assignee_id = checked_assignee(session, problems, complaint.community_id, assignee_id)
     problems.raise_if_any()
     complaint.assignee_id = assignee_id
     now = datetime.now(UTC)
-    _entry(
+    add_entry(
         complaint, EntryAction.ASSIGNED, actor, now, note, complaint.status, assignee_id=assignee_id
     )
     session.flush()
@@ -96,7 +102,7 @@ def take_step(
     complaint = get_complaint(session, complaint_id)
     target = _move(complaint, step)
     problems = Problems()
-    note = _note(problems, note, NOTE_REQUIRED.get(step))
+    note = checked_note(problems, note, NOTE_REQUIRED.get(step))
     problems.raise_if_any()
     at = at or datetime.now(UTC)
     before = complaint.status
@@ -110,9 +116,9 @@ def take_step(
         days = resolution_days(session, complaint.category)
         complaint.resolve_by = rules.resolution_day(business_date(at), days)
         complaint.resolution_overdue_logged = False  # the new day's miss is logged anew
-    _entry(complaint, EntryAction(step.value), actor, at, note, before)
+    add_entry(complaint, EntryAction(step.value), actor, at, note, before)
     session.flush()
-    _sync_pause(session, complaint.unit_id)
+    sync_complaint_pause(session, complaint.unit_id)
     return complaint
 
 
@@ -134,16 +140,16 @@ def return_visit(
         "score",
         _l("A whole number from 1 to 5."),
     )
-    note = _note(problems, note)
+    note = checked_note(problems, note)
     problems.raise_if_any()
     at = at or datetime.now(UTC)
     before = complaint.status
     complaint.status = target
     complaint.closed_at = at
     complaint.satisfaction = value
-    _entry(complaint, EntryAction.RETURN_VISIT, actor, at, note, before, score=value)
+    add_entry(complaint, EntryAction.RETURN_VISIT, actor, at, note, before, score=value)
     session.flush()
-    _sync_pause(session, complaint.unit_id)
+    sync_complaint_pause(session, complaint.unit_id)
     return complaint
 
 
@@ -151,9 +157,9 @@ def add_note(session: Session, complaint_id, note, actor: str = "system") -> Com
     """A follow-up note (a call made, a repair booked) without a change of status."""
     complaint = get_complaint(session, complaint_id)
     problems = Problems()
-    note = _note(problems, note, _l("Write the note."))
+    note = checked_note(problems, note, _l("Write the note."))
     problems.raise_if_any()
-    _entry(complaint, EntryAction.NOTE, actor, datetime.now(UTC), note, complaint.status)
+    add_entry(complaint, EntryAction.NOTE, actor, datetime.now(UTC), note, complaint.status)
     session.flush()
     return complaint
 
@@ -175,13 +181,13 @@ def mark_nonpayment_reason(
     if complaint.nonpayment_reason == bool(marked):
         raise DomainError(nonpayment_reason=_l("Already marked.") if marked else _l("Not marked."))
     problems = Problems()
-    note = _note(problems, note)
+    note = checked_note(problems, note)
     problems.raise_if_any()
     complaint.nonpayment_reason = bool(marked)
     action = EntryAction.REASON_MARKED if marked else EntryAction.REASON_CLEARED
-    _entry(complaint, action, actor, datetime.now(UTC), note, complaint.status)
+    add_entry(complaint, action, actor, datetime.now(UTC), note, complaint.status)
     session.flush()
-    _sync_pause(session, complaint.unit_id, today)
+    sync_complaint_pause(session, complaint.unit_id, today)
     return complaint
 
 
@@ -203,7 +209,7 @@ def _flag(session: Session, flag: str, action: EntryAction, late, actor: str, no
     ).all()
     for complaint in complaints:
         setattr(complaint, flag, True)
-        _entry(complaint, action, actor, now, "", complaint.status)
+        add_entry(complaint, action, actor, now, "", complaint.status)
     return [complaint.id for complaint in complaints]
 
 

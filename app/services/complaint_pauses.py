@@ -36,7 +36,7 @@ def _reason_complaint(session: Session, unit_id: int) -> Complaint | None:
     )
 
 
-def _sync_pause(session: Session, unit_id: int, today: date | None = None) -> None:
+def sync_complaint_pause(session: Session, unit_id: int, today: date | None = None) -> None:
     """Set or lift the complaint pause of the unit's open dunning case (never replacing an
     installment pause, never lifting another slice's)."""
     case = session.scalar(
@@ -79,5 +79,5 @@ def renew_pauses(session: Session) -> int:
         )
     )
     for unit_id in sorted(units):
-        _sync_pause(session, unit_id)
+        sync_complaint_pause(session, unit_id)
     return len(units)

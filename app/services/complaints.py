@@ -40,7 +40,7 @@ from app.models import (
 from app.models.complaints import ComplaintCategory, ComplaintChannel, EntryAction
 from app.security.roles import ADMIN, GRANTS, WRITE
 from app.services.collection_tasks import get_task
-from app.services.complaint_pauses import _sync_pause
+from app.services.complaint_pauses import sync_complaint_pause
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
 from app.services.queries import whole_number
 from app.services.rows import find_row, visible_only, visible_or_none
@@ -82,7 +82,7 @@ def resolution_days(session: Session, category: str) -> int:
 # --- Logging a complaint ---------------------------------------------------------------------
 
 
-def _note(problems: Problems, note, required=None) -> str:
+def checked_note(problems: Problems, note, required=None) -> str:
     note = (note or "").strip()
     if required is not None:
         problems.check(bool(note), "note", required)
@@ -119,7 +119,7 @@ def paying_owner_id(session: Session, unit_id: int, on: date) -> int | None:
     )
 
 
-def _assignee(session: Session, problems: Problems, community_id: int, value) -> int | None:
+def checked_assignee(session: Session, problems: Problems, community_id: int, value) -> int | None:
     """An active staff member of the community who may work on complaints, or None."""
     if value in (None, ""):
         return None
@@ -142,7 +142,7 @@ def _assignee(session: Session, problems: Problems, community_id: int, value) ->
     return user_id if fit else None
 
 
-def _entry(
+def add_entry(
     complaint: Complaint,
     action: EntryAction,
     actor: str,
@@ -225,7 +225,7 @@ def log_complaint(
                     day=received_on.isoformat(),
                 ),
             )
-        assignee_id = _assignee(session, problems, community_id, assignee_id)
+        assignee_id = checked_assignee(session, problems, community_id, assignee_id)
     problems.raise_if_any()
     assert unit is not None  # else raise_if_any raised
     days = resolution_days(session, category) if category_ok else 0
@@ -248,13 +248,15 @@ def log_complaint(
         nonpayment_reason=bool(nonpayment_reason),
     )
     session.add(complaint)
-    _entry(complaint, EntryAction.LOGGED, actor, now)
+    add_entry(complaint, EntryAction.LOGGED, actor, now)
     if assignee_id is not None:
-        _entry(complaint, EntryAction.ASSIGNED, actor, now, "", Status.NEW, assignee_id=assignee_id)
+        add_entry(
+            complaint, EntryAction.ASSIGNED, actor, now, "", Status.NEW, assignee_id=assignee_id
+        )
     if complaint.nonpayment_reason:
-        _entry(complaint, EntryAction.REASON_MARKED, actor, now, "", Status.NEW)
+        add_entry(complaint, EntryAction.REASON_MARKED, actor, now, "", Status.NEW)
     session.flush()
-    _sync_pause(session, unit.id)
+    sync_complaint_pause(session, unit.id)
     return complaint
 
 

@@ -256,7 +256,7 @@ def add_finding(
         rejections=0,
         rectification_note="",
     )
-    rectification.status = _status(rectification, business_date())
+    rectification.status = rectification_status_on(rectification, business_date())
     session.add_all([finding, rectification])
     session.flush()
     return finding
@@ -265,13 +265,13 @@ def add_finding(
 # --- rectifications --------------------------------------------------------------------------
 
 
-def _on(instant: datetime | None) -> date | None:
+def business_day_of(instant: datetime | None) -> date | None:
     return business_date(instant) if instant is not None else None
 
 
-def _status(item: Rectification, as_of: date) -> str:
+def rectification_status_on(item: Rectification, as_of: date) -> str:
     return rules.rectification_status(
-        as_of, item.deadline, _on(item.rectified_at), _on(item.accepted_at)
+        as_of, item.deadline, business_day_of(item.rectified_at), business_day_of(item.accepted_at)
     )
 
 
@@ -297,7 +297,7 @@ def mark_rectified(session: Session, rectification_id, note: str, actor: str) ->
     text = _text(problems, "note", note, 2000)
     problems.raise_if_any()
     item.rectified_at, item.rectified_by, item.rectification_note = datetime.now(UTC), actor, text
-    item.status = _status(item, business_date())
+    item.status = rectification_status_on(item, business_date())
     session.flush()
     return item
 
@@ -336,7 +336,7 @@ def reject_rectification(session: Session, rectification_id, actor: str, note: s
     item.rectified_at = item.rectified_by = None
     item.rejections += 1
     item.decision_note = text
-    item.status = _status(item, business_date())
+    item.status = rectification_status_on(item, business_date())
     session.flush()
     return item
 
@@ -348,7 +348,7 @@ def mark_overdue(session: Session, as_of: date) -> int:
     # unscoped: the daily marking of rectifications, done for the system
     pending = select(Rectification).where(Rectification.accepted_at.is_(None))
     for item in session.scalars(pending):
-        status = _status(item, as_of)
+        status = rectification_status_on(item, as_of)
         if item.status != status:
             item.status, changed = status, changed + 1
     session.flush()

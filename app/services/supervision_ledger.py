@@ -22,7 +22,7 @@ from app.security.scoping import current_user, sees_only_own_rectifications
 from app.services.errors import Problems
 from app.services.filters import community_arg, day_arg
 from app.services.rows import visible_rows
-from app.services.supervision import _on, _status
+from app.services.supervision import business_day_of, rectification_status_on
 
 STATUSES = tuple(s.value for s in RectificationStatus)
 SEVERITIES = tuple(s.value for s in Severity)
@@ -115,7 +115,7 @@ def rectification_ledger(
         query = query.where(Rectification.responsible_id == responsible_id)
     lines = []
     for item in session.scalars(query):
-        state = _status(item, as_of)
+        state = rectification_status_on(item, as_of)
         if status is not None and state != status:
             continue
         check, user = item.finding.check, item.responsible
@@ -133,8 +133,8 @@ def rectification_ledger(
                 responsible=f"{user.last_name}{user.first_name}",
                 deadline=item.deadline,
                 status=state,
-                rectified_on=_on(item.rectified_at),
-                accepted_on=_on(item.accepted_at),
+                rectified_on=business_day_of(item.rectified_at),
+                accepted_on=business_day_of(item.accepted_at),
                 days_overdue=rules.days_overdue(as_of, item.deadline, state),
             )
         )

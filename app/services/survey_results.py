@@ -25,7 +25,7 @@ from app.models import (
 )
 from app.models.surveys import FollowUpStatus, SurveyDimension, SurveyStatus
 from app.services.rows import visible_rows
-from app.services.surveys import _answered, get_survey, owned_units
+from app.services.surveys import answered_units, get_survey, owned_units
 
 # --- Results -------------------------------------------------------------------------------
 
@@ -91,7 +91,7 @@ def _raw(session: Session, survey: Survey) -> _Raw:
     )
     dimensions = {dim: figures(n, int(total), satisfied) for dim, n, total, satisfied in rows}
     units = owned_units(session, survey.community_id, survey.closes_on).keys()
-    responses = len(units & _answered(session, survey.id))
+    responses = len(units & answered_units(session, survey.id))
     return _Raw(len(units), responses, dimensions)
 
 

@@ -197,7 +197,7 @@ def find_unit(session: Session, community_id: int, code: str) -> int | None:
     )
 
 
-def _answered(session: Session, survey_id: int) -> set[int]:
+def answered_units(session: Session, survey_id: int) -> set[int]:
     return set(
         session.scalars(select(SurveyResponse.unit_id).where(SurveyResponse.survey_id == survey_id))
     )
@@ -270,7 +270,7 @@ def issue_tokens(
             _l("A link cannot outlast its survey (closing on %(day)s).", day=survey.closes_on),
         )
     problems.raise_if_any()
-    answered = _answered(session, survey.id)
+    answered = answered_units(session, survey.id)
     base, now, links = link_base(session), datetime.now(UTC), []
     for unit_id, code in owned_units(session, survey.community_id, today).items():
         if unit_id in answered:
