@@ -143,6 +143,20 @@ def test_only_the_edges_import_the_edges():
     assert broken == [], "\n".join(broken)
 
 
+def test_no_module_borrows_another_modules_private_names():
+    """A helper one module lends another is public by name (no ``from x import _helper``)."""
+    borrowed = sorted(
+        f"{name} imports {target}"
+        for name, targets in ARROWS.items()
+        for target in targets
+        if _ours(target)
+        and target.rpartition(".")[2].startswith("_")
+        and target.rpartition(".")[0] in MODULES
+        and not target.rpartition(".")[2].startswith("__")
+    )
+    assert borrowed == []
+
+
 def test_every_module_belongs_to_a_layer():
     layered = [m for members, _ in LAYERS.values() for m in members] + list(EDGES) + list(BASE)
     loose = sorted(name for name in MODULES if name != "app" and not _within(name, layered))

@@ -86,6 +86,14 @@ class Problems:
             _l("Choose one of: %(values)s.", values=choices_text(enum)),
         )
 
+    def text(self, field: str, value, limit: int, required: bool = True) -> str:
+        """``value`` as trimmed text of at most ``limit`` characters (required unless not)."""
+        text = ("" if value is None else str(value)).strip()
+        if required:
+            self.check(bool(text), field, _l("This field is required."))
+        self.check(len(text) <= limit, field, _l("At most %(n)d characters.", n=limit))
+        return text
+
     def day(self, field: str, value, missing=None) -> date | None:
         """A date given as one or in ISO form, in the years 2000-2099 (docs/input.md); None
         (after ``missing``, if given) when absent."""

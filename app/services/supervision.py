@@ -34,14 +34,6 @@ from app.services.masterdata import REQUIRED, UNKNOWN_COMMUNITY, apply_defaults
 from app.services.rows import find_row, row_id, visible_or_none
 
 
-def _text(problems: Problems, field: str, value, limit: int, required: bool = True) -> str:
-    text = ("" if value is None else str(value)).strip()
-    if required:
-        problems.check(bool(text), field, REQUIRED)
-    problems.check(len(text) <= limit, field, _l("At most %(n)d characters.", n=limit))
-    return text
-
-
 def _community_ok(problems: Problems, community: Community | None) -> bool:
     if community is None:
         problems.add("community", REQUIRED)
@@ -56,7 +48,7 @@ def validate_plan(session: Session, plan: CheckPlan, actor: str = "system") -> N
     """Check a new or changed plan and set its end from its cycle; raises ``DomainError``."""
     apply_defaults(plan)
     problems = Problems()
-    _text(problems, "title", plan.title, 100)
+    problems.text("title", plan.title, 100)
     cycle_ok = problems.one_of("cycle", plan.cycle, PlanCycle)
     if plan.community is not None:
         _community_ok(problems, plan.community)
@@ -93,7 +85,7 @@ def validate_check(session: Session, check: SupervisionCheck, actor: str = "syst
     problems = Problems()
     community_ok = _community_ok(problems, check.community)
     problems.one_of("kind", check.kind, CheckKind)
-    _text(problems, "inspector", check.inspector, 100)
+    problems.text("inspector", check.inspector, 100)
     day = check.checked_on
     if day is None:
         problems.add("checked_on", REQUIRED)
@@ -235,7 +227,7 @@ def add_finding(
     check = get_check(session, check_id)
     problems = Problems()
     problems.one_of("severity", severity, Severity)
-    text = _text(problems, "description", description, 2000)
+    text = problems.text("description", description, 2000)
     user = _responsible(session, problems, check.community_id, responsible)
     day = problems.day("deadline", deadline, REQUIRED)
     if day is not None:
@@ -294,7 +286,7 @@ def mark_rectified(session: Session, rectification_id, note: str, actor: str) ->
     if item.rectified_at is not None:
         raise DomainError(rectification_id=_l("It was reported rectified and awaits acceptance."))
     problems = Problems()
-    text = _text(problems, "note", note, 2000)
+    text = problems.text("note", note, 2000)
     problems.raise_if_any()
     item.rectified_at, item.rectified_by, item.rectification_note = datetime.now(UTC), actor, text
     item.status = rectification_status_on(item, business_date())
@@ -319,7 +311,7 @@ def accept_rectification(session: Session, rectification_id, actor: str, note: s
     """A manager checks the work and accepts it: the finding is closed."""
     item = _reported(session, rectification_id, actor)
     problems = Problems()
-    text = _text(problems, "note", note, 300, required=False)
+    text = problems.text("note", note, 300, required=False)
     problems.raise_if_any()
     item.accepted_at, item.accepted_by, item.decision_note = datetime.now(UTC), actor, text or None
     item.status = RectificationStatus.ACCEPTED
@@ -331,7 +323,7 @@ def reject_rectification(session: Session, rectification_id, actor: str, note: s
     """A manager finds the work wanting: back to open (overdue past the deadline), with why."""
     item = _reported(session, rectification_id, actor)
     problems = Problems()
-    text = _text(problems, "note", note, 300)
+    text = problems.text("note", note, 300)
     problems.raise_if_any()
     item.rectified_at = item.rectified_by = None
     item.rejections += 1

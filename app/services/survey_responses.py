@@ -29,10 +29,9 @@ from app.services.rows import find_row
 from app.services.surveys import (
     NOTE_LENGTH,
     LinkRefusedError,
-    _has_answered,
-    _text,
     check_link,
     get_survey,
+    has_answered,
 )
 
 # --- Responses -------------------------------------------------------------------------------
@@ -80,12 +79,12 @@ def _record(
     ):
         assert unit is not None  # checked just above
         problems.conflict(
-            _has_answered(session, survey.id, unit.id),
+            has_answered(session, survey.id, unit.id),
             "unit",
             _l("This unit has answered this survey already (one response per unit)."),
         )
     scores = _scores(problems, survey, answers)
-    comment = _text(problems, "comment", comment, NOTE_LENGTH, required=False)
+    comment = problems.text("comment", comment, NOTE_LENGTH, required=False)
     problems.raise_if_any()
     now = datetime.now(UTC)
     response = SurveyResponse(
@@ -163,7 +162,7 @@ def complete_follow_up(session: Session, follow_up_id, note: str, actor: str) ->
     problems.check(
         item.status == FollowUpStatus.OPEN, "follow_up", _l("This follow-up is done already.")
     )
-    note = _text(problems, "note", note, NOTE_LENGTH)
+    note = problems.text("note", note, NOTE_LENGTH)
     problems.raise_if_any()
     item.status = FollowUpStatus.DONE
     item.note = note

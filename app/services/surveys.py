@@ -59,14 +59,6 @@ class LinkRefusedError(DomainError):
 # --- Surveys ---------------------------------------------------------------------------------
 
 
-def _text(problems: Problems, field: str, value, length: int, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required:
-        problems.check(bool(text), field, _l("This field is required."))
-    problems.check(len(text) <= length, field, _l("At most %(n)d characters.", n=length))
-    return text
-
-
 def default_questions() -> list[SurveyQuestion]:
     """The seven questions of §10, worded in the company's language (they are shown to owners)."""
     with force_locale(current_app.config["WUYE_LOCALE"]):
@@ -92,8 +84,8 @@ def create_survey(
     """
     community = find_row(session, Community, community_id, community=_l("Unknown community."))
     problems = Problems()
-    title = _text(problems, "title", title, 100)
-    period = _text(problems, "period", period, 32)
+    title = problems.text("title", title, 100)
+    period = problems.text("period", period, 32)
     opens_on = problems.day("opens_on", opens_on, _l("This field is required."))
     closes_on = problems.day("closes_on", closes_on, _l("This field is required."))
     if opens_on and closes_on:
@@ -203,7 +195,7 @@ def answered_units(session: Session, survey_id: int) -> set[int]:
     )
 
 
-def _has_answered(session: Session, survey_id: int, unit_id: int) -> bool:
+def has_answered(session: Session, survey_id: int, unit_id: int) -> bool:
     return session.execute(
         select(
             exists().where(SurveyResponse.survey_id == survey_id, SurveyResponse.unit_id == unit_id)
@@ -367,7 +359,7 @@ def check_link(session: Session, token: str, today: date | None = None) -> Surve
         raise LinkRefusedError(410, "link", _l("This survey link has expired."))
     if survey.status != SurveyStatus.OPEN or not survey.opens_on <= today <= survey.closes_on:
         raise LinkRefusedError(410, "link", _l("This survey is not open."))
-    if _has_answered(session, survey.id, row.unit_id):
+    if has_answered(session, survey.id, row.unit_id):
         raise LinkRefusedError(
             409, "link", _l("Your unit has answered this survey already. Thank you!")
         )

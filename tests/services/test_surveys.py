@@ -200,7 +200,7 @@ def test_the_database_refuses_a_second_response_too(session, units):
 def test_a_response_racing_past_the_check_is_refused_the_same_way(session, units, monkeypatch):
     survey = new_survey(session)
     record_response(session, survey.id, units["u1"], {"overall": 5})
-    monkeypatch.setattr(survey_service, "_has_answered", lambda *args: False)  # lost the race
+    monkeypatch.setattr(survey_service, "has_answered", lambda *args: False)  # lost the race
     with pytest.raises(ConflictError) as err:
         record_response(session, survey.id, units["u1"], {"overall": 1})
     assert set(err.value.messages) == {"unit"}
