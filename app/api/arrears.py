@@ -8,13 +8,14 @@ from datetime import date
 from decimal import Decimal
 
 from flask import request
-from flask_appbuilder.api import BaseApi, expose, safe
-from flask_appbuilder.security.decorators import permission_name, protect
+from flask_appbuilder.api import BaseApi
 
 from app.extensions import db
 from app.security.scoping import visible_community_ids
 from app.services.arrears import aging_summary, early_warning, find_overdue_accounts, parse_query
 from app.services.errors import DomainError
+
+from .actions import action
 
 
 def plain(value):
@@ -48,47 +49,19 @@ class ArrearsApi(BaseApi):
             200, as_of=query.as_of.isoformat(), **{key: [plain(asdict(r)) for r in rows]}
         )
 
-    @expose("/", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("accounts")
+    @action("/", method="GET", answers="accounts, oldest debt first")
     def accounts(self):
-        """Overdue accounts: unit, owner, overdue balance, oldest due date, days, bucket.
-        ---
-        get:
-          responses:
-            200: {description: "accounts, oldest debt first"}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Overdue accounts: unit, owner, overdue balance, oldest due date, days, bucket."""
         return self._answer(find_overdue_accounts, "accounts", "bucket", "min_amount")
 
-    @expose("/aging", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("aging")
+    @action("/aging", method="GET", answers="one row per community")
     def aging(self):
-        """Per community: overdue units and amount in each aging bucket.
-        ---
-        get:
-          responses:
-            200: {description: "one row per community"}
-            400: {$ref: '#/components/responses/400'}
-        """
+        """Per community: overdue units and amount in each aging bucket."""
         return self._answer(aging_summary, "communities")
 
-    @expose("/warning", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("warning")
+    @action("/warning", method="GET", answers="bills, soonest due first")
     def warning(self):
-        """The early-warning list: bills due within ``warn_days`` and bills overdue.
-        ---
-        get:
-          responses:
-            200: {description: "bills, soonest due first"}
-            400: {$ref: '#/components/responses/400'}
-        """
+        """The early-warning list: bills due within ``warn_days`` and bills overdue."""
         return self._answer(early_warning, "bills")
 
 

@@ -6,9 +6,8 @@ The run endpoint only parses, checks the community against the caller's scope an
 """
 
 from flask import request
-from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.api import BaseApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
@@ -25,7 +24,9 @@ from app.services.errors import DomainError, Problems
 from reports import pdf_response
 from reports.context import notice_context
 
+from .actions import action
 from .base import WuyeModelApi, translated
+from .bodies import ReasonBody
 
 UNKNOWN_COMMUNITY = _l("Unknown community.")
 
@@ -82,42 +83,16 @@ class BillingApi(BaseApi):
     class_permission_name = "BillingRun"
     method_permission_name = {"run": "write"}
     openapi_spec_tag = "Billing"
-    openapi_spec_component_schemas = (RunRequestSchema, RunResultSchema)
     allow_browser_login = True
 
-    @expose("/run", methods=["POST"])
-    @protect()
-    @safe
+    @action(
+        "/run",
+        body=RunRequestSchema,
+        answers={201: "the run was written", 200: "a preview (dry_run); nothing was written"},
+        returns=RunResultSchema,
+    )
     def run(self):
-        """Bill every billable unit for a month, or preview what that would do.
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  $ref: '#/components/schemas/RunRequestSchema'
-          responses:
-            201:
-              description: the run was written
-              content:
-                application/json:
-                  schema:
-                    $ref: '#/components/schemas/RunResultSchema'
-            200:
-              description: a preview (dry_run); nothing was written
-              content:
-                application/json:
-                  schema:
-                    $ref: '#/components/schemas/RunResultSchema'
-            400:
-              $ref: '#/components/responses/400'
-            401:
-              $ref: '#/components/responses/401'
-            403:
-              $ref: '#/components/responses/403'
-        """
+        """Bill every billable unit for a month, or preview what that would do."""
         if not request.is_json:
             return self.response_400(message=gettext("The request body must be JSON."))
         try:
@@ -202,25 +177,9 @@ class BillApi(WuyeModelApi):
     search_columns = ["number", "community", "unit", "period_start", "due_date", "status"]
     base_order = ("id", "asc")
 
-    @expose("/<int:pk>/cancel", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("cancel")
+    @action("/<int:pk>/cancel", body=ReasonBody, answers="the cancelled bill")
     def cancel(self, pk: int):
-        """Cancel a bill with a reason; what was paid on it becomes the unit's credit.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          requestBody:
-            content:
-              application/json:
-                schema: {type: object, properties: {reason: {type: string}}}
-          responses:
-            200: {description: the cancelled bill}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Cancel a bill with a reason; what was paid on it becomes the unit's credit."""
 
         def cancel(session, body):
             bill = cancel_bill(session, pk, body.get("reason", ""), current_user().username)
@@ -228,25 +187,9 @@ class BillApi(WuyeModelApi):
 
         return self.run_action(cancel)
 
-    @expose("/<int:pk>/reissue", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("reissue")
+    @action("/<int:pk>/reissue", body=ReasonBody, answers="the new bill", status=201)
     def reissue(self, pk: int):
-        """Cancel a bill and bill its unit again for the same period.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          requestBody:
-            content:
-              application/json:
-                schema: {type: object, properties: {reason: {type: string}}}
-          responses:
-            201: {description: the new bill}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Cancel a bill and bill its unit again for the same period."""
 
         def reissue(session, body):
             bill = reissue_bill(session, pk, body.get("reason", ""), current_user().username)
@@ -260,23 +203,11 @@ class BillApi(WuyeModelApi):
 
         return self.run_action(reissue, 201)
 
-    @expose("/<int:pk>/notice", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("notice")
+    @action(
+        "/<int:pk>/notice", method="GET", answers="the payment notice", returns="application/pdf"
+    )
     def notice(self, pk: int):
-        """The bill's payment notice as a PDF, with late fees to today.
-        ---
-        get:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200:
-              description: the payment notice
-              content: {application/pdf: {schema: {type: string, format: binary}}}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """The bill's payment notice as a PDF, with late fees to today."""
         try:
             return pdf_response("notice.html", notice_context(db.session, pk))
         except DomainError as err:

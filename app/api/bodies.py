@@ -1,17 +1,19 @@
-"""An action's JSON body checked against the body its own docstring documents (docs/api.md).
+"""What an action reads: the shared schemas of bodies and queries, and the check of a JSON body
+against the schema its ``@action`` declares (``app.api.actions``, docs/api.md).
 
-The action endpoints (``POST /payment/<id>/reverse``, ``/waiver/<id>/approve``, ...) document
-their body in the OpenAPI block of their docstring, which ``/api/v1/_openapi`` publishes. The
-same block is the check: a documented field of the wrong JSON type (``"reason": true``) or a
-missing required one answers 400 naming it, before any service reads the body. Undocumented
-fields are left to the service.
+An action's body schema is published in ``/api/v1/_openapi`` as a component; the same schema,
+as the document writes it, is the check: a declared field of the wrong JSON type
+(``"reason": true``) or a missing required one answers 400 naming it, before any service reads
+the body. Undeclared fields are left to the service.
 """
 
 from functools import cache
 
-from apispec.yaml_utils import load_yaml_from_docstring
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, fields
 
 from app.services.errors import Problems
 
@@ -31,22 +33,48 @@ EXPECTED = {
 }
 
 
+class Body(Schema):
+    """The base of an action's body: fields it does not declare are the service's to judge
+    (the document does not forbid them)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class NoteBody(Body):
+    note = fields.String()
+
+
+class ReasonBody(Body):
+    reason = fields.String()
+
+
+class AsOfQuery(Schema):
+    as_of = fields.Date()
+
+
 @cache
-def documented_body(endpoint: str, method: str) -> dict:
-    """The JSON schema of the body that ``endpoint`` documents for ``method`` ({} if none)."""
+def json_schema(schema: type[Schema] | None) -> dict:
+    """``schema`` as the OpenAPI document writes it ({} for none)."""
+    if schema is None:
+        return {}
+    plugin = MarshmallowPlugin()
+    APISpec("body", "1", "3.0.2", plugins=[plugin])
+    return plugin.converter.schema2jsonschema(schema)
+
+
+def declared_body(endpoint: str) -> dict:
+    """The JSON schema of the body that ``endpoint``'s ``@action`` declares ({} if none)."""
     view = current_app.view_functions.get(endpoint)
-    spec = load_yaml_from_docstring(getattr(view, "__doc__", None) or "") or {}
-    operation = spec.get(method.lower()) or {}
-    content = (operation.get("requestBody") or {}).get("content") or {}
-    return (content.get("application/json") or {}).get("schema") or {}
+    return json_schema(getattr(view, "action_body", None))
 
 
 def check_body(body: dict) -> None:
-    """Refuse ``body`` where it contradicts the request's documented body.
+    """Refuse ``body`` where it contradicts the request's declared body.
 
     :raises DomainError: naming each field of the wrong type, or missing though required.
     """
-    schema = documented_body(request.endpoint or "", request.method)
+    schema = declared_body(request.endpoint or "")
     problems = Problems()
     for name in schema.get("required", ()):
         problems.check(body.get(name) is not None, name, _l("This field is required."))

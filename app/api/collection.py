@@ -7,19 +7,31 @@ list and get (a collector: only its own tasks, with the owner's phone unmasked);
 """
 
 from flask import request
-from flask_appbuilder.api import expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name, protect
+from marshmallow import fields, validate
 
+from app.domain.collection import Outcome
 from app.extensions import db
 from app.models import CollectionCampaign, CollectionTask
+from app.models.collection import ContactChannel
 from app.security.scoping import TASKS_SCOPED, current_user, sees_only_own_tasks
 from app.services.collection import close_campaign, create_campaign
 from app.services.collection_report import StaffResult, campaign_report
 from app.services.collection_tasks import record_contact
 from app.services.errors import DomainError
 
+from .actions import action
 from .base import WuyeModelApi
+from .bodies import AsOfQuery, Body
+
+
+class ContactBody(Body):
+    channel = fields.String(validate=validate.OneOf([c.value for c in ContactChannel]))
+    outcome = fields.String(validate=validate.OneOf([o.value for o in Outcome]))
+    promised_date = fields.Date()
+    promised_amount = fields.String()
+    refusal_reason = fields.String()
+    note = fields.String()
 
 
 def campaign_fields(campaign: CollectionCampaign) -> dict:
@@ -90,39 +102,19 @@ class CollectionCampaignApi(WuyeModelApi):
 
         return self.run_action(create, 201)
 
-    @expose("/<int:pk>/close", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("close")
+    @action("/<int:pk>/close", answers="the closed campaign")
     def close(self, pk: int):
-        """End a campaign: no more contacts; its units may join a new one.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: the closed campaign}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """End a campaign: no more contacts; its units may join a new one."""
         return self.run_action(lambda session, body: campaign_fields(close_campaign(session, pk)))
 
-    @expose("/<int:pk>/report", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("report")
+    @action(
+        "/<int:pk>/report",
+        method="GET",
+        query=AsOfQuery,
+        answers="the campaign, one row per staff member and the total",
+    )
     def report(self, pk: int):
-        """Per staff member: units, contacted, promised, collected, clearance rate and score.
-        ---
-        get:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          - {in: query, name: as_of, schema: {type: string, format: date}}
-          responses:
-            200: {description: "the campaign, one row per staff member and the total"}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Per staff member: units, contacted, promised, collected, clearance rate and score."""
         try:
             report = campaign_report(db.session, pk, request.args.get("as_of"))
         except DomainError as err:
@@ -169,35 +161,14 @@ class CollectionTaskApi(WuyeModelApi):
         # a collector sees only its own tasks, and the phones of their owners (README, "Roles")
         return super().may_reveal() or sees_only_own_tasks()
 
-    @expose("/<int:pk>/contact", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("contact")
+    @action(
+        "/<int:pk>/contact",
+        body=ContactBody,
+        answers="the attempt and the task's next action",
+        status=201,
+    )
     def contact(self, pk: int):
-        """Record a contact attempt; its outcome sets the task's next action.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          requestBody:
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    channel: {type: string, enum: [phone, visit, sms, wechat, other]}
-                    outcome:
-                      type: string
-                      enum: [promised, undetermined, unreachable, away, refused]
-                    promised_date: {type: string, format: date}
-                    promised_amount: {type: string}
-                    refusal_reason: {type: string}
-                    note: {type: string}
-          responses:
-            201: {description: the attempt and the task's next action}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Record a contact attempt; its outcome sets the task's next action."""
 
         def contact(session, body):
             attempt = record_contact(

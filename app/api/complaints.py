@@ -9,9 +9,8 @@ a complaint (``unit``, ``owner``?, ``channel``, ``category``, ``description``, `
 ``nonpayment_reason``; ``GET /<id>/log`` is the follow-up log. Nothing else writes the resource.
 """
 
-from flask_appbuilder.api import expose, safe
-from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import lazy_gettext as _l
+from marshmallow import fields, validate
 
 from app.extensions import db
 from app.models import Complaint
@@ -27,7 +26,24 @@ from app.services.complaint_followups import (
 from app.services.complaints import get_complaint, log_complaint
 from app.services.errors import DomainError
 
+from .actions import action
 from .base import WuyeModelApi
+from .bodies import Body, NoteBody
+
+
+class AssignBody(Body):
+    assignee = fields.Integer()
+    note = fields.String()
+
+
+class ReturnVisitBody(Body):
+    score = fields.Integer(validate=validate.Range(1, 5))
+    note = fields.String()
+
+
+class NonpaymentReasonBody(Body):
+    marked = fields.Boolean()
+    note = fields.String()
 
 
 def _iso(value):
@@ -148,145 +164,51 @@ class ComplaintApi(WuyeModelApi):
 
         return self.run_action(log, 201)
 
-    @expose("/<int:pk>/assign", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("assign")
+    @action("/<int:pk>/assign", body=AssignBody, answers="the complaint")
     def assign(self, pk: int):
-        """Give the complaint to a customer-service staff member of its community.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          requestBody:
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    assignee: {type: integer}
-                    note: {type: string}
-          responses:
-            200: {description: the complaint}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Give the complaint to a customer-service staff member of its community."""
         return self.run_action(
             lambda session, body: complaint_fields(
                 assign(session, pk, body.get("assignee"), body.get("note"), _actor())
             )
         )
 
-    @expose("/<int:pk>/<any(acknowledge, start, resolve, reopen):step>", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("step")
+    @action(
+        "/<int:pk>/<any(acknowledge, start, resolve, reopen):step>",
+        body=NoteBody,
+        answers="the complaint",
+    )
     def step(self, pk: int, step: str):
         """Move the complaint on: acknowledge (the first response), start, resolve (a note
-        saying what was done), reopen (a note saying why).
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          - in: path
-            name: step
-            schema: {type: string, enum: [acknowledge, start, resolve, reopen]}
-          requestBody:
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    note: {type: string}
-          responses:
-            200: {description: the complaint}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        saying what was done), reopen (a note saying why)."""
         return self.run_action(
             lambda session, body: complaint_fields(
                 take_step(session, pk, step, body.get("note"), _actor())
             )
         )
 
-    @expose("/<int:pk>/return_visit", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("visit")
+    @action("/<int:pk>/return_visit", body=ReturnVisitBody, answers="the closed complaint")
     def visit(self, pk: int):
-        """The return visit of a resolved complaint: the owner's score (1–5) closes it.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          requestBody:
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    score: {type: integer, minimum: 1, maximum: 5}
-                    note: {type: string}
-          responses:
-            200: {description: the closed complaint}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """The return visit of a resolved complaint: the owner's score (1–5) closes it."""
         return self.run_action(
             lambda session, body: complaint_fields(
                 return_visit(session, pk, body.get("score"), body.get("note"), _actor())
             )
         )
 
-    @expose("/<int:pk>/note", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("note")
+    @action("/<int:pk>/note", body=NoteBody, answers="the complaint")
     def note(self, pk: int):
-        """A follow-up note, without a change of status.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          requestBody:
-            content:
-              application/json:
-                schema: {type: object, properties: {note: {type: string}}}
-          responses:
-            200: {description: the complaint}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """A follow-up note, without a change of status."""
         return self.run_action(
             lambda session, body: complaint_fields(
                 add_note(session, pk, body.get("note"), _actor())
             )
         )
 
-    @expose("/<int:pk>/nonpayment_reason", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("reason")
+    @action("/<int:pk>/nonpayment_reason", body=NonpaymentReasonBody, answers="the complaint")
     def reason(self, pk: int):
         """Mark the complaint as the owner's reason for not paying (``marked``: true) or clear
-        the mark (false); dunning of the unit pauses beyond level 1 while it is marked and open.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          requestBody:
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    marked: {type: boolean}
-                    note: {type: string}
-          responses:
-            200: {description: the complaint}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        the mark (false); dunning of the unit pauses beyond level 1 while it is marked and open."""
 
         def mark(session, body):
             marked = body.get("marked")
@@ -297,20 +219,9 @@ class ComplaintApi(WuyeModelApi):
 
         return self.run_action(mark)
 
-    @expose("/<int:pk>/log", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("log")
+    @action("/<int:pk>/log", method="GET", answers="the entries, oldest first")
     def log(self, pk: int):
-        """The follow-up log: every step, who and when, from and to which status, the note.
-        ---
-        get:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: the entries, oldest first}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """The follow-up log: every step, who and when, from and to which status, the note."""
         try:
             complaint = get_complaint(db.session, pk)
         except DomainError as err:

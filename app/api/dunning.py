@@ -6,9 +6,8 @@ outcome; a manager approves or rejects a legal proposal with
 ``POST /api/v1/dunning_action/<id>/approve`` or ``/reject``)."""
 
 from flask import request
-from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.api import BaseApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import lazy_gettext as _l
 
 from app.clock import business_date
@@ -21,6 +20,7 @@ from app.services.dunning_levels import validate_level
 from app.services.errors import DomainError
 from jobs.dunning import dispatch, enqueue_evidence
 
+from .actions import action
 from .base import WuyeModelApi
 
 
@@ -31,18 +31,9 @@ class DunningApi(BaseApi):
     openapi_spec_tag = "Dunning"
     allow_browser_login = True
 
-    @expose("/scan", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("scan")
+    @action("/scan", answers="actions_created and the counts of what was held back")
     def scan(self):
-        """Run the dunning scan for a day (default today); a second run adds nothing.
-        ---
-        post:
-          responses:
-            200: {description: "actions_created and the counts of what was held back"}
-            400: {$ref: '#/components/responses/400'}
-        """
+        """Run the dunning scan for a day (default today); a second run adds nothing."""
         body = request.get_json(silent=True) if request.data else {}
         try:
             if not isinstance(body, dict):
@@ -146,38 +137,14 @@ class DunningActionApi(WuyeModelApi):
 
         return self.run_action(operation)
 
-    @expose("/<int:pk>/approve", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("approve")
+    @action("/<int:pk>/approve", answers="the approved proposal")
     def approve(self, pk: int):
-        """Approve a proposed legal action; the evidence pack PDF is rendered in the background.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: the approved proposal}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Approve a proposed legal action; the evidence pack PDF is rendered in the background."""
         return self._decide(approve_legal, pk, enqueue_evidence)
 
-    @expose("/<int:pk>/reject", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("reject")
+    @action("/<int:pk>/reject", answers="the rejected proposal")
     def reject(self, pk: int):
-        """Reject a proposed legal action, saying why (``{"note"}``).
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: the rejected proposal}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Reject a proposed legal action, saying why (``{"note"}``)."""
         return self._decide(reject_legal, pk)
 
 

@@ -6,9 +6,8 @@ covered bills and the schedule with what has been paid of each instalment.
 """
 
 from flask import request
-from flask_appbuilder.api import expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name, protect
+from marshmallow import fields
 
 from app.extensions import db, unit_of_work
 from app.models import InstallmentAgreement
@@ -25,9 +24,15 @@ from app.services.installments import (
 from reports import pdf_response
 from reports.context import installment_agreement_context
 
+from .actions import action
 from .base import WuyeModelApi
+from .bodies import Body
 
 MAX_UPLOAD = 10 * 1024 * 1024 + 1  # the service refuses anything larger
+
+
+class ScanForm(Body):
+    file = fields.Raw(metadata={"type": "string", "format": "binary"})
 
 
 def agreement_fields(session, agreement: InstallmentAgreement) -> dict:
@@ -138,77 +143,25 @@ class InstallmentApi(WuyeModelApi):
             )
         )
 
-    @expose("/<int:pk>/approve", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("approve")
+    @action("/<int:pk>/approve", answers="the active agreement")
     def approve(self, pk: int):
         """Approve a draft whose signed scan is attached: it becomes active and the unit's
-        dunning pauses while it is on track.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: the active agreement}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        dunning pauses while it is on track."""
         return self._decide(approve_installment, pk)
 
-    @expose("/<int:pk>/reject", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("reject")
+    @action("/<int:pk>/reject", answers="the rejected agreement")
     def reject(self, pk: int):
-        """Reject a draft, saying why (``{"note"}``).
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: the rejected agreement}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Reject a draft, saying why (``{"note"}``)."""
         return self._decide(reject_installment, pk)
 
-    @expose("/<int:pk>/cancel", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("cancel")
+    @action("/<int:pk>/cancel", answers="the cancelled agreement")
     def cancel(self, pk: int):
-        """Withdraw a draft, saying why (``{"note"}``).
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: the cancelled agreement}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Withdraw a draft, saying why (``{"note"}``)."""
         return self._decide(cancel_installment, pk)
 
-    @expose("/<int:pk>/scan", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("scan")
+    @action("/<int:pk>/scan", form=ScanForm, answers="the draft with its scan")
     def scan(self, pk: int):
-        """Attach the signed agreement to a draft (multipart field ``file``: PDF, JPEG or PNG).
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          requestBody:
-            content:
-              multipart/form-data:
-                schema: {type: object, properties: {file: {type: string, format: binary}}}
-          responses:
-            200: {description: the draft with its scan}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Attach the signed agreement to a draft (multipart field ``file``: PDF, JPEG or PNG)."""
         upload = request.files.get("file")
         data = upload.read(MAX_UPLOAD) if upload is not None else b""
         try:
@@ -218,22 +171,9 @@ class InstallmentApi(WuyeModelApi):
             return self.response(err.status, message=err.as_dict())
         return self.response(200, **body)
 
-    @expose("/<int:pk>/pdf", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("pdf")
+    @action("/<int:pk>/pdf", method="GET", answers="the agreement", returns="application/pdf")
     def pdf(self, pk: int):
-        """The agreement as a PDF, to print and sign.
-        ---
-        get:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200:
-              description: the agreement
-              content: {application/pdf: {schema: {type: string, format: binary}}}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """The agreement as a PDF, to print and sign."""
         try:
             context = installment_agreement_context(db.session, pk)
         except DomainError as err:

@@ -11,17 +11,24 @@ to 4 places (``"0.6591"`` = 65.91 %), or null when there is nothing to divide by
 from dataclasses import asdict
 
 from flask import request
-from flask_appbuilder.api import BaseApi, expose, safe
-from flask_appbuilder.security.decorators import permission_name, protect
+from flask_appbuilder.api import BaseApi
+from marshmallow import Schema, fields
 
 from app.extensions import db
 from app.security.scoping import visible_community_ids
 from app.services import kpi
 from app.services.errors import DomainError
 
+from .actions import action
 from .arrears import plain
 
 ENDPOINTS = ("collection", "year_to_date", "monthly", "old_arrears", "dunning_funnel", "collectors")
+
+
+class KpiQuery(Schema):
+    period = fields.String(metadata={"example": "2026-03"})
+    as_of = fields.Date()
+    community_id = fields.Integer()
 
 
 class KpiApi(BaseApi):
@@ -44,64 +51,29 @@ class KpiApi(BaseApi):
             **plain(figures(query)),
         )
 
-    @expose("/collection", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("collection")
+    @action("/collection", method="GET", query=KpiQuery, answers="the figures")
     def collection(self):
-        """Collection rate, household rate and overdue rate of a period as of a day.
-        ---
-        get:
-          description: >-
-            ``collection_rate`` = ``collected`` ÷ (``billed`` − ``waived``) on the bills of
-            ``period``, money counted up to the end of ``as_of``; ``household_rate`` =
-            ``units_paid`` ÷ ``units_billed``; ``overdue_rate`` = ``overdue_balance`` ÷
-            ``balance_due`` on ``as_of``. Amounts and rates are decimal strings, a rate
-            null when undefined.
-          parameters:
-          - {in: query, name: period, schema: {type: string, example: "2026-03"}}
-          - {in: query, name: as_of, schema: {type: string, format: date}}
-          - {in: query, name: community_id, schema: {type: integer}}
-          responses:
-            200: {description: "the figures"}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Collection rate, household rate and overdue rate of a period as of a day:
+        ``collection_rate`` = ``collected`` ÷ (``billed`` − ``waived``) on the bills of
+        ``period``, money counted up to the end of ``as_of``; ``household_rate`` =
+        ``units_paid`` ÷ ``units_billed``; ``overdue_rate`` = ``overdue_balance`` ÷
+        ``balance_due`` on ``as_of``. Amounts and rates are decimal strings, a rate null when
+        undefined."""
         return self._answer(
             lambda q: asdict(kpi.collection_figures(db.session, q.period, q.as_of, q.community_ids))
         )
 
-    @expose("/year_to_date", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("year_to_date")
+    @action("/year_to_date", method="GET", answers="the figures, as for /kpi/collection")
     def year_to_date(self):
-        """The collection figures over January to ``period`` of its year.
-        ---
-        get:
-          responses:
-            200: {description: "the figures, as for /kpi/collection"}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """The collection figures over January to ``period`` of its year."""
         return self._answer(
             lambda q: asdict(kpi.year_to_date(db.session, q.period, q.as_of, q.community_ids))
         )
 
-    @expose("/monthly", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("monthly")
+    @action("/monthly", method="GET", answers="rates, oldest month first")
     def monthly(self):
         """The collection rate of the 12 months ending with ``period``, each as of its month's
-        end and as of ``as_of``.
-        ---
-        get:
-          responses:
-            200: {description: "rates, oldest month first"}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        end and as of ``as_of``."""
         return self._answer(
             lambda q: {
                 "rates": [
@@ -113,39 +85,19 @@ class KpiApi(BaseApi):
             }
         )
 
-    @expose("/old_arrears", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("old_arrears")
+    @action("/old_arrears", method="GET", answers="recovered, still_open, recovery_rate")
     def old_arrears(self):
         """Old-arrears recovery (清缴率) of ``period``: arrears of earlier periods recovered in
-        it ÷ (recovered + still open).
-        ---
-        get:
-          responses:
-            200: {description: "recovered, still_open, recovery_rate"}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        it ÷ (recovered + still open)."""
         return self._answer(
             lambda q: asdict(
                 kpi.old_arrears_recovery(db.session, q.period, q.as_of, q.community_ids)
             )
         )
 
-    @expose("/dunning_funnel", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("dunning_funnel")
+    @action("/dunning_funnel", method="GET", answers="one row per level: actions, units, amount")
     def dunning_funnel(self):
-        """Dunning actions per level scheduled from ``start`` to ``end``.
-        ---
-        get:
-          responses:
-            200: {description: "one row per level: actions, units, amount"}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Dunning actions per level scheduled from ``start`` to ``end``."""
         return self._answer(
             lambda q: {
                 "start": q.start,
@@ -157,20 +109,10 @@ class KpiApi(BaseApi):
             }
         )
 
-    @expose("/collectors", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("collectors")
+    @action("/collectors", method="GET", answers="one row per staff member, by name")
     def collectors(self):
         """Each staff member's clearance rate and score over the collection campaigns running
-        from ``start`` to ``end``.
-        ---
-        get:
-          responses:
-            200: {description: "one row per staff member, by name"}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        from ``start`` to ``end``."""
         return self._answer(
             lambda q: {
                 "start": q.start,

@@ -6,9 +6,8 @@ there is no PUT or DELETE. ``GET /api/v1/account/<unit_id>/statement`` is a unit
 """
 
 from flask import request
-from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.api import BaseApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.clock import business_date
 from app.domain.money import to_fen
@@ -21,7 +20,9 @@ from app.services.payments import record_payment, reverse_payment
 from reports import pdf_response
 from reports.context import receipt_context
 
+from .actions import action
 from .base import WuyeModelApi
+from .bodies import AsOfQuery, ReasonBody
 
 
 class PaymentApi(WuyeModelApi):
@@ -80,35 +81,9 @@ class PaymentApi(WuyeModelApi):
 
         return self.run_action(record, 201)
 
-    @expose("/<int:pk>/reverse", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("reverse")
+    @action("/<int:pk>/reverse", body=ReasonBody, answers="the reversal entry", status=201)
     def reverse(self, pk: int):
-        """Reverse a payment: a reversal entry, bills reopened, the receipt void.
-        ---
-        post:
-          parameters:
-          - in: path
-            name: pk
-            schema:
-              type: integer
-          requestBody:
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    reason:
-                      type: string
-          responses:
-            201:
-              description: the reversal entry
-            400:
-              $ref: '#/components/responses/400'
-            404:
-              $ref: '#/components/responses/404'
-        """
+        """Reverse a payment: a reversal entry, bills reopened, the receipt void."""
 
         def reverse(session, body):
             reversal = reverse_payment(
@@ -145,22 +120,9 @@ class ReceiptApi(WuyeModelApi):
     search_columns = ["number", "community", "issued_at", "void"]
     base_order = ("id", "desc")
 
-    @expose("/<int:pk>/pdf", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("pdf")
+    @action("/<int:pk>/pdf", method="GET", answers="the receipt", returns="application/pdf")
     def pdf(self, pk: int):
-        """The receipt as a PDF (void receipts are stamped so).
-        ---
-        get:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200:
-              description: the receipt
-              content: {application/pdf: {schema: {type: string, format: binary}}}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """The receipt as a PDF (void receipts are stamped so)."""
         try:
             return pdf_response("receipt.html", receipt_context(db.session, pk))
         except DomainError as err:
@@ -176,31 +138,14 @@ class AccountApi(BaseApi):
     openapi_spec_tag = "Account"
     allow_browser_login = True
 
-    @expose("/<int:unit_id>/statement", methods=["GET"])
-    @protect()
-    @safe
+    @action(
+        "/<int:unit_id>/statement",
+        method="GET",
+        query=AsOfQuery,
+        answers="bills with balances, late fees, credit and total due",
+    )
     def statement(self, unit_id: int):
-        """A unit's account statement.
-        ---
-        get:
-          parameters:
-          - in: path
-            name: unit_id
-            schema:
-              type: integer
-          - in: query
-            name: as_of
-            schema:
-              type: string
-              format: date
-          responses:
-            200:
-              description: bills with balances, late fees, credit and total due
-            400:
-              $ref: '#/components/responses/400'
-            404:
-              $ref: '#/components/responses/404'
-        """
+        """A unit's account statement."""
         problems = Problems()
         as_of = problems.day("as_of", request.args.get("as_of")) or business_date()
         try:

@@ -10,11 +10,11 @@ communities while it waits for one.
 """
 
 from flask import request
-from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.api import BaseApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from marshmallow import fields
 from sqlalchemy import select
 
 from app.domain.money import to_fen
@@ -25,10 +25,33 @@ from app.security.scoping import StatementEntryScope, StatementImportScope, curr
 from app.services.errors import DomainError
 from app.services.statements import DETECT, assign_entry, candidate_units, import_statement
 
+from .actions import action
 from .base import WuyeModelApi
+from .bodies import Body
 
 MAX_BYTES = 20 * 1024 * 1024
 NOT_AN_OBJECT = _l("The request body must be a JSON object.")
+
+
+class StatementFileForm(Body):
+    file = fields.Raw(metadata={"type": "string", "format": "binary"})
+    format = fields.String(
+        metadata={
+            "description": "detect (default), generic, wechat, alipay, bank or a bank "
+            "mapping's name"
+        }
+    )
+    community_id = fields.Integer(
+        metadata={
+            "description": "match the rows to this community's units only (one of the caller's "
+            "communities)"
+        }
+    )
+
+
+class AssignEntryBody(Body):
+    unit_id = fields.Integer()
+    remember_account = fields.Boolean()
 
 
 def _problem(p) -> dict:
@@ -47,37 +70,9 @@ class StatementApi(BaseApi):
     openapi_spec_tag = "Statement import"
     allow_browser_login = True
 
-    @expose("/import", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("import_file")
+    @action("/import", form=StatementFileForm, answers="the counts of the import")
     def import_file(self):
-        """Import a statement file (multipart field ``file``; optional ``format``).
-        ---
-        post:
-          requestBody:
-            content:
-              multipart/form-data:
-                schema:
-                  type: object
-                  properties:
-                    file:
-                      type: string
-                      format: binary
-                    format:
-                      type: string
-                      description: detect (default), generic, wechat, alipay, bank or a
-                        bank mapping's name
-                    community_id:
-                      type: integer
-                      description: match the rows to this community's units only (one of
-                        the caller's communities)
-          responses:
-            200:
-              description: the counts of the import
-            400:
-              $ref: '#/components/responses/400'
-        """
+        """Import a statement file (multipart field ``file``; optional ``format``)."""
         upload = request.files.get("file")
         if upload is None:
             return self.response_400(message={"file": [gettext("This field is required.")]})
@@ -202,40 +197,10 @@ class StatementEntryApi(WuyeModelApi):
         for row, pk in zip(rows, ids, strict=True):
             row["candidates"] = [c.as_dict() for c in found.get(pk, [])]
 
-    @expose("/<int:pk>/assign", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("assign")
+    @action("/<int:pk>/assign", body=AssignEntryBody, answers="the payment", status=201)
     def assign(self, pk: int):
         """Book an unmatched entry for a unit; the payer account is remembered unless
-        ``remember_account`` is false.
-        ---
-        post:
-          parameters:
-          - in: path
-            name: pk
-            schema:
-              type: integer
-          requestBody:
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    unit_id:
-                      type: integer
-                    remember_account:
-                      type: boolean
-          responses:
-            201:
-              description: the payment
-            400:
-              $ref: '#/components/responses/400'
-            404:
-              $ref: '#/components/responses/404'
-            409:
-              description: already booked
-        """
+        ``remember_account`` is false (409 if it is already booked)."""
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return self.response_400(message={"_": [str(NOT_AN_OBJECT)]})

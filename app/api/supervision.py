@@ -8,12 +8,12 @@ list, get, export (finance and collectors: those they are responsible for); ``PO
 """
 
 from flask import request
-from flask_appbuilder.api import expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name, protect
+from marshmallow import Schema, fields, validate
 
 from app.extensions import db
 from app.models import Finding, Rectification, SupervisionCheck
+from app.models.supervision import Severity
 from app.security.roles import RECTIFICATIONS
 from app.security.scoping import RECTIFICATIONS_SCOPED, current_user, visible_community_ids
 from app.services.errors import DomainError
@@ -27,34 +27,27 @@ from app.services.supervision import (
 )
 from app.services.supervision_ledger import LedgerLine, ledger_counts, ledger_of, parse_ledger_query
 
+from .actions import action
 from .base import WuyeModelApi
+from .bodies import Body, NoteBody
 
-DECISION = """
-  parameters:
-  - {in: path, name: pk, schema: {type: integer}}
-  requestBody:
-    content:
-      application/json:
-        schema: {type: object, properties: {note: {type: string}}}
-  responses:
-    200: {description: the rectification}
-    400: {$ref: '#/components/responses/400'}
-    404: {$ref: '#/components/responses/404'}
-"""
+
+class FindingBody(Body):
+    severity = fields.String(validate=validate.OneOf([s.value for s in Severity]))
+    description = fields.String()
+    responsible = fields.Integer(metadata={"description": "the staff member's user id"})
+    deadline = fields.Date()
+
+
+class LedgerQuery(Schema):
+    as_of = fields.Date()
+    community_id = fields.Integer()
+    status = fields.String()
+    severity = fields.String()
 
 
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def documented(summary: str):
-    """Give a decision route its OpenAPI docstring (the three share all but the summary)."""
-
-    def decorate(function):
-        function.__doc__ = f"{summary}\n---\npost:{DECISION}"
-        return function
-
-    return decorate
 
 
 def rectification_fields(item: Rectification) -> dict:
@@ -154,31 +147,14 @@ class SupervisionCheckApi(WuyeModelApi):
 
         return self.run_action(record, 201)
 
-    @expose("/<int:pk>/finding", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("finding")
+    @action(
+        "/<int:pk>/finding",
+        body=FindingBody,
+        answers="the finding and its rectification",
+        status=201,
+    )
     def finding(self, pk: int):
-        """Add a finding to a check, with its rectification.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          requestBody:
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    severity: {type: string, enum: [general, serious, critical]}
-                    description: {type: string}
-                    responsible: {type: integer, description: the staff member's user id}
-                    deadline: {type: string, format: date}
-          responses:
-            201: {description: the finding and its rectification}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Add a finding to a check, with its rectification."""
 
         def add(session, body):
             finding = add_finding(
@@ -247,52 +223,33 @@ class RectificationApi(WuyeModelApi):
             )
         )
 
-    @expose("/<int:pk>/rectified", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("rectified")
-    @documented("Report the rectification done, saying what was done (``note``).")
+    @action("/<int:pk>/rectified", body=NoteBody, answers="the rectification")
     def rectified(self, pk: int):
+        """Report the rectification done, saying what was done (``note``)."""
         return self._decide(lambda session, note, actor: mark_rectified(session, pk, note, actor))
 
-    @expose("/<int:pk>/accept", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("accept")
-    @documented("Accept a rectification reported done (a manager; not the one responsible).")
+    @action("/<int:pk>/accept", body=NoteBody, answers="the rectification")
     def accept(self, pk: int):
+        """Accept a rectification reported done (a manager; not the one responsible)."""
         return self._decide(
             lambda session, note, actor: accept_rectification(session, pk, actor, note)
         )
 
-    @expose("/<int:pk>/reject", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("reject")
-    @documented("Send a rectification back to open, saying why (``note``).")
+    @action("/<int:pk>/reject", body=NoteBody, answers="the rectification")
     def reject(self, pk: int):
+        """Send a rectification back to open, saying why (``note``)."""
         return self._decide(
             lambda session, note, actor: reject_rectification(session, pk, actor, note)
         )
 
-    @expose("/ledger", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("ledger")
+    @action(
+        "/ledger",
+        method="GET",
+        query=LedgerQuery,
+        answers="as_of, the counts per status and the lines",
+    )
     def ledger(self):
-        """The rectification ledger as of a day, each with its status that day.
-        ---
-        get:
-          parameters:
-          - {in: query, name: as_of, schema: {type: string, format: date}}
-          - {in: query, name: community_id, schema: {type: integer}}
-          - {in: query, name: status, schema: {type: string}}
-          - {in: query, name: severity, schema: {type: string}}
-          responses:
-            200: {description: "as_of, the counts per status and the lines"}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """The rectification ledger as of a day, each with its status that day."""
         try:
             query = parse_ledger_query(request.args, visible_community_ids())
         except DomainError as err:

@@ -8,9 +8,8 @@ with its ``answers`` (``{dimension: score}``); ``POST /`` records one unit's ans
 entry). Nothing else writes either resource.
 """
 
-from flask_appbuilder.api import expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name, protect
+from marshmallow import fields
 from sqlalchemy import select
 
 from app.domain.surveys import needs_follow_up
@@ -22,7 +21,13 @@ from app.services.survey_responses import record_response
 from app.services.survey_results import SurveyResults, survey_results
 from app.services.surveys import close_survey, create_survey, issue_tokens, open_survey
 
+from .actions import action
 from .base import WuyeModelApi
+from .bodies import Body
+
+
+class TokensBody(Body):
+    expires_on = fields.Date()
 
 
 def _text(value) -> str | None:
@@ -124,64 +129,26 @@ class SurveyApi(WuyeModelApi):
 
         return self.run_action(create, 201)
 
-    @expose("/<int:pk>/open", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("open")
+    @action("/<int:pk>/open", answers="the open survey")
     def open(self, pk: int):
-        """Open a draft survey and issue every unit's link, valid until the closing day.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: the open survey}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Open a draft survey and issue every unit's link, valid until the closing day."""
         actor = current_user().username
         return self.run_action(lambda session, body: survey_fields(open_survey(session, pk, actor)))
 
-    @expose("/<int:pk>/close", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("close")
+    @action("/<int:pk>/close", answers="the closed survey")
     def close(self, pk: int):
-        """Close an open survey: no more responses.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: the closed survey}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Close an open survey: no more responses."""
         return self.run_action(lambda session, body: survey_fields(close_survey(session, pk)))
 
-    @expose("/<int:pk>/tokens", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("tokens")
+    @action(
+        "/<int:pk>/tokens",
+        body=TokensBody,
+        answers="the links: unit_id, unit_code, url, expires_on",
+        status=201,
+    )
     def tokens(self, pk: int):
         """New one-time links for the units that have not answered, valid through
-        ``expires_on``.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          requestBody:
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    expires_on: {type: string, format: date}
-          responses:
-            201: {description: "the links: unit_id, unit_code, url, expires_on"}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        ``expires_on``."""
 
         def issue(session, body):
             links = issue_tokens(session, pk, body.get("expires_on"), current_user().username)
@@ -199,21 +166,10 @@ class SurveyApi(WuyeModelApi):
 
         return self.run_action(issue, 201)
 
-    @expose("/<int:pk>/results", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("results")
+    @action("/<int:pk>/results", method="GET", answers="the figures")
     def results(self, pk: int):
         """Per dimension: answers, mean score, satisfaction rate (scores ≥ 4) and their change
-        against the previous survey; the response rate.
-        ---
-        get:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: the figures}
-            404: {$ref: '#/components/responses/404'}
-        """
+        against the previous survey; the response rate."""
         try:
             results = survey_results(db.session, pk)
         except DomainError as err:

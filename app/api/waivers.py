@@ -1,14 +1,13 @@
 """Waivers: customer service requests (``POST /api/v1/waiver/``), a manager approves or rejects
 (``POST /api/v1/waiver/<id>/approve`` or ``/reject``). Nothing else changes a waiver."""
 
-from flask_appbuilder.api import expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.models import Waiver
 from app.security.scoping import current_user
 from app.services.waivers import approve_waiver, reject_waiver, request_waiver
 
+from .actions import action
 from .base import WuyeModelApi
 
 
@@ -69,42 +68,18 @@ class WaiverApi(WuyeModelApi):
 
         return self.run_action(request, 201)
 
-    @expose("/<int:pk>/approve", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("approve")
+    @action("/<int:pk>/approve", answers="the approved waiver")
     def approve(self, pk: int):
-        """Approve a requested waiver: it takes effect on its bill.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: the approved waiver}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Approve a requested waiver: it takes effect on its bill."""
         return self.run_action(
             lambda session, body: waiver_fields(
                 approve_waiver(session, pk, current_user().username, body.get("note") or "")
             )
         )
 
-    @expose("/<int:pk>/reject", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("reject")
+    @action("/<int:pk>/reject", answers="the rejected waiver")
     def reject(self, pk: int):
-        """Reject a requested waiver, saying why.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: the rejected waiver}
-            400: {$ref: '#/components/responses/400'}
-            404: {$ref: '#/components/responses/404'}
-        """
+        """Reject a requested waiver, saying why."""
         return self.run_action(
             lambda session, body: waiver_fields(
                 reject_waiver(session, pk, current_user().username, body.get("note") or "")
