@@ -1,5 +1,5 @@
 """The house style, checked with the suite: ruff's lint rules and formatting over the code, and
-mypy over the pure rules (pyproject.toml, ``[tool.ruff]`` and ``[tool.mypy]``;
+mypy over the rules and the services (pyproject.toml, ``[tool.ruff]`` and ``[tool.mypy]``;
 ``.pre-commit-config.yaml`` runs the same before a commit)."""
 
 import subprocess
