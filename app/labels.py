@@ -311,6 +311,20 @@ LABELS = {
 }
 
 # Shared by every edge that takes a billing month.
+#: A table's own label of a column whose shared label means another thing there (a receipt's
+#: ``number`` is not a bill number): on its screens, exports and API alike.
+TABLE_LABELS = {
+    "receipt": {"number": _l("Receipt number"), "issued_at": _l("Receipt issued at")},
+    "installment_agreement": {"number": _l("Agreement number")},
+    "dunning_action": {"deadline": _l("Pay by")},
+}
+
+
+def labels_of(model) -> dict:
+    """The labels of ``model``'s columns (a fresh dict): the shared ones, then its own."""
+    return {**LABELS, **TABLE_LABELS.get(model.__tablename__, {})}
+
+
 PERIOD_FORMAT = _l("Give the month as YYYY-MM, e.g. 2026-03.")
 
 # Audit-log actions and tables, as staff read them.

@@ -22,7 +22,7 @@ from app.domain.checks import decimal_places
 from app.domain.masking import mask_fields
 from app.exports import FORMATS, described, export_model, maskers, sql_ordered
 from app.extensions import db, unit_of_work
-from app.labels import LABELS
+from app.labels import labels_of
 from app.security.personal import can_view_personal_data, refuse_personal
 from app.security.roles import API_METHODS
 from app.security.scoping import SCOPED
@@ -49,7 +49,7 @@ class WuyeModelApi(ModelRestApi):
     page_size = 50
 
     def __init__(self):
-        self.label_columns = dict(LABELS)  # FAB adds to it: keep the shared table intact
+        self.label_columns = labels_of(self.datamodel.obj)  # a copy: FAB adds to it
         super().__init__()
         self.order_columns = sql_ordered(self.datamodel.obj, self.order_columns)
 

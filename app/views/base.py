@@ -28,7 +28,7 @@ from app.exports import (
     sql_ordered,
 )
 from app.extensions import db, unit_of_work
-from app.labels import LABELS
+from app.labels import LABELS, labels_of
 from app.security.personal import can_view_personal_data, refuse_personal
 from app.security.roles import EXPORT, VIEW_METHODS
 from app.security.scoping import SCOPED, current_user
@@ -157,7 +157,7 @@ class WuyeModelView(ModelView):
     personal_fields: tuple[str, ...] = ()
 
     def __init__(self, **kwargs):
-        self.label_columns = dict(LABELS)  # FAB adds to it: keep the shared table intact
+        self.label_columns = labels_of(self.datamodel.obj)  # a copy: FAB adds to it
         selects = {col: enum_select(LABELS.get(col, col), e) for col, e in self.enums.items()}
         self.add_form_extra_fields = {**selects, **(self.add_form_extra_fields or {})}
         self.edit_form_extra_fields = {**selects, **(self.edit_form_extra_fields or {})}
@@ -281,6 +281,30 @@ class WuyeModelView(ModelView):
             name=self.datamodel.obj.__tablename__,
             details={"filters": described(filters), "masked": masked},
         )
+
+    def offered_actions(self, item) -> set[str] | None:
+        """The actions a row's page offers for ``item`` (None: all of them); a step the row
+        has passed (a decided waiver's 批准) is not offered. The action itself still refuses
+        it: this only keeps the page honest."""
+        return None
+
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        offered = self.offered_actions(item)
+        actions = actions or self.actions
+        if offered is not None:
+            actions = {name: a for name, a in actions.items() if name in offered}
+        widgets = widgets or {}
+        widgets["show"] = self.show_widget(
+            pk=pk,
+            label_columns=self.label_columns,
+            include_columns=self.show_columns,
+            value_columns=self.datamodel.get_values_item(item, self.show_columns),
+            formatters_columns=self.formatters_columns,
+            actions=actions,
+            fieldsets=show_fieldsets or self.show_fieldsets,
+            modelview_name=self.__class__.__name__,
+        )
+        return widgets
 
     def _show(self, pk):
         widgets = super()._show(pk)

@@ -159,6 +159,10 @@ class LegalProposalView(DunningActionView):
         ["kind", FilterEqual, DunningActionKind.LEGAL_PROPOSAL.value],
     ]
 
+    def offered_actions(self, item) -> set[str]:
+        deciding = {"approve", "reject"} if item.status == ProposalStatus.PROPOSED else set()
+        return {"document", *deciding}
+
     @action("approve", _l("Approve"), "", "fa-check", multiple=False)
     def approve(self, item):
         return redirect(url_for("ApproveLegalView.confirm", pk=item.id))

@@ -199,7 +199,6 @@ class InstallmentAgreementView(WuyeModelView):
     class_permission_name = PERMISSION
     method_permission_name = {
         **WuyeModelView.method_permission_name,
-        "print_pdf": "read",  # the action (FAB keys actions by method name)
         "pdf": "read",
         "signed": "read",
         "attach": "write",
@@ -272,9 +271,12 @@ class InstallmentAgreementView(WuyeModelView):
             abort(404)
         return send_file(path, download_name=path.name)
 
-    @action("print", _l("Print"), "", "fa-print", multiple=False)
-    def print_pdf(self, item):
-        return redirect(url_for("InstallmentAgreementView.pdf", pk=item.id))
+    def offered_actions(self, item) -> set[str]:
+        """A draft is signed, then approved or rejected, or cancelled; nothing after that (the
+        agreement's PDF is the page's own button)."""
+        if item.status != InstallmentStatus.DRAFT:
+            return set()
+        return {"attach", "cancel", *({"approve", "reject"} if item.signed_scan else ())}
 
     @action("attach", _l("Attach the signed scan"), "", "fa-paperclip", multiple=False)
     def attach(self, item):

@@ -211,6 +211,9 @@ class NoticeBatchView(WuyeModelView):
         code, period = batch.community.code, f"{batch.period_start:%Y-%m}"
         return send_pdf(batch.merged_file, f"notices-{code}-{period}.pdf")
 
+    def offered_actions(self, item) -> set[str]:
+        return {"resume"} if item.failure() is not None else set()
+
     @action(
         "resume",
         _l("Retry"),

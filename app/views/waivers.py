@@ -121,6 +121,9 @@ class WaiverView(WuyeModelView):
     }
     base_order = ("id", "desc")
 
+    def offered_actions(self, item) -> set[str]:
+        return {"approve", "reject"} if item.status == "requested" else set()
+
     @action("approve", _l("Approve"), "", "fa-check", multiple=False)
     def approve(self, item):
         return redirect(url_for("ApproveWaiverView.confirm", pk=item.id))

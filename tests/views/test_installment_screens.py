@@ -54,10 +54,15 @@ def test_customer_service_drafts_attaches_the_scan_and_a_manager_approves(login,
     manager = login("Manager")
     with manager.get(f"/installmentagreementview/signed/{agreement.id}") as scan:
         assert scan.data == SCAN
+    page = manager.get(f"/installmentagreementview/show/{agreement.id}").get_data(as_text=True)
+    assert f"/installmentagreementview/action/approve/{agreement.id}" in page
     approved = manager.post(f"/approveinstallmentview/{agreement.id}", data={"reason": "同意"})
     assert approved.status_code == 302
     session.rollback()
     assert session.get(InstallmentAgreement, agreement.id).status == "active"
+    page = manager.get(f"/installmentagreementview/show/{agreement.id}").get_data(as_text=True)
+    assert "/action/" not in page  # an active agreement: no step of the draft is offered
+    assert page.count(f"/installmentagreementview/pdf/{agreement.id}") == 1  # one print button
 
 
 def test_the_form_names_a_paid_bill_and_writes_nothing(login, session, billed):
@@ -86,9 +91,7 @@ def test_the_agreements_page_shows_the_schedule_with_what_was_paid(login, sessio
 def test_the_agreement_prints_and_other_communities_stay_hidden(login, session, billed):
     own, other = signed_draft(session, 1), signed_draft(session, 3)
     client = login("Manager")
-    printed = client.post(f"/installmentagreementview/action/print/{own}")
-    assert printed.status_code == 302
-    response = client.get(printed.location)
+    response = client.get(f"/installmentagreementview/pdf/{own}")
     assert response.mimetype == "application/pdf"
     assert "A业主甲" in pdf.text(response.data)
     for path in ("show", "pdf", "signed"):

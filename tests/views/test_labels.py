@@ -7,6 +7,8 @@ import pytest
 from flask_appbuilder import ModelView
 from flask_babel import force_locale
 
+from app.labels import LABELS, TABLE_LABELS
+
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -42,3 +44,21 @@ def test_every_shown_column_has_a_chinese_label(app, locale):
                 if not CHINESE.search(label):
                     unlabelled.append(f"{type(view).__name__}.{column}: {label!r}")
     assert unlabelled == [], "\n".join(unlabelled)
+
+
+def test_a_tables_own_labels_win_on_its_screens_and_api(app):
+    """A receipt's number is 收据编号, not the bills' 账单编号; a dunning deadline is 缴费期限,
+    not the rectifications' 整改期限 (app.labels.TABLE_LABELS)."""
+    with app.test_request_context(), force_locale("zh"):
+        seen = {}
+        for view in [*our_screens(app), *app.appbuilder.baseviews]:
+            datamodel = getattr(view, "datamodel", None)
+            table = getattr(getattr(datamodel, "obj", None), "__tablename__", None)
+            for column, label in TABLE_LABELS.get(table, {}).items():
+                seen[(type(view).__name__, column)] = str(view.label_columns[column])
+                assert str(view.label_columns[column]) == str(label), type(view).__name__
+        assert seen[("ReceiptView", "number")] == "收据编号"
+        assert seen[("ReceiptApi", "number")] == "收据编号"
+        assert seen[("InstallmentAgreementView", "number")] == "协议编号"
+        assert seen[("DunningActionView", "deadline")] == "缴费期限"
+        assert str(LABELS["number"]) == "账单编号"

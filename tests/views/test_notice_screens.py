@@ -101,12 +101,15 @@ def test_a_failed_batch_shows_why_and_finance_retries_it(app, login, session, bi
     page = text(client.get(f"/noticebatchview/show/{batch_id}"))
     assert "IsADirectoryError" in page and "progress-bar-danger" in page
     assert 'http-equiv="refresh"' not in page  # a failed batch does not move on its own
+    assert f"/noticebatchview/action/resume/{batch_id}" in page  # 重试 is offered
 
     blocker.rmdir()
     client.post(f"/noticebatchview/action/resume/{batch_id}")
     assert jobs.wait()
     session.expire_all()
     assert session.get(NoticeBatch, batch_id).state() == "finished"
+    finished = text(client.get(f"/noticebatchview/show/{batch_id}"))
+    assert f"/noticebatchview/action/resume/{batch_id}" not in finished  # nor once finished
     done = text(client.post(f"/noticebatchview/action/resume/{batch_id}", follow_redirects=True))
     assert re.search(r"alert-warning", done)  # nothing left to retry
 

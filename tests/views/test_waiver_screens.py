@@ -39,7 +39,12 @@ def test_customer_service_requests_and_a_manager_approves(login, session, bill_i
     waiver_id = session.scalar(select(Waiver.id))
     assert service.get(f"/approvewaiverview/{waiver_id}").status_code == 403
     manager = login("Manager")
+    offered = manager.get(f"/waiverview/show/{waiver_id}").get_data(as_text=True)
+    assert f"/waiverview/action/approve/{waiver_id}" in offered
     manager.post(f"/approvewaiverview/{waiver_id}", data={"reason": "同意"})
+    decided = manager.get(f"/waiverview/show/{waiver_id}").get_data(as_text=True)
+    for step in ("approve", "reject"):  # a decided waiver offers no decision
+        assert f"/waiverview/action/{step}/{waiver_id}" not in decided
     session.rollback()
     assert (session.get(Waiver, waiver_id).status, str(session.get(Bill, bill_id).balance)) == (
         "approved",
