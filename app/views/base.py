@@ -29,6 +29,7 @@ from app.exports import (
 )
 from app.extensions import db, unit_of_work
 from app.labels import LABELS, labels_of
+from app.models.types import UTCDateTime
 from app.security.personal import can_view_personal_data, refuse_personal
 from app.security.roles import EXPORT, VIEW_METHODS
 from app.security.scoping import SCOPED, current_user
@@ -166,9 +167,12 @@ class WuyeModelView(ModelView):
             **unit_search_fields(self, lambda col: LABELS.get(col, col)),
             **(self.search_form_extra_fields or {}),
         }
-        nullable = {c.key for c in self.datamodel.obj.__table__.columns if c.nullable}
+        columns = self.datamodel.obj.__table__.columns
+        nullable = {c.key for c in columns if c.nullable}
+        instants = {c.key for c in columns if isinstance(c.type, UTCDateTime)}
         self.formatters_columns = {
             **{col: blank_if_none for col in nullable},
+            **{col: local_time for col in instants},
             **{col: enum_label(enum) for col, enum in self.enums.items()},
             **{field: masked(field, self.may_reveal) for field in self.personal_fields},
             **(self.formatters_columns or {}),

@@ -2,12 +2,14 @@
 Chinese screens: FAB's fallback (the column's name, title-cased: "Requested At") never shows."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from flask_appbuilder import ModelView
 from flask_babel import force_locale
 
-from app.labels import LABELS, TABLE_LABELS
+from app.labels import LABELS, TABLE_LABELS, TABLES
+from app.models.types import UTCDateTime
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -62,3 +64,23 @@ def test_a_tables_own_labels_win_on_its_screens_and_api(app):
         assert seen[("InstallmentAgreementView", "number")] == "协议编号"
         assert seen[("DunningActionView", "deadline")] == "缴费期限"
         assert str(LABELS["number"]) == "账单编号"
+
+
+def test_every_table_has_a_name_for_the_audit_log(app):
+    from app.extensions import db
+
+    assert sorted(set(db.metadata.tables) - set(TABLES)) == []
+
+
+def test_every_instant_shows_in_the_business_time_zone(app):
+    """No screen prints an instant as UTC with microseconds (the audit log did)."""
+    instant = datetime(2026, 3, 1, 16, 30, 5, 123456, tzinfo=UTC)
+    with app.app_context():
+        shown = {
+            f"{type(view).__name__}.{column.key}": view.formatters_columns[column.key](instant)
+            for view in our_screens(app)
+            for column in view.datamodel.obj.__table__.columns
+            if isinstance(column.type, UTCDateTime) and column.key in shown_columns(view)
+        }
+    assert shown["AuditLogView.at"] == "2026-03-02 00:30"  # Asia/Shanghai, to the minute
+    assert set(shown.values()) == {"2026-03-02 00:30"}
