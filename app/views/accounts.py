@@ -17,7 +17,8 @@ from app.services.accounts import account_statement
 from app.services.daily_close import daily_close
 from app.services.errors import NotFoundError
 
-from .base import enum_label, export_links, send_rows
+from .base import export_links, send_rows
+from .columns import enum_label
 
 
 def day_arg(name: str) -> date:

@@ -23,8 +23,9 @@ from app.services.arrears import (
 )
 from app.services.errors import DomainError
 
-from .base import export_links, refusal_text, send_rows
+from .base import export_links, send_rows
 from .forms import my_communities
+from .row_actions import refusal_text
 
 
 def _query() -> ArrearsQuery:

@@ -4,20 +4,21 @@ Adds and edits are validated by the same service as the API before FAB saves the
 rolls the session back and shows every bad field, by its label, in the user's language.
 """
 
+import logging
 from functools import wraps
 
-from flask import Response, abort, flash, redirect, request, url_for
-from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask import Response, abort, flash, request, url_for
+from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.const import PERMISSION_PREFIX
-from flask_appbuilder.forms import DynamicForm
-from flask_appbuilder.urltools import get_filter_args, get_order_args
-from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, StringField
-from wtforms.validators import InputRequired, Length
+from flask_appbuilder.urltools import (
+    get_filter_args,
+    get_order_args,
+    get_page_args,
+    get_page_size_args,
+)
 
 from app.audit import record
-from app.clock import business_zone
-from app.domain.masking import MASKERS, personal_columns
+from app.domain.masking import personal_columns
 from app.exports import (
     FORMATS,
     cell,
@@ -32,75 +33,16 @@ from app.labels import LABELS, labels_of
 from app.models.types import UTCDateTime
 from app.security.personal import can_view_personal_data, refuse_personal
 from app.security.roles import EXPORT, VIEW_METHODS
-from app.security.scoping import SCOPED, current_user
+from app.security.scoping import SCOPED
 from app.services.errors import DomainError
 from app.services.masterdata import validate
 from app.services.queries import whole_number
 
+from .columns import blank_if_none, enum_label, enum_select, local_time, masked
 from .lists import list_interface, type_unit_filters, unit_search_fields
+from .row_actions import refuse_on_form
 
-
-class ScreenError(Exception):
-    """A refusal shown to the user as a flash message."""
-
-
-def local_time(value) -> str:
-    """An instant as the business clock shows it."""
-    return value.astimezone(business_zone()).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def refusal_text(err: DomainError) -> str:
-    """A service's refusal for a flash message: each bad field by its label."""
-    return "; ".join(
-        f"{LABELS.get(field, LABELS.get(field.removesuffix('_id'), field))}: {' '.join(msgs)}"
-        for field, msgs in err.as_dict().items()
-    )
-
-
-def enum_select(label, enum) -> SelectField:
-    """A drop-down of ``enum``'s members with their translated labels."""
-    return SelectField(label, choices=enum.choices, validators=[InputRequired()])
-
-
-class CommaSeparatedSelect(SelectMultipleField):
-    """A multi-select stored as a comma-separated string (e.g. tariff property types)."""
-
-    def process_data(self, value):
-        self.data = [v for v in (value or "").split(",") if v] if isinstance(value, str) else value
-
-    def populate_obj(self, obj, name):
-        setattr(obj, name, ",".join(self.data or []))
-
-
-def enum_label(enum):
-    """A list/show formatter printing a member's translated label."""
-
-    def fmt(value):
-        try:
-            return enum(value).label
-        except ValueError:
-            return value
-
-    return fmt
-
-
-def blank_if_none(value):
-    """Empty dates and numbers show as nothing rather than "None"."""
-    return "" if value is None else value
-
-
-def yes_no(value) -> str:
-    return str(_l("Yes") if value else _l("No"))
-
-
-def masked(field: str, allowed=can_view_personal_data):
-    """A list/show formatter: ``field`` masked unless ``allowed()`` (the user may see personal
-    data)."""
-
-    def fmt(value):
-        return value if allowed() else MASKERS[field](value)
-
-    return fmt
+log = logging.getLogger(__name__)
 
 
 def record_reveal(table: str, ids, fields) -> None:
@@ -333,60 +275,66 @@ class WuyeModelView(ModelView):
     def validate(self, item) -> None:
         validate(db.session, item)
 
-    def _checked(self, item) -> None:
+    # Adds and edits: FAB's, except that a refusal of the rules keeps the form as typed, each
+    # message beside its field, and saves nothing (FAB flashes it and throws the form away).
+
+    def _add(self):
+        if request.method != "POST":
+            return super()._add()
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        self._fill_form_exclude_cols(exclude_cols, form)
+        if form.validate():
+            self.process_form(form, True)
+            item = self.datamodel.obj()
+            if self._saved(form, item, self.datamodel.add, self.post_add, self.add_row_message):
+                return None
+        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    def _edit(self, pk):
+        if request.method != "POST":
+            return super()._edit(pk)
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        form = self.edit_form.refresh(request.form)
+        self._fill_form_exclude_cols(exclude_cols, form)
+        form._id = self.datamodel.get_pk_value(item)  # FAB's unique validators skip the row
+        if form.validate():
+            self.process_form(form, False)
+            if self._saved(
+                form, item, self.datamodel.edit, self.post_update, self.edit_row_message
+            ):
+                return None
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        return self._get_related_views_widgets(
+            item,
+            filters={},
+            orders=get_order_args(),
+            pages=get_page_args(),
+            page_sizes=get_page_size_args(),
+            widgets=widgets,
+        )
+
+    def _saved(self, form, item, save, after, done) -> bool:
+        """Fill ``item`` from ``form`` and save it if the rules accept it (True); else put the
+        refusal on the form and write nothing (False)."""
+        form.populate_obj(item)
         try:
             self.validate(item)
         except DomainError as err:
             db.session.rollback()
-            raise ScreenError(refusal_text(err)) from err
-
-    def pre_add(self, item):
-        self._checked(item)
-
-    def pre_update(self, item):
-        self._checked(item)
-
-
-class ReasonForm(DynamicForm):
-    reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=200)])
-
-
-class RowActionView(BaseView):
-    """A page that asks for input (a reason by default), then runs one service operation on one
-    row in one unit of work; a refusal is shown with every bad field named."""
-
-    default_view = "confirm"
-    form_class = ReasonForm
-    title = submit = intro = None
-    back_endpoint = ""  # the row's show page, e.g. "PaymentView.show"
-
-    def make_form(self, pk: int):
-        """The page's form (override to fill in choices that depend on the row)."""
-        return self.form_class()
-
-    def operation(self, session, pk: int, form, actor: str) -> tuple[str, str]:
-        """Do it; return the success message and the URL to go to."""
-        raise NotImplementedError
-
-    @expose("/<int:pk>", methods=["GET", "POST"])
-    @has_access
-    def confirm(self, pk: int):
-        form = self.make_form(pk)
-        if form.validate_on_submit():
-            try:
-                with unit_of_work() as session:
-                    message, url = self.operation(session, pk, form, current_user().username)
-            except DomainError as err:
-                flash(refusal_text(err), "danger")
-            else:
-                flash(message, "success")
-                return redirect(url)
-        return self.render_template(
-            "form.html",
-            title=self.title,
-            form=form,
-            intro=self.intro,
-            submit=self.submit,
-            action=url_for(f"{type(self).__name__}.confirm", pk=pk),
-            back=url_for(self.back_endpoint, pk=pk),
-        )
+            refuse_on_form(form, err)
+            return False
+        try:
+            save(item)
+        except Exception:  # noqa: BLE001 — FAB has rolled back; the form is shown again
+            log.exception("saving %s failed", type(item).__name__)
+            flash(self.database_error_message, "danger")
+            return False
+        after(item)
+        flash(done, "success")
+        return True

@@ -30,14 +30,9 @@ from app.services.errors import DomainError, NotFoundError
 from reports import pdf_response
 from reports.context import notice_context
 
-from .base import (
-    RowActionView,
-    WuyeModelView,
-    enum_select,
-    local_time,
-    refusal_text,
-    yes_no,
-)
+from .base import WuyeModelView
+from .columns import enum_select, local_time, yes_no
+from .row_actions import RowActionView, refusal_text
 
 READ_ONLY = {"list", "show"}  # runs write bills; payments and waivers change them
 SHOWN_FAILURES = 200  # a preview lists this many units that would not be billed

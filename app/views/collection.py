@@ -48,8 +48,10 @@ from app.services.settings import get_int
 from reports import pdf_response
 from reports.context import task_sheet_context
 
-from .base import RowActionView, WuyeModelView, enum_label, enum_select, local_time, refusal_text
+from .base import WuyeModelView
+from .columns import enum_label, enum_select, local_time
 from .forms import my_communities
+from .row_actions import RowActionView, refusal_text
 
 
 def my_staff(roles: tuple[str, ...] | None = None) -> list[tuple[str, str]]:

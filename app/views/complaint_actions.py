@@ -22,8 +22,8 @@ from app.services.complaint_followups import (
 )
 from app.services.complaints import WORKERS
 
-from .base import RowActionView
 from .collection import my_staff
+from .row_actions import RowActionView
 
 NOTE = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 

@@ -28,8 +28,9 @@ from app.security.scoping import current_user
 from app.services.complaints import WORKERS, find_units, log_complaint, open_from_task
 from app.services.errors import DomainError
 
-from .base import RowActionView, enum_select, local_time, refusal_text
 from .collection import my_staff
+from .columns import enum_select, local_time
+from .row_actions import RowActionView, refusal_text
 
 SEARCH_LIMIT = 20
 

@@ -26,7 +26,8 @@ from app.security.roles import ASSIGN, WRITE
 from app.security.scoping import SCOPED, has_permission
 from app.services.complaint_flags import ComplaintInterface, overdue_now
 
-from .base import WuyeModelView, local_time, yes_no
+from .base import WuyeModelView
+from .columns import local_time, yes_no
 
 
 class OverdueNow(BaseFilter):

@@ -16,8 +16,8 @@ from app.services.arrears import aging_summary
 from app.services.errors import DomainError
 from reports.charts import bar_chart, line_chart
 
-from .base import refusal_text
 from .forms import my_communities
+from .row_actions import refusal_text
 
 
 def _query() -> kpi.KpiQuery:

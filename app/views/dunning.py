@@ -31,8 +31,10 @@ from app.services.dunning_legal import approve_legal, reject_legal
 from app.services.dunning_levels import validate_level
 from jobs.dunning import enqueue_evidence
 
-from .base import RowActionView, WuyeModelView, local_time
+from .base import WuyeModelView
+from .columns import local_time
 from .forms import DecisionForm
+from .row_actions import RowActionView
 
 READ_ONLY = {"list", "show", "action", "action_post"}
 

@@ -36,9 +36,11 @@ from app.services.installments import (
 from reports import pdf_response
 from reports.context import installment_agreement_context
 
-from .base import RowActionView, WuyeModelView, enum_select, local_time, refusal_text
+from .base import WuyeModelView
+from .columns import enum_select, local_time
 from .forms import DecisionForm
 from .payments import UnitForm
+from .row_actions import RowActionView, refusal_text
 
 PERMISSION = "InstallmentAgreement"
 

@@ -15,7 +15,8 @@ from app.models.jobs import JobRun, JobStatus
 from app.security.scoping import current_user
 from jobs import retry as retry_job
 
-from .base import WuyeModelView, enum_select, local_time
+from .base import WuyeModelView
+from .columns import enum_select, local_time
 
 
 def preformatted(text) -> Markup:

@@ -11,7 +11,8 @@ from app.labels import LABELS
 from app.models import Building, Community, Owner, Ownership, Tariff, Unit
 from app.models.types import Basis, Channel, CustomerType, FeeKind, PropertyType, UnitStatus
 
-from .base import CommaSeparatedSelect, WuyeModelView, yes_no
+from .base import WuyeModelView
+from .columns import CommaSeparatedSelect, yes_no
 
 
 class CommunityView(WuyeModelView):

@@ -25,8 +25,10 @@ from app.services.errors import DomainError
 from app.services.notices import start_notice_batches
 from jobs.notices import queue_notice_batch, run_notice_batch
 
-from .base import WuyeModelView, enum_label, local_time, refusal_text
+from .base import WuyeModelView
 from .billing import BillingRunForm, month
+from .columns import enum_label, local_time
+from .row_actions import refusal_text
 
 REFRESH_SECONDS = 5
 RUNNING = (NoticeBatchStatus.RENDERING, NoticeBatchStatus.MERGING)

@@ -20,7 +20,9 @@ from app.services.delivery import attachment_path, mark_posted, resend_message
 from app.services.errors import DomainError
 from jobs.delivery import enqueue_delivery
 
-from .base import WuyeModelView, enum_select, local_time, refusal_text
+from .base import WuyeModelView
+from .columns import enum_select, local_time
+from .row_actions import refusal_text
 
 CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.LETTER)
 

@@ -25,16 +25,10 @@ from app.services.payments import record_payment, reverse_payment
 from reports import pdf_response
 from reports.context import receipt_context
 
-from .base import (
-    RowActionView,
-    WuyeModelView,
-    enum_label,
-    enum_select,
-    local_time,
-    refusal_text,
-    yes_no,
-)
+from .base import WuyeModelView
+from .columns import enum_label, enum_select, local_time, yes_no
 from .forms import my_communities
+from .row_actions import RowActionView, refusal_text
 
 READ_ONLY = {"list", "show"}
 

@@ -30,16 +30,10 @@ from app.services.supervision_ledger import (
     parse_ledger_query,
 )
 
-from .base import (
-    RowActionView,
-    WuyeModelView,
-    enum_label,
-    export_links,
-    local_time,
-    refusal_text,
-    send_rows,
-)
+from .base import WuyeModelView, export_links, send_rows
+from .columns import enum_label, local_time
 from .forms import DecisionForm, my_communities
+from .row_actions import RowActionView, refusal_text
 from .supervision import staff_name
 
 

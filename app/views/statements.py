@@ -43,9 +43,11 @@ from app.services.statements import (
     import_statement,
 )
 
-from .base import WuyeModelView, enum_label, local_time, masked, record_reveal, refusal_text
+from .base import WuyeModelView, record_reveal
+from .columns import enum_label, local_time, masked
 from .forms import my_communities
 from .payments import UnitForm, book_payment
+from .row_actions import refusal_text
 
 READ_ONLY = {"list", "show"}
 MAX_BYTES = 20 * 1024 * 1024  # a month of a busy account is far below this

@@ -28,7 +28,9 @@ from app.services.supervision import (
     validate_plan,
 )
 
-from .base import RowActionView, WuyeModelView, enum_label, enum_select, local_time
+from .base import WuyeModelView
+from .columns import enum_label, enum_select, local_time
+from .row_actions import RowActionView
 
 status_label = enum_label(RectificationStatus)
 

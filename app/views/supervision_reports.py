@@ -18,9 +18,11 @@ from app.security.scoping import in_scope
 from app.services.errors import DomainError
 from reports.supervision import render, report_document
 
-from .base import WuyeModelView, local_time, refusal_text
+from .base import WuyeModelView
 from .billing import BillingRunForm, month
+from .columns import local_time
 from .notices import pdf_link, send_pdf
+from .row_actions import refusal_text
 
 
 def last_month() -> str:

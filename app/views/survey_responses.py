@@ -26,7 +26,9 @@ from app.services.errors import DomainError
 from app.services.survey_responses import complete_follow_up, record_response, submit_online
 from app.services.surveys import LinkRefusedError, check_link, find_unit
 
-from .base import RowActionView, WuyeModelView, enum_label, local_time
+from .base import WuyeModelView
+from .columns import enum_label, local_time
+from .row_actions import RowActionView
 from .surveys import refuse, survey_or_404
 
 SCALE = (

@@ -30,8 +30,10 @@ from app.services.surveys import (
     survey_links,
 )
 
-from .base import WuyeModelView, enum_label, local_time, refusal_text
+from .base import WuyeModelView
+from .columns import enum_label, local_time
 from .forms import my_communities
+from .row_actions import refusal_text
 
 PERIOD_LABEL = _l("Survey period")
 

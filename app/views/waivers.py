@@ -15,8 +15,10 @@ from app.models import Waiver
 from app.models.types import WaiverReason
 from app.services.waivers import approve_waiver, reject_waiver, request_waiver
 
-from .base import RowActionView, WuyeModelView, enum_select, local_time
+from .base import WuyeModelView
+from .columns import enum_select, local_time
 from .forms import DecisionForm
+from .row_actions import RowActionView
 
 PARTS = {"principal": _l("Principal"), "late_fee": _l("Late fee")}
 

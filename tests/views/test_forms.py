@@ -76,3 +76,29 @@ def test_tariff_property_types_are_picked_from_a_list(login, session):
     tariff = session.scalar(select(Tariff).where(Tariff.code == "TCF"))
     assert tariff.property_types == "parking,other"
     assert tariff.due_days == 30  # the administrator's default
+
+
+def test_a_rule_the_form_cannot_check_keeps_what_was_typed(login, session):
+    """The service refuses the dates: the form comes back as typed, the message beside the
+    field, nothing written (it used to flash and throw the form away)."""
+    client = login("Admin")
+    before = count(session, Tariff)
+    form = {
+        "community": "2",
+        "code": "TCF",
+        "name": "停车费（地下）",
+        "fee_kind": "parking",
+        "basis": "fixed",
+        "price": "150",
+        "cycle_months": "3",
+        "property_types": ["parking"],
+        "valid_from": "2026-06-01",
+        "valid_to": "2026-01-31",
+    }
+    page = client.post("/tariffview/add", data=form)
+    assert page.status_code == 200  # the form again, not a redirect
+    html = page.get_data(as_text=True)
+    assert 'value="停车费（地下）"' in html and 'value="150"' in html
+    beside = html[html.index('id="valid_to"') :]
+    assert beside.index("alert-danger") < beside.index("</tr>")  # in the field's own row
+    assert count(session, Tariff) == before
