@@ -115,8 +115,13 @@ MENU_CATEGORY = {
     "KPI": "Dashboard",
 }
 
-# Roles that land on another page than the home page after signing in (its endpoint).
-LANDING_PAGES = {MANAGER: "DashboardView.index"}
+# Where each role starts its day after signing in (an endpoint; the others: the home page).
+LANDING_PAGES = {
+    MANAGER: "DashboardView.index",  # the figures, and what waits for a decision
+    COLLECTOR: "MyTasksView.today",  # today's calls and visits
+    FINANCE: "DailyCloseView.close",  # today's takings, checked against the receipts
+    CUSTOMER_SERVICE: "OverdueComplaintView.list",  # complaints past a deadline
+}
 
 # Menu items that are no resource of their own (a form): shown to the roles holding
 # (resource, verb).

@@ -10,8 +10,10 @@ from app.clock import business_date
 from app.domain.aging import BUCKET_KEYS
 from app.extensions import db
 from app.models.complaints import ComplaintCategory
-from app.security.scoping import visible_community_ids
+from app.security.roles import APPROVE
+from app.security.scoping import has_permission, visible_community_ids
 from app.services import kpi
+from app.services.approvals import awaiting_decision
 from app.services.arrears import aging_summary
 from app.services.errors import DomainError
 from reports.charts import bar_chart, line_chart
@@ -91,6 +93,12 @@ def _satisfaction_table(surveys) -> tuple[list, list]:
     return list(labels.values()), rows
 
 
+def _decides() -> bool:
+    """Whether the user decides waivers, installment agreements or legal actions."""
+    resources = ("Waiver", "InstallmentAgreement", "DunningAction")
+    return any(has_permission(APPROVE, resource) for resource in resources)
+
+
 class DashboardView(BaseView):
     """Key figures of a period as of a day, for one community or all of the user's."""
 
@@ -124,6 +132,7 @@ class DashboardView(BaseView):
                 if ids is None or len(ids) > 1
                 else []
             ),
+            awaiting=(awaiting_decision(db.session, ids) if _decides() else None),
             charts={
                 "rates": _rates_chart(overview.monthly),
                 "aging": _aging_chart(query),

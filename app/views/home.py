@@ -1,5 +1,5 @@
-"""The start page: the user's communities at a glance and where to go next; a manager lands on
-the dashboard instead (``LANDING_PAGES``)."""
+"""The start page: the user's communities at a glance; a role with a day's work of its own lands
+on it instead (``LANDING_PAGES``: the manager's dashboard, the collector's tasks of the day...)."""
 
 from flask import redirect, url_for
 from flask_appbuilder import IndexView, expose

@@ -2,18 +2,33 @@
 
 import re
 
+import pytest
+
 
 def community_links(page) -> list[str]:
     return re.findall(r'/communityview/show/\d+">([^<]+)</a>', page.get_data(as_text=True))
 
 
-def test_staff_see_their_communities_only(login):
-    assert community_links(login("Finance").get("/")) == ["A 安居小区"]
+@pytest.mark.parametrize(
+    ("role", "landing", "shows"),
+    [
+        ("Manager", "/dashboard/", 'id="awaiting_decision"'),
+        ("Collector", "/collection/my-tasks/", "今日任务"),
+        ("Finance", "/dailycloseview/", "日结"),
+        ("CustomerService", "/overduecomplaintview/list/", "超时投诉"),
+    ],
+)
+def test_each_role_lands_on_its_days_work(login, role, landing, shows):
+    client = login(role)
+    response = client.get("/")
+    assert response.status_code == 302 and response.location.endswith(landing)
+    page = client.get(response.location)
+    assert page.status_code == 200 and shows in page.get_data(as_text=True)
 
 
-def test_a_manager_lands_on_the_dashboard(login):
-    response = login("Manager").get("/")
-    assert response.status_code == 302 and response.location.endswith("/dashboard/")
+def test_the_home_page_no_longer_promises_what_is_to_come(login):
+    page = login("Admin").get("/").get_data(as_text=True)
+    assert "陆续上线" not in page and "投诉" in page
 
 
 def test_an_auditor_sees_every_community(login):
