@@ -25,6 +25,7 @@ from app.services.errors import DomainError
 
 from .base import export_links, send_rows
 from .forms import my_communities
+from .pages import page_of
 from .row_actions import refusal_text
 
 
@@ -81,7 +82,7 @@ class ArrearsView(BaseView):
             communities=my_communities(),
             buckets=BUCKET_KEYS,
             aging=aging_summary(db.session, query.as_of, query.community_ids),
-            accounts=_accounts(query),
+            accounts=page_of(_accounts(query)),
             exports=export_links(self),
             statement_links=_statement_links(),
         )
@@ -134,7 +135,7 @@ class EarlyWarningView(BaseView):
             query=query,
             args=request.args,
             communities=my_communities(),
-            bills=early_warning(db.session, query.as_of, query.community_ids),
+            bills=page_of(early_warning(db.session, query.as_of, query.community_ids)),
             exports=export_links(self),
             statement_links=_statement_links(),
         )

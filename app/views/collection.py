@@ -51,6 +51,7 @@ from reports.context import task_sheet_context
 from .base import WuyeModelView
 from .columns import enum_label, enum_select, local_time
 from .forms import my_communities
+from .pages import page_of
 from .row_actions import RowActionView, refusal_text
 
 
@@ -295,7 +296,7 @@ class MyTasksView(BaseView):
             "collection/my_tasks.html",
             title=_l("My tasks today"),
             today=today,
-            tasks=tasks,
+            tasks=page_of(tasks),
             campaigns=campaigns,
             action_label=lambda value: TaskAction(value).label,
             outcome_label=lambda value: ContactOutcome(value).label if value else "",
