@@ -16,6 +16,7 @@ from flask_appbuilder.urltools import (
     get_page_args,
     get_page_size_args,
 )
+from sqlalchemy import Boolean
 
 from app.audit import record
 from app.domain.masking import personal_columns
@@ -38,7 +39,7 @@ from app.services.errors import DomainError
 from app.services.masterdata import validate
 from app.services.queries import whole_number
 
-from .columns import blank_if_none, enum_label, enum_select, local_time, masked
+from .columns import blank_if_none, enum_label, enum_select, local_time, masked, yes_no
 from .lists import list_interface, type_unit_filters, unit_search_fields
 from .row_actions import refuse_on_form
 
@@ -112,9 +113,11 @@ class WuyeModelView(ModelView):
         columns = self.datamodel.obj.__table__.columns
         nullable = {c.key for c in columns if c.nullable}
         instants = {c.key for c in columns if isinstance(c.type, UTCDateTime)}
+        flags = {c.key for c in columns if isinstance(c.type, Boolean)}
         self.formatters_columns = {
             **{col: blank_if_none for col in nullable},
             **{col: local_time for col in instants},
+            **{col: yes_no for col in flags},
             **{col: enum_label(enum) for col, enum in self.enums.items()},
             **{field: masked(field, self.may_reveal) for field in self.personal_fields},
             **(self.formatters_columns or {}),

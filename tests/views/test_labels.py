@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from flask_appbuilder import ModelView
 from flask_babel import force_locale
+from sqlalchemy import Boolean
 
 from app.labels import LABELS, TABLE_LABELS, TABLES
 from app.models.types import UTCDateTime
@@ -84,3 +85,14 @@ def test_every_instant_shows_in_the_business_time_zone(app):
         }
     assert shown["AuditLogView.at"] == "2026-03-02 00:30"  # Asia/Shanghai, to the minute
     assert set(shown.values()) == {"2026-03-02 00:30"}
+
+
+def test_no_flag_shows_as_true_or_false(app):
+    with app.test_request_context(), force_locale("zh"):
+        shown = {
+            f"{type(view).__name__}.{column.key}": view.formatters_columns[column.key](True)
+            for view in our_screens(app)
+            for column in view.datamodel.obj.__table__.columns
+            if isinstance(column.type, Boolean) and column.key in shown_columns(view)
+        }
+    assert shown and set(shown.values()) == {"是"}
