@@ -73,6 +73,11 @@ def load(instance_path: str) -> dict:
         "FAB_CREATE_DB": False,
         "FAB_UPDATE_PERMS": False,
         "FAB_ADD_SECURITY_API": False,
+        # The roles are code (app/security/roles.py, shown on the roles page): FAB's screens of
+        # permission rows, which builtin roles do not use, are left out.
+        "FAB_ADD_SECURITY_PERMISSION_VIEW": False,
+        "FAB_ADD_SECURITY_VIEW_MENU_VIEW": False,
+        "FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW": False,
         "FAB_API_SWAGGER_UI": True,
         # /api/v1/_openapi and /swagger are ours (app.api.openapi): FAB's, completed.
         "FAB_ADD_OPENAPI_VIEWS": False,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,17 +28,10 @@ from app.models import (
     Tariff,
     Unit,
 )
+from app.role_labels import ROLE_LABELS
 from app.security.roles import ROLES
 
 DEMO_PASSWORD = "Wuye-Demo-2026"
-ROLE_NAMES_ZH = {
-    "Admin": "管理员",
-    "Manager": "经理",
-    "Finance": "财务",
-    "CustomerService": "客服",
-    "Collector": "催收员",
-    "Auditor": "审计",
-}
 USERNAMES = {
     "Admin": "admin",
     "Manager": "manager",
@@ -189,9 +183,11 @@ def seed_demo(session: Session, security_manager, communities: int = 2, units: i
         username = USERNAMES[role_name]
         user = security_manager.find_user(username=username)
         if user is None:
+            with force_locale("zh"):  # the demo is Chinese: 管理员 演示, whatever WUYE_LOCALE
+                first_name = str(ROLE_LABELS[role_name])
             user = security_manager.add_user(
                 username,
-                ROLE_NAMES_ZH[role_name],
+                first_name,
                 "演示",
                 f"{username}@example.com",
                 role,

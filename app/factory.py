@@ -51,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.security.roles import FAB_ROLES
     from app.views import register_views
     from app.views.home import HomeView
+    from app.views.users import WuyeSecurityManager
     from jobs import init_app as init_jobs
 
     app = Flask("app", instance_path=str(ROOT / "instance"))
@@ -64,9 +65,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     with app.app_context():
         _sqlite_foreign_keys(db.engine)
-        appbuilder = AppBuilder(
-            indexview=HomeView, security_manager_class=lockout.LockoutSecurityManager
-        )
+        appbuilder = AppBuilder(indexview=HomeView, security_manager_class=WuyeSecurityManager)
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
         register_apis(appbuilder)

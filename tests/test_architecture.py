@@ -26,6 +26,7 @@ EDGES = (
     "app.lockout",
     "app.exports",
     "app.labels",
+    "app.role_labels",
     "app.demo",
 )
 BASE = ("app.domain", "app.clock", "app.extensions", "app.files")

@@ -31,6 +31,83 @@ DEFAULTS = {
 }
 
 
+#: Each setting as the administrator reads it: what it is, and what it does.
+EXPLAINED = {
+    "notice_days": (
+        _l("Tariff notice (days)"),
+        _l("Days between publishing a tariff and the day it takes effect."),
+    ),
+    "due_days": (_l("Days to pay a bill"), _l("A bill falls due this many days after issue.")),
+    "late_fee_daily_rate": (
+        _l("Late fee per day"),
+        _l("The share of the overdue principal charged each day, e.g. 0.0005 (0.05%)."),
+    ),
+    "late_fee_grace_days": (
+        _l("Late fee grace (days)"),
+        _l("Days after the due date before a late fee starts."),
+    ),
+    "late_fee_cap_ratio": (
+        _l("Late fee cap"),
+        _l("The late fee never exceeds this multiple of the principal, e.g. 1.0."),
+    ),
+    "warn_days": (
+        _l("Early warning (days)"),
+        _l("Bills falling due within this many days are on the early-warning list."),
+    ),
+    "quiet_hours": (
+        _l("Quiet hours"),
+        _l("No text message or call in these hours, e.g. 21:00-08:00; empty: none."),
+    ),
+    "min_amount": (
+        _l("Smallest balance pursued (¥)"),
+        _l("No dunning action for a smaller overdue balance."),
+    ),
+    "min_gap_days": (
+        _l("Days between reminders"),
+        _l("At most one reminder to an owner in this many days."),
+    ),
+    "letter_deadline_days": (
+        _l("Formal letter: days to pay"),
+        _l("The days a formal letter gives the owner to pay."),
+    ),
+    "first_contact_days": (
+        _l("Campaign: days to first contact"),
+        _l("A collection campaign reaches every owner within this many days."),
+    ),
+    "public_url": (
+        _l("Public address"),
+        _l("The address owners open survey links at, printed on notices."),
+    ),
+    "complaint_response_hours": (
+        _l("Complaint response (hours)"),
+        _l("A complaint gets its first response within this many hours."),
+    ),
+    "complaint_resolution_days": (
+        _l("Complaint resolution (days)"),
+        _l("A complaint is resolved within this many days, unless its category says."),
+    ),
+    **{
+        f"complaint_resolution_days_{c}": (
+            _l("Complaint resolution (days): %(category)s", category=c.label),
+            _l("Empty: the days of every category."),
+        )
+        for c in ComplaintCategory
+    },
+    "installment_grace_days": (
+        _l("Instalment grace (days)"),
+        _l("An instalment this many days late puts the agreement in default."),
+    ),
+    "max_payment": (
+        _l("Largest payment (¥)"),
+        _l("The largest amount one payment may record."),
+    ),
+    "billing_months_ahead": (
+        _l("Billing: months ahead"),
+        _l("A billing run may bill at most this many months past this month."),
+    ),
+}
+
+
 def setting_problem(key: str, value: str):
     """Why ``value`` cannot be stored under ``key`` (a lazy message), or None. A number's
     setting takes a number of the same kind as its default."""

@@ -3,13 +3,16 @@
 import json
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import InputRequired
 
 from app.audit import masked_changes
 from app.labels import AUDIT_ACTIONS, TABLES
 from app.models import AuditLog, Setting, StaffAssignment
 from app.services.errors import DomainError
-from app.services.settings import DEFAULTS, setting_problem
+from app.services.settings import DEFAULTS, EXPLAINED, setting_problem
 
 from .base import WuyeModelView
 
@@ -27,13 +30,40 @@ class StaffAssignmentView(WuyeModelView):
             raise DomainError(user=_l("Choose a staff member and a community."))
 
 
+def setting_choices() -> list[tuple[str, str]]:
+    """Every setting by its name, with its default (read per form: in the user's language)."""
+    return [
+        (key, gettext("%(name)s (default: %(default)s)", name=name, default=DEFAULTS[key] or "—"))
+        for key, (name, _what) in EXPLAINED.items()
+    ]
+
+
+def setting_explained(key: str) -> str:
+    """A setting's name and what it does, with its default."""
+    if key not in EXPLAINED:
+        return key
+    name, what = EXPLAINED[key]
+    return gettext(
+        "%(name)s: %(what)s Default: %(default)s.",
+        name=name,
+        what=what,
+        default=DEFAULTS[key] or "—",
+    )
+
+
 class SettingView(WuyeModelView):
+    """The administrator's settings: the default numbers of the rules (app/services/settings.py),
+    each named and explained, with its default."""
+
     datamodel = SQLAInterface(Setting)
     class_permission_name = "Setting"
     base_filters = []
     list_title = show_title = _l("Settings")
     list_columns = add_columns = edit_columns = show_columns = ["key", "value"]
-    description_columns = {"key": ", ".join(sorted(DEFAULTS))}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "key": SelectField(_l("Setting"), choices=setting_choices, validators=[InputRequired()]),
+    }
+    formatters_columns = {"key": setting_explained}
 
     def validate(self, item):
         problem = setting_problem(item.key, item.value)

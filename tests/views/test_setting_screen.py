@@ -30,3 +30,14 @@ def test_admin_sets_a_setting_of_the_right_kind(login, session, key, value, stor
     assert values == ([value] if stored else [])
     if not stored:
         assert ("例如" in flashes(page)) if key in ("max_payment", "due_days") else flashes(page)
+
+
+def test_settings_are_picked_and_listed_by_name_with_their_default(login, session):
+    client = login("Admin")
+    form = client.get("/settingview/add").get_data(as_text=True)
+    assert '<option value="late_fee_cap_ratio">滞纳金上限倍数（默认：1.0）</option>' in form
+    assert '<option value="public_url">对外访问地址（默认：—）</option>' in form
+    client.post("/settingview/add", data={"key": "due_days", "value": "45"})
+    listed = client.get("/settingview/list/").get_data(as_text=True)
+    assert "账单缴费期限（天）：账单出账后经过该天数到期。默认值：30。" in listed
+    assert ">due_days<" not in listed
