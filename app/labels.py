@@ -317,6 +317,7 @@ TABLE_LABELS = {
     "receipt": {"number": _l("Receipt number"), "issued_at": _l("Receipt issued at")},
     "installment_agreement": {"number": _l("Agreement number")},
     "dunning_action": {"deadline": _l("Pay by")},
+    "job_run": {"function": _l("Job"), "args": _l("For")},
 }
 
 
@@ -447,4 +448,19 @@ STATEMENT_PROBLEMS = {
     _m.DUPLICATE_REFERENCE: _l("duplicate reference"),
     _m.NO_SUMMARY: _l("summary block missing"),
     _m.TOTAL_MISMATCH: _l("does not match the detail rows"),
+}
+
+# What each background job does (its function, app/jobs): the Jobs screen's 任务类型.
+JOB_KINDS = {
+    "jobs.delivery.deliver": _l("Send a message"),
+    "jobs.dunning.render_letter": _l("Print a dunning letter"),
+    "jobs.dunning.render_evidence": _l("Assemble an evidence pack"),
+    "jobs.notices.render_notice_chunk": _l("Print payment notices"),
+    "jobs.notices.merge_notices": _l("Merge the notices into one PDF"),
+    "jobs.supervision.render_supervision_report": _l("Write a supervision report"),
+    "jobs.latefees.close": _l("Post the month's late fees"),
+    "jobs.ledger.check_ledger": _l("Check the ledger"),
+    "jobs.complaints.check": _l("Check complaint deadlines"),
+    "jobs.dunning.scan": _l("Dunning scan"),
+    "jobs.supervision.daily": _l("Daily supervision check"),
 }

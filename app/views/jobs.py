@@ -1,8 +1,6 @@
 """The Jobs screen: every background job, its progress and the error of a failure (a record: no
 add, edit or delete). Admin may run a failed job again."""
 
-import json
-
 from flask import flash, redirect, url_for
 from flask_appbuilder import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -10,7 +8,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from app.labels import LABELS
+from app.labels import JOB_KINDS, LABELS
 from app.models.jobs import JobRun, JobStatus
 from app.security.scoping import current_user
 from jobs import retry as retry_job
@@ -34,8 +32,8 @@ class JobRunView(WuyeModelView):
     enums = {"status": JobStatus}
     list_columns = [
         "enqueued_at",
-        "description",
         "function",
+        "args",
         "status",
         "attempts",
         "progress",
@@ -43,7 +41,6 @@ class JobRunView(WuyeModelView):
     ]
     show_columns = [
         "job_id",
-        "description",
         "function",
         "args",
         "queue",
@@ -57,13 +54,14 @@ class JobRunView(WuyeModelView):
         "started_at",
         "finished_at",
     ]
-    search_columns = ["status", "function", "job_id", "enqueued_at"]
+    search_columns = ["status", "job_id", "enqueued_at"]
     search_form_extra_fields = {"status": enum_select(LABELS["status"], JobStatus)}
     formatters_columns = {
         "enqueued_at": local_time,
         "started_at": local_time,
         "finished_at": local_time,
-        "args": lambda args: json.dumps(args, ensure_ascii=False),
+        "function": lambda path: JOB_KINDS.get(path, path),
+        "args": lambda args: "、".join(str(arg) for arg in args or []),
         "error": preformatted,
     }
     base_order = ("id", "desc")
