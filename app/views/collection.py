@@ -3,13 +3,14 @@ its report and prints each staff member's task sheet; a collector works through 
 and records each contact attempt. Every form calls the collection service in one unit of work.
 """
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_appbuilder import BaseView, action, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import (
     DateField,
@@ -22,6 +23,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.clock import business_date
+from app.domain.masking import mask_phone
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
 from app.models import CollectionCampaign, CollectionTask, StaffAssignment
@@ -40,10 +42,12 @@ from app.security.scoping import (
     task_in_scope,
     visible_community_ids,
 )
+from app.services.accounts import account_statement
 from app.services.collection import close_campaign, create_campaign
 from app.services.collection_report import campaign_report
 from app.services.collection_tasks import record_contact, tasks_due
 from app.services.errors import DomainError
+from app.services.rows import visible_or_none
 from app.services.settings import get_int
 from reports import pdf_response
 from reports.context import task_sheet_context
@@ -349,6 +353,24 @@ class ContactFormView(RowActionView):
         if request.method == "GET" and visit_due and task_in_scope(task):
             form.channel.data = ContactChannel.VISIT
         return form
+
+    def aside(self, pk: int):
+        """Whom the contact is with: the unit, the owner, the phone and what is owed today."""
+        task = visible_or_none(db.session, CollectionTask, pk, scope=task_in_scope)
+        if task is None:
+            return None
+        own = task.assignee_id == current_user().id
+        today = business_date()
+        return Markup(
+            render_template(
+                "collection/_task_summary.html",
+                task=task,
+                phone=task.phone if own or can_view_personal_data() else mask_phone(task.phone),
+                owed=account_statement(db.session, task.unit_id, today).total_due,
+                today=today,
+                action_label=TaskAction(task.next_action).label,
+            )
+        )
 
     def operation(self, session, pk, form, actor):
         record_contact(

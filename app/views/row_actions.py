@@ -59,6 +59,10 @@ class RowActionView(BaseView):
         """Do it; return the success message and the URL to go to."""
         raise NotImplementedError
 
+    def aside(self, pk: int):
+        """What the page shows beside its form about the row (HTML), or None."""
+        return None
+
     @expose("/<int:pk>", methods=["GET", "POST"])
     @has_access
     def confirm(self, pk: int):
@@ -77,6 +81,7 @@ class RowActionView(BaseView):
             title=self.title,
             form=form,
             intro=self.intro,
+            aside=self.aside(pk),
             submit=self.submit,
             action=url_for(f"{type(self).__name__}.confirm", pk=pk),
             back=url_for(self.back_endpoint, pk=pk),

@@ -118,6 +118,15 @@ def test_a_collector_taken_off_a_community_no_longer_sees_its_tasks(login, sessi
     assert f"/collection/my-tasks/sheet/{campaign}" not in page
 
 
+def test_the_contact_form_says_whom_and_how_much(login, session, campaign):
+    task = session.scalar(select(CollectionTask).where(CollectionTask.unit_id == 2))
+    page = login("Collector").get(f"/contactformview/{task.id}").get_data(as_text=True)
+    summary = page[page.index('id="task_summary"') : page.index("</table>")]
+    assert "1-1-102" in summary and task.owner.name in summary
+    assert "13912345679" in summary  # its own task: the phone to call
+    assert str(task.arrears_at_start) in summary and "今日应缴" in summary
+
+
 def test_a_collector_records_a_contact_and_the_task_moves_on(login, session, campaign):
     task_id = session.scalar(select(CollectionTask.id).where(CollectionTask.unit_id == 2))
     client = login("Collector")
