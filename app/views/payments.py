@@ -4,24 +4,27 @@ Payments are never edited or deleted here: the forms call ``record_payment`` and
 ``reverse_payment`` in one unit of work, like the API.
 """
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_appbuilder import BaseView, action, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.clock import business_zone
+from app.clock import business_date, business_zone
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
 from app.models import Building, Payment, Receipt, Unit
 from app.models.types import PaymentMethod
 from app.security.scoping import current_user
+from app.services.accounts import account_statement
 from app.services.errors import DomainError, NotFoundError
 from app.services.payments import record_payment, reverse_payment
+from app.services.queries import whole_number
 from reports import pdf_response
 from reports.context import receipt_context
 
@@ -49,15 +52,33 @@ class UnitForm(DynamicForm):
 
     def unit_id(self) -> int:
         """The unit named, or -1 (an unknown unit, refused by the service)."""
+        community = whole_number(self.community.data)
+        if community is None or not self.unit_code.data:
+            return -1
         found = db.session.scalar(
             select(Unit.id)
             .join(Building)
             .where(
-                Building.community_id == int(self.community.data),
+                Building.community_id == community,
                 Unit.code == self.unit_code.data.strip(),
             )
         )
         return -1 if found is None else found
+
+
+def owed_aside(form: UnitForm, lookup_url: str) -> Markup:
+    """Beside the till: look a unit up, and what it owes today (its open bills, its credit)."""
+    statement = None
+    if form.unit_code.data:
+        try:
+            statement = account_statement(db.session, form.unit_id(), business_date())
+        except NotFoundError:
+            statement = False  # no such unit in the user's communities
+    return Markup(
+        render_template(
+            "payments/_owed.html", form=form, statement=statement, lookup_url=lookup_url
+        )
+    )
 
 
 def book_payment(call):
@@ -108,6 +129,9 @@ class RecordPaymentFormView(BaseView):
     @has_access
     def record(self):
         form = RecordPaymentForm()
+        if request.method == "GET" and request.args.get("unit_code"):  # a unit looked up
+            form.community.data = request.args.get("community")
+            form.unit_code.data = request.args.get("unit_code", "")[:32]
         if form.validate_on_submit():
             paid_at = (
                 form.paid_at.data.replace(tzinfo=business_zone()) if form.paid_at.data else None
@@ -129,6 +153,7 @@ class RecordPaymentFormView(BaseView):
             "form.html",
             title=_l("Record a payment"),
             form=form,
+            aside=owed_aside(form, url_for("RecordPaymentFormView.record")),
             action=url_for("RecordPaymentFormView.record"),
             submit=_l("Record and issue the receipt"),
             back=url_for("PaymentView.list"),

@@ -6,7 +6,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from app.clock import business_date
 from app.models import Bill, Payment, Receipt
+from app.services.accounts import account_statement
 from app.services.billing import run_billing
 
 FORM = {
@@ -40,6 +42,23 @@ def test_a_cashier_records_a_payment_and_lands_on_its_receipt(login, session, bi
     payment = session.scalar(select(Payment))
     assert payment.paid_at.isoformat() == "2026-03-20T02:00:00+00:00"  # 10:00 in Shanghai
     assert payment.recorded_by == "finance"
+
+
+def test_the_till_shows_what_a_unit_owes_before_the_payment(login, session, billed):
+    bill = session.scalar(select(Bill).where(Bill.unit_id == 1))
+    client = login("Finance")
+    page = client.get("/recordpaymentformview/record?community=1&unit_code=1-1-101")
+    html = page.get_data(as_text=True)
+    owed = html[html.index('id="owed"') :]
+    owed = owed[: owed.index("</table>")]
+    due = account_statement(session, 1, business_date()).total_due  # with its late fee
+    assert bill.number in owed and f"<strong>{due:,.2f}</strong>" in owed and "今日应缴" in owed
+    assert 'value="1-1-101"' in html[html.index('id="wuye_form"') :]  # the till is filled in
+    for unknown in ("community=1&unit_code=9-9-999", "community=2&unit_code=1-1-101"):
+        page = client.get(f"/recordpaymentformview/record?{unknown}")
+        assert page.status_code == 200 and "找不到该房屋" in page.get_data(as_text=True)
+    nonsense = client.get("/recordpaymentformview/record?community=x&unit_code=1-1-101")
+    assert nonsense.status_code == 200 and "找不到该房屋" in nonsense.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
