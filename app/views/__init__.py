@@ -102,14 +102,14 @@ from .surveys import (
 )
 from .waivers import ApproveWaiverView, RejectWaiverView, RequestWaiverView, WaiverView
 
+# The menu's top level, by each role's daily work: at most eight entries (the dashboard a link of
+# its own; FAB's security screens join the administration).
 CATEGORIES = {
-    "Dashboard": (_l("Key figures"), "fa-chart-line"),
+    "Dashboard": None,
     "MasterData": (_l("Master data"), "fa-building"),
-    "Tariffs": (_l("Tariffs"), "fa-yen-sign"),
     "Billing": (_l("Billing"), "fa-file-invoice-dollar"),
     "Payments": (_l("Payments"), "fa-cash-register"),
     "Collection": (_l("Arrears and collection"), "fa-hand-holding-usd"),
-    "Documents": (_l("Documents"), "fa-envelope-open-text"),
     "CustomerCare": (_l("Customer care"), "fa-headset"),
     "Supervision": (_l("Supervision"), "fa-clipboard-check"),
     "Administration": (_l("Administration"), "fa-cogs"),
@@ -136,7 +136,6 @@ MENU = (
     (StatementImportView, "StatementImport", _l("Statement imports"), "fa-file-import"),
     (UnmatchedEntryView, "StatementEntry", _l("Unmatched entries"), "fa-question-circle"),
     (BankMappingView, "BankMapping", _l("Bank mappings"), "fa-university"),
-    (OutboxView, "OutboxMessage", _l("Outbox"), "fa-paper-plane"),
     (NoticeBatchFormView, "NoticeBatchForm", _l("Print payment notices"), "fa-print"),
     (NoticeBatchView, "NoticeBatch", _l("Notice batches"), "fa-copy"),
     (ArrearsView, "Arrears", _l("Arrears"), "fa-exclamation-circle"),
@@ -161,6 +160,7 @@ MENU = (
         "fa-handshake",
     ),
     (DunningLevelView, "DunningLevel", _l("Dunning levels"), "fa-layer-group"),
+    (OutboxView, "OutboxMessage", _l("Outbox"), "fa-paper-plane"),
     (ComplaintIntakeView, "ComplaintForm", _l("Log a complaint"), "fa-headset"),
     (ComplaintView, "Complaint", _l("Complaints"), "fa-comments"),
     (OverdueComplaintView, "OverdueComplaint", _l("Overdue complaints"), "fa-exclamation-triangle"),
@@ -231,6 +231,9 @@ WITHOUT_MENU = (
 def register_views(appbuilder) -> None:
     for view, name, label, icon in MENU:
         category = MENU_CATEGORY[name]
+        if CATEGORIES[category] is None:  # a link of its own
+            appbuilder.add_view(view, name, label=label, icon=icon)
+            continue
         category_label, category_icon = CATEGORIES[category]
         appbuilder.add_view(
             view,
@@ -243,4 +246,13 @@ def register_views(appbuilder) -> None:
         )
     for view in WITHOUT_MENU:
         appbuilder.add_view_no_menu(view)
+    _security_into_administration(appbuilder.menu)
     register_public_form(appbuilder)
+
+
+def _security_into_administration(menu) -> None:
+    """FAB's security screens (users, roles) under 系统管理, not in a menu of their own."""
+    security, administration = menu.find("Security"), menu.find("Administration")
+    if security is not None and administration is not None:
+        administration.childs.extend(c for c in security.childs if c.name != "-")
+        menu.menu.remove(security)

@@ -47,3 +47,19 @@ def test_no_screen_fetches_charts_from_the_internet(login):
     assert admin.get("/userstatschartview/chart/").status_code == 404
     home = admin.get("/").get_data(as_text=True)
     assert "userstatschartview" not in home.lower() and "gstatic" not in home
+
+
+def test_the_menu_has_at_most_eight_entries_and_no_lonely_one(app):
+    """Grouped by the daily work of each role; FAB's security screens are administration."""
+    top = app.appbuilder.menu.get_list()
+    assert len(top) <= 8, [item.name for item in top]
+    lonely = [item.name for item in top if item.childs and len(item.childs) < 2]
+    assert lonely == []
+    assert "Security" not in [item.name for item in top]
+    administration = app.appbuilder.menu.find("Administration")
+    assert {"List Users", "List Roles"} <= {child.name for child in administration.childs}
+
+
+def test_the_administrator_finds_users_under_administration(login):
+    page = login("Admin").get("/").get_data(as_text=True)
+    assert "/users/list/" in page and ">安全<" not in page
