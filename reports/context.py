@@ -32,6 +32,7 @@ from app.services.dunning_legal import case_letters, evidence_number
 from app.services.dunning_messages import letter_actions, letter_number, unpaid_items
 from app.services.errors import DomainError, NotFoundError
 from app.services.installments import get_installment
+from app.services.people import name_of
 from app.services.rows import find_row
 from app.services.surveys import survey_invitation
 
@@ -140,7 +141,7 @@ def receipt_context(session, receipt_id: int) -> dict:
         "paid_at": payment.paid_at.astimezone(zone),
         "method": PaymentMethod(payment.method).label,
         "reference": payment.reference or "",
-        "cashier": payment.recorded_by,
+        "cashier": name_of(session, payment.recorded_by),
         "allocations": [
             {
                 "bill": a.bill.number,

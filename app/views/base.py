@@ -39,7 +39,15 @@ from app.services.errors import DomainError
 from app.services.masterdata import validate
 from app.services.queries import whole_number
 
-from .columns import blank_if_none, enum_label, enum_select, local_time, masked, yes_no
+from .columns import (
+    blank_if_none,
+    enum_label,
+    enum_select,
+    local_time,
+    masked,
+    person,
+    yes_no,
+)
 from .lists import list_interface, type_unit_filters, unit_search_fields
 from .row_actions import refuse_on_form
 
@@ -114,10 +122,12 @@ class WuyeModelView(ModelView):
         nullable = {c.key for c in columns if c.nullable}
         instants = {c.key for c in columns if isinstance(c.type, UTCDateTime)}
         flags = {c.key for c in columns if isinstance(c.type, Boolean)}
+        people = {c.key for c in columns if c.key.endswith("_by") or c.key == "username"}
         self.formatters_columns = {
             **{col: blank_if_none for col in nullable},
             **{col: local_time for col in instants},
             **{col: yes_no for col in flags},
+            **{col: person for col in people},
             **{col: enum_label(enum) for col, enum in self.enums.items()},
             **{field: masked(field, self.may_reveal) for field in self.personal_fields},
             **(self.formatters_columns or {}),

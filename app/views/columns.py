@@ -1,13 +1,16 @@
 """How a screen shows and edits a column's value: instants in the business time zone, enum
 labels, blanks for nothing, masked personal data, drop-downs of an enum's members."""
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField
 from wtforms.validators import InputRequired
 
 from app.clock import business_zone
 from app.domain.masking import MASKERS
+from app.extensions import db
 from app.security.personal import can_view_personal_data
+from app.services.people import names_by_login
 
 
 def local_time(value) -> str:
@@ -59,3 +62,12 @@ def masked(field: str, allowed=can_view_personal_data):
         return value if allowed() else MASKERS[field](value)
 
     return fmt
+
+
+def person(login) -> str:
+    """A login name (``recorded_by``...) shown as the person's full name (app.services.people);
+    the names are read once a request."""
+    names = g.get("wuye_names")
+    if names is None:
+        names = g.wuye_names = names_by_login(db.session)
+    return names.get(login, login or "")

@@ -185,7 +185,8 @@ def test_a_receipt_shows_the_allocations_the_credit_and_the_amount_in_words(sess
         "1,030.75",
         "1,234.50",
         "壹仟贰佰叁拾肆元伍角整",
-        "finance",
+        "测试Finance",  # the cashier by name, not by login
+        "开具时间",
         translated("Receipt"),
     ):
         assert expected in text, expected

@@ -31,7 +31,7 @@ def test_finance_starts_a_run_and_lands_on_it(login, session):
     assert response.headers["Location"] == f"/billingrunview/show/{run.id}"
     assert counts(session) == [2, 1]
     page = client.get(response.headers["Location"])
-    assert "410.00" in flashes(page) and "finance" in text_of(page)
+    assert "410.00" in flashes(page) and "测试Finance" in text_of(page)  # who ran it, by name
 
 
 def test_a_preview_lists_the_figures_and_failures_and_writes_nothing(login, session):
