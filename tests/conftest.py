@@ -8,6 +8,7 @@ user per role; staff other than Admin and Auditor work for community A only.
 
 import shutil
 import threading
+import time
 from datetime import UTC, datetime
 
 import flask_migrate
@@ -213,7 +214,11 @@ def session(app):
 
 @pytest.fixture(scope="session")
 def _tokens():
+    """role -> (when minted, monotonic seconds; the headers carrying the token)."""
     return {}
+
+
+TOKEN_REUSE_SECONDS = 10 * 60
 
 
 @pytest.fixture
@@ -221,14 +226,17 @@ def api(app, client, _tokens):
     """``api(role)`` -> headers with a bearer token of that role's test user."""
 
     def headers(role: str) -> dict:
-        if role not in _tokens:
+        # An access token lives 15 minutes (FAB's JWT default): a slow run outlives the first.
+        minted, cached = _tokens.get(role, (None, None))
+        if minted is None or time.monotonic() - minted > TOKEN_REUSE_SECONDS:
             response = client.post(
                 "/api/v1/security/login",
                 json={"username": USERNAMES[role], "password": PASSWORD, "provider": "db"},
             )
             assert response.status_code == 200, response.json
-            _tokens[role] = {"Authorization": f"Bearer {response.json['access_token']}"}
-        return _tokens[role]
+            cached = {"Authorization": f"Bearer {response.json['access_token']}"}
+            _tokens[role] = (time.monotonic(), cached)
+        return cached
 
     return headers
 
