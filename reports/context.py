@@ -34,11 +34,24 @@ from app.services.errors import DomainError, NotFoundError
 from app.services.installments import get_installment
 from app.services.people import name_of
 from app.services.rows import find_row
+from app.services.settings import get_setting
 from app.services.surveys import survey_invitation
 
 
-def issuer(community: Community) -> dict:
-    return {"name": community.name, "address": community.address, "phone": community.phone}
+def issuer(session, community: Community) -> dict:
+    """Who issues a document: the property-service company (the administrator's settings
+    ``company_*``), else the community's payee; and the community it is about."""
+    company = {key: get_setting(session, f"company_{key}") for key in COMPANY}
+    return {
+        "name": company["name"] or community.payee_name or community.name,
+        "address": company["address"] or community.address,
+        "phone": company["phone"] or community.phone,
+        "seal": company["seal"],
+        "community": community.name,
+    }
+
+
+COMPANY = ("name", "address", "phone", "seal")
 
 
 def payee(community: Community) -> dict:
@@ -85,7 +98,7 @@ def notice_context(session, bill_id: int, as_of: date | None = None) -> dict:
     community = bill.community
     return {
         "number": bill.number,
-        "issuer": issuer(community),
+        "issuer": issuer(session, community),
         "stamp": None,
         "issued_on": as_of,
         "community": community.name,
@@ -131,7 +144,7 @@ def receipt_context(session, receipt_id: int) -> dict:
     zone = business_zone()
     return {
         "number": receipt.number,
-        "issuer": issuer(receipt.community),
+        "issuer": issuer(session, receipt.community),
         "stamp": _l("Void") if receipt.void else None,
         "void_reason": receipt.void_reason or "",
         "issued_at": receipt.issued_at.astimezone(zone),
@@ -194,7 +207,7 @@ def dunning_letter_context(session, owner_id: int, as_of: date) -> dict:
     community = letters[0].community
     return {
         "number": letter_number(owner_id, as_of),
-        "issuer": issuer(community),
+        "issuer": issuer(session, community),
         "stamp": None,
         "issued_on": as_of,
         "community": community.name,
@@ -217,7 +230,7 @@ def evidence_pack_context(session, action_id: int) -> dict:
     statement = account_statement(session, case.unit_id, business_date())
     return {
         "number": evidence_number(action),
-        "issuer": issuer(action.community),
+        "issuer": issuer(session, action.community),
         "stamp": None,
         "community": action.community.name,
         "unit": case.unit.code,
@@ -281,7 +294,7 @@ def task_sheet_context(session, campaign_id: int, assignee_id: int, reveal: bool
     staff = tasks[0].assignee
     return {
         "number": f"{campaign.community.code}-{campaign.id:04d}-{staff.username}",
-        "issuer": issuer(campaign.community),
+        "issuer": issuer(session, campaign.community),
         "stamp": None,
         "campaign": campaign.name,
         "community": campaign.community.name,
@@ -318,7 +331,7 @@ def installment_agreement_context(session, agreement_id: int) -> dict:
     withdrawn = (InstallmentStatus.REJECTED, InstallmentStatus.CANCELLED)
     return {
         "number": agreement.number,
-        "issuer": issuer(community),
+        "issuer": issuer(session, community),
         "stamp": InstallmentStatus(agreement.status).label
         if agreement.status in withdrawn
         else None,

@@ -28,6 +28,11 @@ DEFAULTS = {
     "installment_grace_days": "15",  # an instalment this many days late: default
     "max_payment": "1000000.00",  # payments: the largest amount one payment may record
     "billing_months_ahead": "3",  # billing runs: at most this many months past this month
+    # documents: the property-service company issuing them (party A of an agreement)
+    "company_name": "",
+    "company_address": "",
+    "company_phone": "",
+    "company_seal": "",
 }
 
 
@@ -104,6 +109,23 @@ EXPLAINED = {
     "billing_months_ahead": (
         _l("Billing: months ahead"),
         _l("A billing run may bill at most this many months past this month."),
+    ),
+    "company_name": (
+        _l("Company name"),
+        _l("The property-service company that issues receipts, notices and agreements; empty: "
+           "each community's payee."),
+    ),
+    "company_address": (
+        _l("Company address"),
+        _l("Printed under the company's name; empty: the community's address."),
+    ),
+    "company_phone": (
+        _l("Company phone"),
+        _l("Printed under the company's name; empty: the community's phone."),
+    ),
+    "company_seal": (
+        _l("Seal text"),
+        _l("The text of the company's seal, printed where an agreement is sealed."),
     ),
 }
 

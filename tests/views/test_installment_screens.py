@@ -8,7 +8,7 @@ from io import BytesIO
 import pytest
 from sqlalchemy import select
 
-from app.models import Bill, InstallmentAgreement
+from app.models import Bill, InstallmentAgreement, Setting
 from app.services.payments import record_payment
 from tests.installments import SCAN, bill_first_quarter, signed_draft
 from tests.reports import pdf
@@ -118,3 +118,20 @@ def test_who_sees_the_list_and_the_draft_form(login, role, status):
     assert client.get("/installmentagreementview/list/").status_code == status
     may_draft = role in ("Admin", "CustomerService")
     assert client.get("/installmentdraftformview/draft").status_code == (200 if may_draft else 403)
+
+
+def test_party_a_is_the_property_service_company_with_its_seal(login, session, billed):
+    """Not the community (a place, not a party): the administrator's company settings (else
+    the community's payee, else its name)."""
+    pk = signed_draft(session, 1)
+    client = login("Manager")
+    session.add_all(
+        [
+            Setting(key="company_name", value="安居物业服务集团有限公司"),
+            Setting(key="company_seal", value="安居物业服务集团有限公司合同专用章"),
+        ]
+    )
+    session.commit()
+    after = " ".join(pdf.text(client.get(f"/installmentagreementview/pdf/{pk}").data).split())
+    assert "甲方 安居物业服务集团有限公司 乙方 A业主甲" in after
+    assert "甲方（盖章）: 安居物业服务集团有限公司" in after and "集团有限公司合同专用章" in after
