@@ -59,6 +59,7 @@ class SettingView(WuyeModelView):
     class_permission_name = "Setting"
     base_filters = []
     list_title = show_title = _l("Settings")
+    add_title, edit_title = _l("Add a setting"), _l("Change a setting")
     list_columns = add_columns = edit_columns = show_columns = ["key", "value"]
     add_form_extra_fields = edit_form_extra_fields = {
         "key": SelectField(_l("Setting"), choices=setting_choices, validators=[InputRequired()]),

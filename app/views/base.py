@@ -10,6 +10,7 @@ from functools import wraps
 from flask import Response, abort, flash, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.const import PERMISSION_PREFIX
+from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.urltools import (
     get_filter_args,
     get_order_args,
@@ -17,6 +18,7 @@ from flask_appbuilder.urltools import (
     get_page_size_args,
 )
 from sqlalchemy import Boolean
+from wtforms.fields.core import UnboundField
 
 from app.audit import record
 from app.domain.masking import personal_columns
@@ -81,6 +83,15 @@ def send_rows(fmt: str, name: str, header: list, rows: list) -> Response:
     return send_export(fmt, name, header, lambda _own: cells, table=name, details=details)
 
 
+def _blank_choice_reads_nothing(form) -> None:
+    """The empty choice of an optional relation's drop-down shows "—": WTForms prints the
+    choice's value ("__None") when FAB leaves its text empty."""
+    for name in dir(form):
+        field = getattr(form, name, None)
+        if isinstance(field, UnboundField) and issubclass(field.field_class, QuerySelectField):
+            field.kwargs["blank_text"] = "—"
+
+
 def _on_a_list(func):
     """``func`` (an action on the rows ticked in a list) that also takes the one row of a row's
     page, where FAB passes the row itself."""
@@ -123,8 +134,10 @@ class WuyeModelView(ModelView):
         instants = {c.key for c in columns if isinstance(c.type, UTCDateTime)}
         flags = {c.key for c in columns if isinstance(c.type, Boolean)}
         people = {c.key for c in columns if c.key.endswith("_by") or c.key == "username"}
+        shown = {*(self.list_columns or ()), *(self.show_columns or ())}
         self.formatters_columns = {
-            **{col: blank_if_none for col in nullable},
+            # nothing shows as nothing, not "None": nullable columns and relations alike
+            **{col: blank_if_none for col in nullable | shown},
             **{col: local_time for col in instants},
             **{col: yes_no for col in flags},
             **{col: person for col in people},
@@ -144,6 +157,8 @@ class WuyeModelView(ModelView):
         for item in self.actions.values():
             if item.multiple:  # also offered on a row's page, where FAB hands it one row
                 item.func = _on_a_list(item.func)
+        for form in (self.add_form, self.edit_form):
+            _blank_choice_reads_nothing(form)
 
     def may_reveal(self) -> bool:
         """Whether the user sees this screen's personal fields unmasked."""

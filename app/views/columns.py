@@ -37,6 +37,8 @@ def enum_label(enum):
     """A list/show formatter printing a member's translated label."""
 
     def fmt(value):
+        if value is None:
+            return ""
         try:
             return enum(value).label
         except ValueError:

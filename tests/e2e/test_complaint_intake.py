@@ -5,18 +5,12 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Complaint
-from tests.conftest import PASSWORD, USERNAMES
-from tests.e2e import test_browser
 
 pytestmark = pytest.mark.browser
-browser, server_url, page = test_browser.browser, test_browser.server_url, test_browser.page
 
 
-def test_the_unit_search_fills_the_form_as_one_types(page, server_url, session):
-    page.goto(f"{server_url}/login/")
-    page.fill("input[name=username]", USERNAMES["CustomerService"])
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
+def test_the_unit_search_fills_the_form_as_one_types(page, server_url, sign_in, session):
+    sign_in(page, "CustomerService")
     page.goto(f"{server_url}/complaints/new/")
     page.type("#search", "业主乙")
     page.click("#complaint_units a")  # community A's only: B is not this user's

@@ -3,11 +3,7 @@ so Chromium blocks none of them (app/headers.py)."""
 
 import pytest
 
-from tests.conftest import PASSWORD, USERNAMES
-from tests.e2e import test_browser
-
 pytestmark = pytest.mark.browser
-browser, server_url, page = test_browser.browser, test_browser.server_url, test_browser.page
 
 PAGES = [
     "/billview/list/",
@@ -19,16 +15,13 @@ PAGES = [
 ]
 
 
-def test_no_script_of_a_screen_is_blocked(page, server_url):
+def test_no_script_of_a_screen_is_blocked(page, server_url, sign_in):
     blocked = []
     page.on(
         "console",
         lambda message: "Content Security Policy" in message.text and blocked.append(message.text),
     )
-    page.goto(f"{server_url}/login/")
-    page.fill("input[name=username]", USERNAMES["Admin"])
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
+    sign_in(page, "Admin")
     for path in PAGES:
         response = page.goto(f"{server_url}{path}")
         assert response.status == 200, path

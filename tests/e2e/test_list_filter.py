@@ -6,20 +6,14 @@ from datetime import date
 import pytest
 
 from app.services.billing import run_billing
-from tests.conftest import PASSWORD, USERNAMES
-from tests.e2e import test_browser
 
 pytestmark = pytest.mark.browser
-browser, server_url, page = test_browser.browser, test_browser.server_url, test_browser.page
 
 
-def test_finance_finds_a_units_bills_by_typing_its_code(page, server_url, session):
+def test_finance_finds_a_units_bills_by_typing_its_code(page, server_url, sign_in, session):
     run_billing(session, date(2026, 3, 1), community_id=1)
     session.commit()
-    page.goto(f"{server_url}/login/")
-    page.fill("input[name=username]", USERNAMES["Finance"])
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
+    sign_in(page, "Finance")
     page.goto(f"{server_url}/billview/list/")
     assert page.locator("a[href*='/billview/show/']").count() == 2
     page.click("a[href='#accordion1_href']")  # 搜索
