@@ -24,12 +24,14 @@ def refusal_text(err: DomainError) -> str:
     )
 
 
-def refuse_on_form(form, err: DomainError) -> None:
-    """Each refused field's messages beside the field (``unit_id`` beside ``unit``); the
-    messages of fields the form does not show as a flash."""
+def refuse_on_form(form, err: DomainError, aliases: dict[str, str] | None = None) -> None:
+    """Each refused field's messages beside the field (``unit_id`` beside ``unit``;
+    ``aliases``: the form's name of a service field); the messages of fields the form does not
+    show as a flash."""
     elsewhere = {}
     for field, messages in err.as_dict().items():
-        name = field if field in form else field.removesuffix("_id")
+        name = (aliases or {}).get(field, field)
+        name = name if name in form else name.removesuffix("_id")
         if name in form:
             form[name].errors = [*form[name].errors, *messages]
         else:

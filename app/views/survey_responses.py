@@ -28,8 +28,8 @@ from app.services.surveys import LinkRefusedError, check_link, find_unit
 
 from .base import WuyeModelView
 from .columns import enum_label, local_time
-from .row_actions import RowActionView
-from .surveys import refuse, survey_or_404
+from .row_actions import RowActionView, refuse_on_form
+from .surveys import survey_or_404
 
 SCALE = (
     (5, _l("Very satisfied")),
@@ -95,7 +95,7 @@ class ResponseFormView(BaseView):
                         actor=current_user().username,
                     )
             except DomainError as err:
-                refuse(form, err, {"unit": "unit_code"})
+                refuse_on_form(form, err, {"unit": "unit_code"})
             else:
                 flash(gettext("Response recorded."), "success")
                 return redirect(url_for("ResponseFormView.respond", pk=pk))
@@ -199,7 +199,7 @@ def answer(token: str):
         except LinkRefusedError as err:
             return _refused(err)
         except DomainError as err:
-            refuse(form, err)
+            refuse_on_form(form, err)
             status = 400
         else:
             return _page(thanks=True)

@@ -33,23 +33,9 @@ from app.services.surveys import (
 from .base import WuyeModelView
 from .columns import enum_label, local_time
 from .forms import my_communities
-from .row_actions import refusal_text
+from .row_actions import refusal_text, refuse_on_form
 
 PERIOD_LABEL = _l("Survey period")
-
-
-def refuse(form, err: DomainError, aliases: dict[str, str] | None = None) -> None:
-    """Show a refusal beside the form's fields (``aliases``: the form's name of a service
-    field); what no field holds, as a flash message."""
-    rest = {}
-    for name, messages in err.as_dict().items():
-        field = (aliases or {}).get(name, name)
-        if field in form:
-            form[field].errors = [*form[field].errors, *messages]
-        else:
-            rest[name] = messages
-    if rest:
-        flash(refusal_text(DomainError(rest)), "danger")
 
 
 def survey_or_404(pk: int) -> Survey:
@@ -101,7 +87,7 @@ class SurveyFormView(BaseView):
                         actor=current_user().username,
                     ).id
             except DomainError as err:
-                refuse(form, err)
+                refuse_on_form(form, err)
             else:
                 flash(gettext("Survey created as a draft: open it to take answers."), "success")
                 return redirect(url_for("SurveyView.show", pk=survey_id))
@@ -247,7 +233,7 @@ class SurveyLinksView(BaseView):
                         )
                     )
             except DomainError as err:
-                refuse(form, err)
+                refuse_on_form(form, err)
             else:
                 flash(gettext("New links issued: %(count)d.", count=issued), "success")
                 return redirect(url_for("SurveyLinksView.links", pk=pk))
