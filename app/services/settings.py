@@ -112,8 +112,10 @@ EXPLAINED = {
     ),
     "company_name": (
         _l("Company name"),
-        _l("The property-service company that issues receipts, notices and agreements; empty: "
-           "each community's payee."),
+        _l(
+            "The property-service company that issues receipts, notices and agreements; empty: "
+            "each community's payee."
+        ),
     ),
     "company_address": (
         _l("Company address"),
