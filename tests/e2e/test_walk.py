@@ -36,7 +36,7 @@ from tests.conftest import USERNAMES
 from tests.e2e.conftest import CONTEXT, OUTPUT
 from tests.e2e.world import fill_world
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.walk]
 
 SCREENS = OUTPUT / "screens"
 
