@@ -38,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         errors,
         guards,
         headers,
+        locale,
         lockout,
         models,
         sessions,
@@ -87,5 +88,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     sessions.init_app(app)
     headers.init_app(app)
     lockout.init_app(app)
+    locale.init_app(app)
     init_jobs(app)
     return app

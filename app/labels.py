@@ -4,7 +4,9 @@ Over 400 lines for a reason: it is a table, one line per column name, read as a 
 column has one label on every screen, export and API ``_info``); splitting it by screen would
 let one column drift into two labels."""
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from app.domain.statements import core as statement_messages
 
@@ -319,6 +321,17 @@ TABLE_LABELS = {
     "dunning_action": {"deadline": _l("Pay by")},
     "job_run": {"function": _l("Job"), "args": _l("For")},
 }
+
+
+def related_label(relation: str, column: str) -> LazyString:
+    """The label of a related row's column (``building.code``: 楼栋（编号）), in the language
+    it is read in."""
+
+    def text() -> str:
+        outer, inner = LABELS.get(relation, relation), LABELS.get(column, column)
+        return gettext("%(relation)s (%(column)s)", relation=outer, column=inner)
+
+    return LazyString(text)
 
 
 def labels_of(model) -> dict:

@@ -24,6 +24,7 @@ EDGES = (
     "app.headers",
     "app.sessions",
     "app.lockout",
+    "app.locale",
     "app.exports",
     "app.labels",
     "app.role_labels",

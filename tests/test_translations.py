@@ -278,3 +278,32 @@ def test_api_marshmallow_messages_in_chinese_then_english(client, api):
     messages = _area_message(client, headers, body, "?_l_=en")
     assert messages["area"] == ["Not a valid number."]
     assert messages["floor"] == ["Unknown field."]
+
+
+def test_api_answers_in_the_language_the_client_accepts(client, api):
+    """No session on the API: Accept-Language, else WUYE_LOCALE; ?_l_ wins over both."""
+    headers = api("CustomerService")
+    english = {**headers, "Accept-Language": "en-US,en;q=0.9"}
+    [message] = _area_message(client, english, NEW_UNIT)["area"]
+    assert message.startswith("The area must be above 0"), message
+    chinese = {**headers, "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
+    [message] = _area_message(client, chinese, NEW_UNIT)["area"]
+    assert CJK.search(message), message
+    [message] = _area_message(client, {**headers, "Accept-Language": "fr"}, NEW_UNIT)["area"]
+    assert CJK.search(message), message  # nothing we speak: the default, zh
+    [message] = _area_message(client, chinese, NEW_UNIT, "?_l_=en")["area"]
+    assert message.startswith("The area must be above 0"), message
+
+
+def test_an_auditors_export_follows_the_language_accepted(client, api):
+    """Every header in the language asked for, a related row's columns included."""
+
+    def header(language: str) -> str:
+        asked = {**api("Auditor"), "Accept-Language": language}
+        response = client.get("/api/v1/export/unit?format=csv", headers=asked)
+        return response.data.decode("utf-8-sig").splitlines()[0]
+
+    assert header("en").startswith("ID,Building (ID),Building (Code),Code,Property type")
+    chinese = header("zh-CN")
+    assert chinese.startswith("系统编号,楼栋（系统编号）,楼栋（编号）,编号")
+    assert not re.search(r"[A-Za-z]{3,}", chinese), chinese

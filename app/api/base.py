@@ -22,7 +22,7 @@ from app.domain.checks import decimal_places
 from app.domain.masking import mask_fields
 from app.exports import FORMATS, described, export_model, maskers, sql_ordered
 from app.extensions import db, unit_of_work
-from app.labels import labels_of
+from app.labels import labels_of, related_label
 from app.security.personal import can_view_personal_data, refuse_personal
 from app.security.roles import API_METHODS
 from app.security.scoping import SCOPED
@@ -50,6 +50,9 @@ class WuyeModelApi(ModelRestApi):
 
     def __init__(self):
         self.label_columns = labels_of(self.datamodel.obj)  # a copy: FAB adds to it
+        for column in {*(self.list_columns or ()), *(self.show_columns or ())}:
+            if "." in column and column not in self.label_columns:  # a relation's column
+                self.label_columns[column] = related_label(*column.split(".", 1))
         super().__init__()
         self.order_columns = sql_ordered(self.datamodel.obj, self.order_columns)
 
