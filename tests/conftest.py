@@ -188,10 +188,9 @@ def _push_request_context():
     yield
 
 
-@pytest.fixture
-def client(app):
-    """A test client whose every request runs in its own app context (own ``g``, own database
-    session), as in production, even while the ``session`` fixture holds one open."""
+def server_like_client(app) -> FlaskClient:
+    """A test client of ``app`` whose every request runs in its own app context (own ``g``,
+    own database session), as in production, even while a test holds a session open."""
 
     class Client(FlaskClient):
         def open(self, *args, **kwargs):
@@ -201,6 +200,12 @@ def client(app):
                 return super().open(*args, **kwargs)
 
     return Client(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture
+def client(app):
+    """The test app's ``server_like_client``."""
+    return server_like_client(app)
 
 
 @pytest.fixture
@@ -342,6 +347,38 @@ def pg_world_url(postgres_url, postgres_world):
     url = postgres.create_database(postgres_url, template=postgres_world)
     yield url
     postgres.drop_database(url)
+
+
+@pytest.fixture
+def pg_app(pg_world_url, tmp_path):
+    """The app on a fresh copy of the PostgreSQL world: screens tested on PostgreSQL too."""
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": pg_world_url,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "tests-only-secret-key-of-at-least-32-bytes",
+            "WUYE_FILES_DIR": str(tmp_path / "files"),
+        }
+    )
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def pg_login(pg_app):
+    """``pg_login(role)``: a client of ``pg_app`` signed in through the login form."""
+
+    def sign_in(role: str):
+        client = server_like_client(pg_app)
+        response = client.post("/login/", data={"username": USERNAMES[role], "password": PASSWORD})
+        assert response.status_code == 302, "login failed"
+        return client
+
+    return sign_in
 
 
 @pytest.fixture

@@ -219,3 +219,28 @@ def run_billing(
         run.finished_at = datetime.now(UTC)
         session.flush()
     return result
+
+
+def run_billing_each(
+    session: Session,
+    period: date,
+    community_ids: list[int],
+    *,
+    dry_run: bool = False,
+    actor: str = "system",
+) -> RunResult:
+    """``run_billing`` for each of ``community_ids`` (a member of staff's communities: "all
+    my communities"), in the caller's transaction; one run each, their figures added up
+    (``run_id``: the run's when there is one, else None)."""
+    combined = RunResult(period_start=month_start(period), dry_run=dry_run)
+    runs = []
+    for community_id in sorted(community_ids):
+        result = run_billing(session, period, community_id, dry_run=dry_run, actor=actor)
+        combined.created += result.created
+        combined.bills += result.bills
+        combined.skipped += result.skipped
+        combined.failed += result.failed
+        combined.total += result.total
+        runs.append(result.run_id)
+    combined.run_id = runs[0] if len(runs) == 1 else None
+    return combined

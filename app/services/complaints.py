@@ -14,12 +14,11 @@ the pause of dunning in ``app.services.complaint_pauses``; the key figures in
 ``app.services.complaint_figures``.
 """
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.clock import business_date, business_zone
@@ -28,8 +27,6 @@ from app.domain.collection import Outcome
 from app.domain.complaints import Status
 from app.domain.windows import earliest_case_day, read_instant
 from app.models import (
-    Building,
-    Community,
     Complaint,
     ComplaintEntry,
     Owner,
@@ -43,7 +40,7 @@ from app.services.collection_tasks import get_task
 from app.services.complaint_pauses import sync_complaint_pause
 from app.services.errors import ConflictError, DomainError, NotFoundError, Problems
 from app.services.queries import whole_number
-from app.services.rows import find_row, visible_only, visible_or_none
+from app.services.rows import find_row, visible_or_none
 from app.services.settings import get_setting
 
 NOTE_LENGTH = 2000
@@ -307,45 +304,3 @@ def open_from_task(
     task.complaint_needed = False
     session.flush()
     return complaint
-
-
-# --- Unit search (intake) --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnitMatch:
-    unit_id: int
-    unit: str
-    community: str
-    owner_id: int | None
-    owner: str
-    phone: str
-
-
-def find_units(session: Session, text: str, on: date, limit: int = 20) -> list[UnitMatch]:
-    """Units of the user's communities whose code, or whose paying owner's name (on ``on``),
-    contains ``text``; with that owner. Fewer than 2 characters find nothing."""
-    text = (text or "").strip()
-    if len(text) < 2:
-        return []
-    pattern = f"%{text}%"
-    payer = and_(
-        Ownership.unit_id == Unit.id,
-        Ownership.start_date <= on,
-        or_(Ownership.end_date.is_(None), Ownership.end_date >= on),
-    )
-    query = (
-        select(Unit.id, Unit.code, Community.code, Owner.id, Owner.name, Owner.phone)
-        .join(Building, Building.id == Unit.building_id)
-        .join(Community, Community.id == Building.community_id)
-        .outerjoin(Ownership, payer)
-        .outerjoin(Owner, Owner.id == Ownership.owner_id)
-        .where(or_(Unit.code.ilike(pattern), Owner.name.ilike(pattern)))
-        .order_by(Community.code, Unit.code, Unit.id)
-        .limit(limit)
-    )
-    query = visible_only(query, Building)
-    return [
-        UnitMatch(unit_id, unit, community, owner_id, owner or "", phone or "")
-        for unit_id, unit, community, owner_id, owner, phone in session.execute(query)
-    ]

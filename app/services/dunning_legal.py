@@ -14,12 +14,17 @@ from app.services.errors import DomainError, NotFoundError, Problems
 from app.services.rows import find_row
 
 
+def awaits_decision(action: DunningAction) -> bool:
+    """Whether the legal proposal ``action`` is still to be approved or rejected."""
+    return action.status == ProposalStatus.PROPOSED
+
+
 def _proposal(session: Session, action_id, actor: str) -> DunningAction:
     unknown = _l("Unknown legal proposal.")
     action = find_row(session, DunningAction, action_id, action_id=unknown)
     if action.kind != ActionKind.LEGAL_PROPOSAL:
         raise NotFoundError(action_id=unknown)
-    if action.status != ProposalStatus.PROPOSED:
+    if not awaits_decision(action):
         raise DomainError(action_id=_l("This proposal was already decided."))
     if action.created_by == actor:
         raise DomainError(action_id=_l("Someone other than the proposer must decide."))

@@ -231,10 +231,19 @@ def draft_installment(
 # --- The signed scan and the decision --------------------------------------------------------
 
 
+def next_steps(agreement: InstallmentAgreement) -> set[str]:
+    """What may be done with ``agreement`` now (its page offers these): a draft takes its
+    signed scan or is cancelled, and once the scan is attached is approved or rejected; nothing
+    after the decision."""
+    if agreement.status != InstallmentStatus.DRAFT:
+        return set()
+    return {"attach", "cancel", *({"approve", "reject"} if agreement.signed_scan else ())}
+
+
 def _draft(session: Session, agreement_id) -> InstallmentAgreement:
     agreement = get_installment(session, agreement_id)
     session.refresh(agreement, with_for_update=True)  # one decision at a time (PostgreSQL)
-    if agreement.status != InstallmentStatus.DRAFT:
+    if not next_steps(agreement):
         raise DomainError(agreement_id=_l("Only a draft agreement can be changed or decided."))
     return agreement
 

@@ -84,9 +84,14 @@ def request_waiver(
     return waiver
 
 
+def awaits_decision(waiver: Waiver) -> bool:
+    """Whether ``waiver`` is still to be approved or rejected (its page offers both)."""
+    return waiver.status == "requested"
+
+
 def _pending(session: Session, waiver_id, actor: str) -> Waiver:
     waiver = find_row(session, Waiver, waiver_id, waiver_id=_l("Unknown waiver."))
-    if waiver.status != "requested":
+    if not awaits_decision(waiver):
         raise DomainError(waiver_id=_l("This waiver was already decided."))
     if waiver.requested_by == actor:
         raise DomainError(waiver_id=_l("Someone other than the requester must decide."))

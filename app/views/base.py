@@ -50,7 +50,7 @@ from .columns import (
     person,
     yes_no,
 )
-from .lists import list_interface, type_unit_filters, unit_search_fields
+from .lists import SEARCH, TextSearch, list_interface, type_unit_filters, unit_search_fields
 from .row_actions import refuse_on_form
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,9 @@ class WuyeModelView(ModelView):
     page_size = 25
     enums: dict = {}
     personal_fields: tuple[str, ...] = ()
+    #: The list's free-text search, when it has one: ``(text, today)`` -> the SQL condition of
+    #: the rows found (app/services/search.py); the box above the list.
+    text_search = None
 
     def __init__(self, **kwargs):
         self.label_columns = labels_of(self.datamodel.obj)  # a copy: FAB adds to it
@@ -125,6 +128,9 @@ class WuyeModelView(ModelView):
         self.add_form_extra_fields = {**selects, **(self.add_form_extra_fields or {})}
         self.edit_form_extra_fields = {**selects, **(self.edit_form_extra_fields or {})}
         self.datamodel = list_interface(self)
+        if self.text_search is not None and SEARCH not in self.search_columns:
+            self.search_columns = [SEARCH, *self.search_columns]
+            self.label_columns[SEARCH] = TextSearch.name
         self.search_form_extra_fields = {
             **unit_search_fields(self, lambda col: LABELS.get(col, col)),
             **(self.search_form_extra_fields or {}),
@@ -194,7 +200,22 @@ class WuyeModelView(ModelView):
         widgets = super()._list(**kwargs)
         self._reveal(widgets["list"].template_args.get("pks", []))
         widgets["exports"] = export_links(self)  # the buttons of our list.html
+        widgets["text_search"] = self._text_search_box()
         return widgets
+
+    def _text_search_box(self) -> dict | None:
+        """What the list's search box shows: the text searched, and the page's other filters
+        and order, which a new search keeps (a new search starts at the first page)."""
+        if self.text_search is None:
+            return None
+        arg = f"_flt_0_{SEARCH}"
+        kept = [
+            (key, value)
+            for key, values in request.args.lists()
+            if key != arg and not key.startswith("page_")
+            for value in values
+        ]
+        return {"name": arg, "value": request.args.get(arg, ""), "kept": kept}
 
     def _checked_order(self, order_column: str, filters) -> str:
         """The list's order column as asked (FAB's ``_oc_<view>``): a personal column, or a

@@ -4,6 +4,8 @@ Bills are read-only here: runs write them, payments and waivers change them, eac
 service. The run form calls ``run_billing`` in one unit of work, like the API and the CLI.
 """
 
+from functools import partial
+
 from dateutil.relativedelta import relativedelta
 from flask import abort, flash, redirect, url_for
 from flask_appbuilder import BaseView, action, expose, has_access
@@ -24,9 +26,10 @@ from app.labels import LABELS, PERIOD_FORMAT
 from app.models import Bill, BillingRun, BillLine, Community
 from app.models.types import Basis, BillStatus, FeeKind
 from app.security.scoping import current_user, visible_community_ids
-from app.services.billing import run_billing
+from app.services.billing import run_billing, run_billing_each
 from app.services.bills import cancel_bill, reissue_bill
 from app.services.errors import DomainError, NotFoundError
+from app.services.search import row_matches
 from reports import pdf_response
 from reports.context import notice_context
 
@@ -62,13 +65,28 @@ def failures_table(failures) -> Markup:
 
 
 def community_choices() -> list[tuple[str, str]]:
-    """The communities the user may bill; "all" only for roles that see every community."""
+    """The communities the user may bill, after "all" of them (the empty choice, as the CLI's
+    default): every community for roles that see them all, else all of the user's."""
     ids = visible_community_ids()
     query = select(Community).order_by(Community.code)
     if ids is not None:
         query = query.where(Community.id.in_(ids))
     choices = [(str(c.id), f"{c.code} {c.name}") for c in db.session.scalars(query)]
-    return ([("", gettext("All communities"))] if ids is None else []) + choices
+    if ids is None:
+        return [("", gettext("All communities")), *choices]
+    if len(choices) > 1:
+        return [("", gettext("All my communities (%(n)d)", n=len(choices))), *choices]
+    return choices
+
+
+def start_run(session, form: "BillingRunForm"):
+    """The run (or preview) ``form`` asks for: one community, or all the user may bill."""
+    period, actor = parse_month(form.period.data), current_user().username
+    ids = visible_community_ids()
+    if form.community.data or ids is None:
+        community = int(form.community.data) if form.community.data else None
+        return run_billing(session, period, community, dry_run=form.dry_run.data, actor=actor)
+    return run_billing_each(session, period, list(ids), dry_run=form.dry_run.data, actor=actor)
 
 
 def next_month() -> str:
@@ -112,18 +130,14 @@ class BillingRunFormView(BaseView):
         if form.validate_on_submit():
             try:
                 with unit_of_work() as session:
-                    result = run_billing(
-                        session,
-                        parse_month(form.period.data),
-                        int(form.community.data) if form.community.data else None,
-                        dry_run=form.dry_run.data,
-                        actor=current_user().username,
-                    )
+                    result = start_run(session, form)
             except DomainError as err:
                 flash(refusal_text(err), "danger")
             else:
                 if not result.dry_run:
                     flash(summary(result), "success")
+                    if result.run_id is None:  # a run for each community
+                        return redirect(url_for("BillingRunView.list"))
                     return redirect(url_for("BillingRunView.show", pk=result.run_id))
                 preview = result
         return self.render_template(
@@ -204,6 +218,7 @@ class BillView(WuyeModelView):
         "balance",
         "status",
     ]
+    text_search = staticmethod(partial(row_matches, Bill))
     search_columns = ["community", "unit", "period_start", "status", "due_date", "number"]
     search_form_extra_fields = {"status": enum_select(LABELS["status"], BillStatus)}
     show_fieldsets = [

@@ -25,8 +25,9 @@ from app.extensions import db, unit_of_work
 from app.models.complaints import ComplaintCategory, ComplaintChannel
 from app.security.personal import can_view_personal_data
 from app.security.scoping import current_user
-from app.services.complaints import WORKERS, find_units, log_complaint, open_from_task
+from app.services.complaints import WORKERS, log_complaint, open_from_task
 from app.services.errors import DomainError
+from app.services.search import find_units
 
 from .collection import my_staff
 from .columns import enum_select, local_time

@@ -5,6 +5,8 @@ filtered in SQL by ``app.services.complaint_flags``). Taking a complaint down is
 ``app.views.complaint_intake``; the steps on its page in ``app.views.complaint_actions``.
 """
 
+from functools import partial
+
 from flask import url_for
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import lazy_gettext as _l
@@ -25,6 +27,7 @@ from app.models.complaints import (
 from app.security.roles import ASSIGN, WRITE
 from app.security.scoping import SCOPED, has_permission
 from app.services.complaint_flags import ComplaintInterface, overdue_now
+from app.services.search import row_matches
 
 from .base import WuyeModelView
 from .columns import local_time, yes_no
@@ -84,6 +87,7 @@ class ComplaintView(WuyeModelView):
         "satisfaction",
         "logged_by",
     ]
+    text_search = staticmethod(partial(row_matches, Complaint))
     search_columns = [
         "community",
         "category",

@@ -27,7 +27,7 @@ from app.models.dunning import (
     ProposalStatus,
 )
 from app.security.scoping import in_scope
-from app.services.dunning_legal import approve_legal, reject_legal
+from app.services.dunning_legal import approve_legal, awaits_decision, reject_legal
 from app.services.dunning_levels import validate_level
 from jobs.dunning import enqueue_evidence
 
@@ -162,7 +162,7 @@ class LegalProposalView(DunningActionView):
     ]
 
     def offered_actions(self, item) -> set[str]:
-        deciding = {"approve", "reject"} if item.status == ProposalStatus.PROPOSED else set()
+        deciding = {"approve", "reject"} if awaits_decision(item) else set()
         return {"document", *deciding}
 
     @action("approve", _l("Approve"), "", "fa-check", multiple=False)

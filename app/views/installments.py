@@ -31,6 +31,7 @@ from app.services.installments import (
     cancel_installment,
     draft_installment,
     get_installment,
+    next_steps,
     reject_installment,
 )
 from reports import pdf_response
@@ -276,9 +277,7 @@ class InstallmentAgreementView(WuyeModelView):
     def offered_actions(self, item) -> set[str]:
         """A draft is signed, then approved or rejected, or cancelled; nothing after that (the
         agreement's PDF is the page's own button)."""
-        if item.status != InstallmentStatus.DRAFT:
-            return set()
-        return {"attach", "cancel", *({"approve", "reject"} if item.signed_scan else ())}
+        return next_steps(item)
 
     @action("attach", _l("Attach the signed scan"), "", "fa-paperclip", multiple=False)
     def attach(self, item):

@@ -12,16 +12,22 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from wtforms import StringField
 
+from app.clock import business_date
 from app.models import Unit
+from app.services.search import search_text
+
+#: The pseudo-column of a list's free-text search (``?_flt_0_search=…``).
+SEARCH = "search"
 
 
 class ListInterface(SQLAInterface):
     """FAB's interface to ``obj`` that loads the ``eager`` many-to-one relations of a list
-    page's rows in the same query."""
+    page's rows in the same query; ``text_search``: the view's (``TextSearch`` applies it)."""
 
-    def __init__(self, obj, eager=()):
+    def __init__(self, obj, eager=(), text_search=None):
         super().__init__(obj)
         self.eager = tuple(eager)
+        self.text_search = text_search
 
     def apply_all(self, query, *args, **kwargs):
         query = super().apply_all(query, *args, **kwargs)
@@ -42,12 +48,35 @@ class UnitCodeContains(BaseFilter):
         return query.filter(relation.has(Unit.code.contains(text, autoescape=True)))
 
 
+class TextSearch(BaseFilter):
+    """Rows a screen's ``text_search`` finds by a unit code, an owner's name or a phone's last
+    digits (app/services/search.py)."""
+
+    name = _l("Unit, owner or phone")
+    arg_name = "search"
+
+    def apply(self, query, value):
+        text = search_text(value)
+        if not text:
+            return query
+        return query.filter(self.datamodel.text_search(text, business_date()))
+
+
+class SearchConverter:
+    """A filter converter that leaves the free-text search to ``type_unit_filters`` (it is no
+    column FAB could filter)."""
+
+    def convert(self, col_name):
+        return [] if col_name == SEARCH else super().convert(col_name)
+
+
 def list_interface(view) -> ListInterface:
     """``view``'s datamodel, loading the relations its list shows eagerly."""
     model = view.datamodel
     eager = [c for c in view.list_columns or () if model.is_relation_many_to_one(c)]
-    interface = ListInterface(model.obj, eager)
-    interface.filter_converter_class = model.filter_converter_class  # e.g. computed columns'
+    interface = ListInterface(model.obj, eager, view.text_search)
+    converter = model.filter_converter_class  # e.g. computed columns'
+    interface.filter_converter_class = type(converter.__name__, (SearchConverter, converter), {})
     return interface
 
 
@@ -62,8 +91,12 @@ def unit_columns(view) -> list[str]:
 
 
 def unit_search_fields(view, label_of) -> dict:
-    """Text inputs for ``view``'s unit search columns (``label_of``: column -> label)."""
-    return {c: StringField(label_of(c)) for c in unit_columns(view)}
+    """Text inputs for ``view``'s unit search columns (``label_of``: column -> label), and for
+    its free-text search when it has one."""
+    fields = {c: StringField(label_of(c)) for c in unit_columns(view)}
+    if view.text_search is not None:
+        fields[SEARCH] = StringField(TextSearch.name)
+    return fields
 
 
 def type_unit_filters(view, filters):
@@ -74,6 +107,10 @@ def type_unit_filters(view, filters):
         typed = [UnitCodeContains(column, view.datamodel)]
         filters._search_filters[column] = typed
         filters._all_filters[column] = typed
+    if view.text_search is not None:
+        typed = [TextSearch(SEARCH, view.datamodel)]
+        filters._search_filters[SEARCH] = typed
+        filters._all_filters[SEARCH] = typed
     for column, typed in filters._search_filters.items():
         # A computed column is no column of the model: its filters count for the page too.
         filters._all_filters.setdefault(column, typed)

@@ -10,6 +10,7 @@ from wtforms.validators import Optional
 from app.labels import LABELS
 from app.models import Building, Community, Owner, Ownership, Tariff, Unit
 from app.models.types import Basis, Channel, CustomerType, FeeKind, PropertyType, UnitStatus
+from app.services.search import owner_or_unit_matches, unit_matches
 
 from .base import WuyeModelView
 from .columns import CommaSeparatedSelect, yes_no
@@ -50,6 +51,7 @@ class UnitView(WuyeModelView):
     add_title, edit_title = _l("Add unit"), _l("Edit unit")
     enums = {"property_type": PropertyType, "status": UnitStatus}
     list_columns = ["building", "code", "property_type", "area", "status"]
+    text_search = staticmethod(unit_matches)
     search_columns = ["code", "property_type", "status", "area"]
     add_columns = edit_columns = show_columns = [
         "building",
@@ -75,6 +77,7 @@ class OwnerView(WuyeModelView):
     add_title, edit_title = _l("Add owner or resident"), _l("Edit owner or resident")
     enums = {"customer_type": CustomerType, "preferred_channel": Channel}
     list_columns = ["name", "community", "phone", "customer_type", "preferred_channel"]
+    text_search = staticmethod(owner_or_unit_matches)
     search_columns = ["name", "customer_type", "preferred_channel", "email"]
     _fields = [
         "community",

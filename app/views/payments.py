@@ -4,6 +4,8 @@ Payments are never edited or deleted here: the forms call ``record_payment`` and
 ``reverse_payment`` in one unit of work, like the API.
 """
 
+from functools import partial
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_appbuilder import BaseView, action, expose, has_access
 from flask_appbuilder.forms import DynamicForm
@@ -16,6 +18,7 @@ from wtforms import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.clock import business_date, business_zone
+from app.domain.masking import mask_phone
 from app.extensions import db, unit_of_work
 from app.labels import LABELS
 from app.models import Building, Payment, Receipt, Unit
@@ -25,6 +28,7 @@ from app.services.accounts import account_statement
 from app.services.errors import DomainError, NotFoundError
 from app.services.payments import record_payment, reverse_payment
 from app.services.queries import whole_number
+from app.services.search import UnitMatch, find_units, row_matches
 from reports import pdf_response
 from reports.context import receipt_context
 
@@ -66,8 +70,26 @@ class UnitForm(DynamicForm):
         return -1 if found is None else found
 
 
-def owed_aside(form: UnitForm, lookup_url: str) -> Markup:
-    """Beside the till: look a unit up, and what it owes today (its open bills, its credit)."""
+#: The most units a lookup lists to pick from.
+LOOKUP_LIMIT = 20
+
+
+def look_up(form: UnitForm) -> list[UnitMatch] | None:
+    """The units the till's lookup (``?find=``: a unit code, an owner's name or a phone's
+    last digits) finds, None without one; the only one found fills ``form``'s unit."""
+    text = request.args.get("find", "").strip()[:100]
+    if request.method != "GET" or not text:
+        return None
+    matches = find_units(db.session, text, business_date(), LOOKUP_LIMIT)
+    if len(matches) == 1:
+        form.community.data = str(matches[0].community_id)
+        form.unit_code.data = matches[0].unit
+    return matches
+
+
+def owed_aside(form: UnitForm, lookup_url: str, matches: list[UnitMatch] | None) -> Markup:
+    """Beside the till: look a unit up (``matches``: what the lookup found), and what the unit
+    owes today (its open bills, its credit)."""
     statement = None
     if form.unit_code.data:
         try:
@@ -76,7 +98,13 @@ def owed_aside(form: UnitForm, lookup_url: str) -> Markup:
             statement = False  # no such unit in the user's communities
     return Markup(
         render_template(
-            "payments/_owed.html", form=form, statement=statement, lookup_url=lookup_url
+            "payments/_owed.html",
+            form=form,
+            statement=statement,
+            lookup_url=lookup_url,
+            find=request.args.get("find", "")[:100],
+            matches=matches,
+            mask_phone=mask_phone,
         )
     )
 
@@ -132,6 +160,7 @@ class RecordPaymentFormView(BaseView):
         if request.method == "GET" and request.args.get("unit_code"):  # a unit looked up
             form.community.data = request.args.get("community")
             form.unit_code.data = request.args.get("unit_code", "")[:32]
+        matches = look_up(form)
         if form.validate_on_submit():
             paid_at = (
                 form.paid_at.data.replace(tzinfo=business_zone()) if form.paid_at.data else None
@@ -153,7 +182,7 @@ class RecordPaymentFormView(BaseView):
             "form.html",
             title=_l("Record a payment"),
             form=form,
-            aside=owed_aside(form, url_for("RecordPaymentFormView.record")),
+            aside=owed_aside(form, url_for("RecordPaymentFormView.record"), matches),
             action=url_for("RecordPaymentFormView.record"),
             submit=_l("Record and issue the receipt"),
             back=url_for("PaymentView.list"),
@@ -200,6 +229,7 @@ class PaymentView(WuyeModelView):
         "receipt",
     ]
     show_columns = [*list_columns, "recorded_at", "reverses_id", "reason"]
+    text_search = staticmethod(partial(row_matches, Payment))
     search_columns = ["community", "unit", "kind", "method", "reference", "paid_at", "recorded_by"]
     search_form_extra_fields = {"method": enum_select(LABELS["method"], PaymentMethod)}
     formatters_columns = {

@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from app.models import Waiver
 from app.models.types import WaiverReason
-from app.services.waivers import approve_waiver, reject_waiver, request_waiver
+from app.services.waivers import approve_waiver, awaits_decision, reject_waiver, request_waiver
 
 from .base import WuyeModelView
 from .columns import enum_select, local_time
@@ -124,7 +124,7 @@ class WaiverView(WuyeModelView):
     base_order = ("id", "desc")
 
     def offered_actions(self, item) -> set[str]:
-        return {"approve", "reject"} if item.status == "requested" else set()
+        return {"approve", "reject"} if awaits_decision(item) else set()
 
     @action("approve", _l("Approve"), "", "fa-check", multiple=False)
     def approve(self, item):

@@ -22,9 +22,21 @@ def text(pdf: bytes) -> str:
     return _run("pdftotext", pdf, "-layout", "-enc", "UTF-8")
 
 
+def _info(pdf: bytes) -> dict[str, str]:
+    lines = _run("pdfinfo", pdf).splitlines()
+    return {
+        key: value.strip() for key, value in (line.split(":", 1) for line in lines if ":" in line)
+    }
+
+
 def page_count(pdf: bytes) -> int:
-    info = dict(line.split(":", 1) for line in _run("pdfinfo", pdf).splitlines() if ":" in line)
-    return int(info["Pages"])
+    return int(_info(pdf)["Pages"])
+
+
+def page_size_mm(pdf: bytes) -> tuple[int, int]:
+    """The first page's width and height, in whole millimetres (``pdfinfo`` gives points)."""
+    width, _x, height, *_ = _info(pdf)["Page size"].split()
+    return round(float(width) * 25.4 / 72), round(float(height) * 25.4 / 72)
 
 
 def fonts(pdf: bytes) -> list[dict]:

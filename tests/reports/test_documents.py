@@ -191,7 +191,8 @@ def test_a_receipt_shows_the_allocations_the_credit_and_the_amount_in_words(sess
     ):
         assert expected in text, expected
     assert "作废" not in text
-    assert pdf.page_count(document) == 1
+    assert pdf.page_count(document) == 1  # its signature block too
+    assert pdf.page_size_mm(document) == (210, 148)  # A5 landscape: half a sheet of A4
 
 
 def test_a_reversed_payment_prints_a_void_receipt(session, receipt):

@@ -24,9 +24,10 @@ from app.services.complaint_followups import (
     take_step,
 )
 from app.services.complaint_pauses import renew_pauses
-from app.services.complaints import find_units, log_complaint, open_from_task
+from app.services.complaints import log_complaint, open_from_task
 from app.services.dunning import scan_dunning
 from app.services.errors import ConflictError, DomainError
+from app.services.search import find_units
 from tests.collection import start_campaign, user_id
 from tests.factories import make_owner, make_ownership, make_unit
 

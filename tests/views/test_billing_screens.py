@@ -4,10 +4,12 @@ import re
 from datetime import date
 
 import pytest
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import func, select
 
-from app.models import Bill, BillingRun, Unit
+from app.models import Bill, BillingRun, StaffAssignment, Unit
 from app.services.billing import run_billing
+from tests.conftest import USERNAMES
 from tests.views.test_forms import flashes
 
 FORM = "/billingrunformview/start"
@@ -65,6 +67,26 @@ def test_the_community_choice_follows_the_scope(login):
 
     assert options("Finance") == ["1"]
     assert options("Admin") == ["", "1", "2"]  # "" = every community
+
+
+def test_staff_of_several_communities_bill_all_of_theirs_at_once(login, session):
+    finance = session.scalar(select(User).where(User.username == USERNAMES["Finance"]))
+    session.add(StaffAssignment(user_id=finance.id, community_id=2))
+    session.commit()
+    client = login("Finance")
+    page = client.get(FORM).get_data(as_text=True)
+    assert re.findall(r'<option[^>]*value="(\d*)"[^>]*>([^<]*)', page)[0] == (
+        "",
+        "我的全部小区（2）",
+    )
+    preview = client.post(FORM, data={"period": "2026-03", "community": "", "dry_run": "y"})
+    assert "820.00" in text_of(preview) and counts(session) == [0, 0]  # 2 × 410.00
+    response = client.post(FORM, data={"period": "2026-03", "community": ""})
+    assert response.headers["Location"] == "/billingrunview/list/"
+    assert counts(session) == [4, 2]  # a run for each community, in one transaction
+    runs = session.scalars(select(BillingRun.community_id).order_by(BillingRun.id)).all()
+    assert runs == [1, 2]
+    assert "820.00" in flashes(client.get(response.headers["Location"]))
 
 
 @pytest.fixture

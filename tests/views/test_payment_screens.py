@@ -61,6 +61,24 @@ def test_the_till_shows_what_a_unit_owes_before_the_payment(login, session, bill
     assert nonsense.status_code == 200 and "找不到该房屋" in nonsense.get_data(as_text=True)
 
 
+def test_the_till_looks_a_unit_up_by_owner_name_or_phone_tail(login, session, billed):
+    client = login("Finance")  # community A only
+    for text in ("A业主甲", "5678", "1-1-101"):  # 138 1234 5678: A业主甲's phone
+        html = client.get(f"/recordpaymentformview/record?find={text}").get_data(as_text=True)
+        assert 'id="owed"' in html and 'id="lookup_matches"' not in html, text
+        till = html[html.index('id="wuye_form"') :]
+        assert 'value="1-1-101"' in till and '<option selected value="1">' in till, text
+    many = client.get("/recordpaymentformview/record?find=业主").get_data(as_text=True)
+    picks = many[many.index('id="lookup_matches"') :]
+    picks = picks[: picks.index("</table>")]
+    assert "A业主甲" in picks and "A业主乙" in picks and "B业主" not in picks  # not her community
+    assert "community=1&amp;unit_code=1-1-102" in picks
+    assert "139****5679" in picks and "13912345679" not in picks  # a cashier sees it masked
+    assert 'id="owed"' not in many
+    none = client.get("/recordpaymentformview/record?find=无此人").get_data(as_text=True)
+    assert "找不到该房屋" in none and 'id="owed"' not in none
+
+
 @pytest.mark.parametrize(
     ("field", "value", "label"),
     [("amount", "-1", "金额"), ("unit_code", "9-9-999", "房屋"), ("community", "2", "小区")],
