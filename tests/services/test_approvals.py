@@ -10,18 +10,18 @@ from app.services.billing import run_billing
 from app.services.waivers import approve_waiver, request_waiver
 
 
-def test_requested_waivers_wait_in_their_community_until_decided(session):
-    run_billing(session, date(2026, 3, 1), community_id=1)
-    bills = session.scalars(select(Bill).where(Bill.community_id == 1)).all()
+def test_requested_waivers_wait_in_their_community_until_decided(db):
+    run_billing(db, date(2026, 3, 1), community_id=1)
+    bills = db.scalars(select(Bill).where(Bill.community_id == 1)).all()
     waivers = [
-        request_waiver(session, bill.id, "principal", "10", "hardship", actor="service")
+        request_waiver(db, bill.id, "principal", "10", "hardship", actor="service")
         for bill in bills[:2]
     ]
-    assert awaiting_decision(session, {1}).waivers == 2
-    assert awaiting_decision(session, None).total == 2  # None: every community
-    assert awaiting_decision(session, {2}).total == 0  # not the other community's
-    approve_waiver(session, waivers[0].id, actor="manager")
-    assert awaiting_decision(session, {1}).waivers == 1
+    assert awaiting_decision(db, {1}).waivers == 2
+    assert awaiting_decision(db, None).total == 2  # None: every community
+    assert awaiting_decision(db, {2}).total == 0  # not the other community's
+    approve_waiver(db, waivers[0].id, actor="manager")
+    assert awaiting_decision(db, {1}).waivers == 1
 
 
 def test_the_manager_sees_them_on_the_dashboard(login, session):

@@ -17,12 +17,15 @@ def rows(page, table: str) -> list[str]:
 
 
 @pytest.fixture
-def units(session):
-    more_units(session, 58)  # 60 units of A billed for March
+def sixty_units(web):
+    """Sign-in on SQLite or PostgreSQL, 60 units of A billed for March."""
+    sign_in, session = web
+    more_units(session, 58)
+    return sign_in
 
 
-def test_the_overdue_accounts_come_fifty_to_a_page_with_their_filters(login, units):
-    client = login("Manager")
+def test_the_overdue_accounts_come_fifty_to_a_page_with_their_filters(sixty_units):
+    client = sixty_units("Manager")
     first = client.get(f"/arrears/?as_of={AS_OF}&community_id=1")
     html = first.get_data(as_text=True)
     assert len(rows(first, "overdue_accounts")) == 50
@@ -36,6 +39,6 @@ def test_the_overdue_accounts_come_fifty_to_a_page_with_their_filters(login, uni
     assert nonsense.status_code == 200 and len(rows(nonsense, "overdue_accounts")) == 50
 
 
-def test_the_early_warning_list_is_paged_too(login, units):
-    page = login("Manager").get(f"/arrears/warning/?as_of={AS_OF}&page=2")
+def test_the_early_warning_list_is_paged_too(sixty_units):
+    page = sixty_units("Manager").get(f"/arrears/warning/?as_of={AS_OF}&page=2")
     assert page.status_code == 200 and len(rows(page, "early_warning")) == 10

@@ -6,28 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
 from app.services.billing import run_billing
 from app.services.complaints import log_complaint
 from app.services.payments import record_payment
 
 BOX = "_flt_0_search"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def web(request, app):
-    """(sign-in function, session on the same database): the screens on SQLite or on a fresh
-    copy of the world on PostgreSQL."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("login"), request.getfixturevalue("session")
-        return
-    sign_in = request.getfixturevalue("pg_login")
-    engine = create_engine(request.getfixturevalue("pg_world_url"))
-    with Session(engine) as session, app.app_context():
-        yield sign_in, session
-    engine.dispose()
 
 
 def with_rows(session) -> None:
