@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from app.models import Building, Community, Owner, Ownership, Unit
 from app.services.rows import visible_only
@@ -78,6 +78,24 @@ def row_matches(model, text: str, on: date | None = None) -> ColumnElement[bool]
         model.unit.has(Unit.code.icontains(text, autoescape=True)),
         model.owner.has(owner_matches(text)),
     )
+
+
+def units_to_pick(session: Session) -> list[Unit]:
+    """The units of the user's communities, by community and code, their community loaded
+    (``unit_label``): the choices of a form's unit."""
+    query = (
+        select(Unit)
+        .join(Unit.building)
+        .join(Building.community)
+        .options(contains_eager(Unit.building).contains_eager(Building.community))
+        .order_by(Community.code, Unit.code)
+    )
+    return list(session.scalars(visible_only(query, Building)))
+
+
+def unit_label(unit: Unit) -> str:
+    """A unit as staff tell it from the same code in another community: ``A 1-1-202``."""
+    return f"{unit.building.community.code} {unit.code}"
 
 
 @dataclass(frozen=True)

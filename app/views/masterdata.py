@@ -1,16 +1,26 @@
 """Screens for master data: communities, buildings, units, owners, ownerships, tariffs."""
 
+from functools import partial
+
 from flask import redirect, url_for
 from flask_appbuilder import action
+from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, IntegerField
-from wtforms.validators import Optional
+from wtforms.validators import InputRequired, Optional
 
+from app.extensions import db
 from app.labels import LABELS
 from app.models import Building, Community, Owner, Ownership, Tariff, Unit
 from app.models.types import Basis, Channel, CustomerType, FeeKind, PropertyType, UnitStatus
-from app.services.search import owner_or_unit_matches, unit_matches
+from app.services.search import (
+    owner_or_unit_matches,
+    row_matches,
+    unit_label,
+    unit_matches,
+    units_to_pick,
+)
 
 from .base import WuyeModelView
 from .columns import CommaSeparatedSelect, yes_no
@@ -101,8 +111,19 @@ class OwnershipView(WuyeModelView):
     list_title = show_title = _l("Paying owners (history)")
     add_title, edit_title = _l("Add ownership"), _l("Edit ownership")
     list_columns = ["unit", "owner", "start_date", "end_date"]
+    text_search = staticmethod(partial(row_matches, Ownership))
     search_columns = ["start_date", "end_date"]
     add_columns = edit_columns = show_columns = ["unit", "owner", "start_date", "end_date"]
+    # The unit by its community too: "1-1-202" exists in every community.
+    add_form_extra_fields = edit_form_extra_fields = {
+        "unit": QuerySelectField(
+            LABELS["unit"],
+            query_func=lambda: units_to_pick(db.session),
+            get_pk_func=lambda unit: unit.id,
+            get_label=unit_label,
+            validators=[InputRequired()],
+        )
+    }
     base_order = ("start_date", "desc")
 
 

@@ -47,14 +47,20 @@ def period(topology) -> str:
     return f"{topology.scalar('SELECT min(valid_from) FROM tariff'):%Y-%m}"
 
 
+@pytest.fixture(scope="module")
+def sign_in(topology, browser):  # noqa: F811  (the imported fixture)
+    """``with sign_in(username) as page``: that user's page, signed in through the login form."""
+    return lambda username: signed_in(browser, topology.base, username)
+
+
 def seen(page) -> str:
     assert english(page) == [], page.url
     return page.inner_text("body")
 
 
-def test_finance_previews_and_runs_the_billing_of_a_month(topology, browser, period):
+def test_finance_previews_and_runs_the_billing_of_a_month(topology, sign_in, period):
     t = topology
-    with signed_in(browser, t.base, "finance") as page:
+    with sign_in("finance") as page:
         page.goto(f"{t.base}/billingrunformview/start")
         page.fill("#period", period)
         page.check("#dry_run")
@@ -83,9 +89,9 @@ def test_finance_previews_and_runs_the_billing_of_a_month(topology, browser, per
     assert t.server_errors() == []
 
 
-def test_finance_prints_the_payment_notices(topology, browser, period):
+def test_finance_prints_the_payment_notices(topology, sign_in, period):
     t = topology
-    with signed_in(browser, t.base, "finance") as page:
+    with sign_in("finance") as page:
         page.goto(f"{t.base}/noticebatchformview/start")
         assert "生成缴费通知" in seen(page)
         page.fill("#period", period)
@@ -93,7 +99,8 @@ def test_finance_prints_the_payment_notices(topology, browser, period):
         assert re.search(r"/noticebatchview/show/\d+$", page.url), page.url
         # The page reloads itself while the workers render; it ends finished, with the PDF.
         progress = page.locator("#notice_batch_progress")
-        expect(progress).to_contain_text(f"已完成 · 已生成 {UNITS} / {UNITS} 份通知单", timeout=90_000)
+        done = f"已完成 · 已生成 {UNITS} / {UNITS} 份通知单"
+        expect(progress).to_contain_text(done, timeout=90_000)
         expect(progress).to_contain_text("合并打印 PDF")
         seen(page)
         shot(page, "finance", "notices")
@@ -107,7 +114,7 @@ def test_finance_prints_the_payment_notices(topology, browser, period):
     assert t.server_errors() == []
 
 
-def test_finance_takes_a_payment_at_the_till(topology, browser):
+def test_finance_takes_a_payment_at_the_till(topology, sign_in):
     t = topology
     # An owner whose phone's last 4 digits are theirs alone, as they say them at the counter.
     unit, phone, bill = t.rows(
@@ -115,7 +122,7 @@ def test_finance_takes_a_payment_at_the_till(topology, browser):
         " JOIN owner o ON o.id = b.owner_id WHERE (SELECT count(*) FROM owner x"
         " WHERE right(x.phone, 4) = right(o.phone, 4)) = 1 ORDER BY b.id DESC LIMIT 1"
     )[0]
-    with signed_in(browser, t.base, "finance") as page:
+    with sign_in("finance") as page:
         page.goto(f"{t.base}/recordpaymentformview/record")
         page.fill("input[name=find]", phone[-4:])
         with page.expect_navigation():
@@ -155,13 +162,13 @@ COMPLAINT_STEPS = [  # button, flash, the log's new row (step, status)
 ]
 
 
-def test_customer_service_logs_a_complaint_and_takes_it_to_its_close(topology, browser):
+def test_customer_service_logs_a_complaint_and_takes_it_to_its_close(topology, sign_in):
     t = topology
     unit, owner = t.rows(
         "SELECT u.code, o.name FROM unit u JOIN ownership s ON s.unit_id = u.id"
         " JOIN owner o ON o.id = s.owner_id ORDER BY u.code LIMIT 1 OFFSET 4"
     )[0]
-    with signed_in(browser, t.base, "service") as page:
+    with sign_in("service") as page:
         page.goto(f"{t.base}/complaints/new/")
         page.type("#search", unit)
         page.locator("#complaint_units a", has_text=unit).click()
@@ -196,11 +203,11 @@ def test_customer_service_logs_a_complaint_and_takes_it_to_its_close(topology, b
     assert t.server_errors() == []
 
 
-def test_the_manager_approves_a_waiver_from_the_dashboard(topology, browser):
+def test_the_manager_approves_a_waiver_from_the_dashboard(topology, sign_in):
     t = topology
     bill, number = t.rows("SELECT id, number FROM bill WHERE status = 'open' ORDER BY id")[0]
     # Customer service asks for it (finance reads waivers only: app/security/roles.py).
-    with signed_in(browser, t.base, "service") as page:
+    with sign_in("service") as page:
         page.goto(f"{t.base}/billview/show/{bill}")
         page.click(".well a.btn:has-text('申请减免')")
         page.select_option("#part", label="本金")
@@ -212,7 +219,7 @@ def test_the_manager_approves_a_waiver_from_the_dashboard(topology, browser):
         assert re.search(r"状态\s+待审批", seen(page))
         shot(page, "service", "waiver-request")
 
-    with signed_in(browser, t.base, "manager") as page:
+    with sign_in("manager") as page:
         assert page.url.endswith("/dashboard/")  # the manager lands on the dashboard
         box = page.locator("#awaiting_decision")
         expect(box).to_contain_text("待我审批")
@@ -240,9 +247,9 @@ def test_the_manager_approves_a_waiver_from_the_dashboard(topology, browser):
     assert t.server_errors() == []
 
 
-def test_the_collector_records_a_contact_on_todays_tasks(topology, browser):
+def test_the_collector_records_a_contact_on_todays_tasks(topology, sign_in):
     t = topology
-    with signed_in(browser, t.base, "manager") as page:
+    with sign_in("manager") as page:
         page.goto(f"{t.base}/collection/new/")
         page.fill("#name", "年度清欠")
         collector = page.locator("#staff option", has_text="(collector)").get_attribute("value")
@@ -255,7 +262,7 @@ def test_the_collector_records_a_contact_on_todays_tasks(topology, browser):
     tasks = t.scalar("SELECT count(*) FROM collection_task")
     assert tasks > 0
 
-    with signed_in(browser, t.base, "collector") as page:
+    with sign_in("collector") as page:
         assert page.url.endswith("/collection/my-tasks/")  # the collector lands on 今日任务
         text = seen(page)
         assert "今日任务" in text
@@ -286,10 +293,10 @@ def test_the_collector_records_a_contact_on_todays_tasks(topology, browser):
     assert t.server_errors() == []
 
 
-def test_the_auditor_exports_the_payments_in_chinese(topology, browser):
+def test_the_auditor_exports_the_payments_in_chinese(topology, sign_in):
     t = topology
     number = t.scalar("SELECT number FROM receipt")
-    with signed_in(browser, t.base, "auditor") as page:
+    with sign_in("auditor") as page:
         page.goto(f"{t.base}/paymentview/list/")
         row = page.locator("tr", has_text=number).inner_text()
         assert "现金" in row, row
