@@ -333,7 +333,7 @@ def worker_command(burst: bool, name: str | None) -> None:
             worker.work(burst=burst, with_scheduler=True)
         except (RedisConnectionError, RedisTimeoutError) as err:
             click.echo(f"Redis: {err}", err=True)
-        if burst or worker._stop_requested:
+        if burst or worker.stop_asked:
             return
         _wait_for_redis(connection)
         worker.register_death()  # its farewell was lost with Redis: the name is free again

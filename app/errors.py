@@ -12,17 +12,20 @@ exception is an outage.
 """
 
 import json
+import logging
 import sys
 
-from flask import abort, jsonify, render_template_string, request
+from flask import abort, current_app, jsonify, render_template, render_template_string, request
 from flask_appbuilder.api import BaseApi
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from app.extensions import db
 from app.services.queries import MAX_ID
 
+log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 10
 PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>503</title>
 <p>{{ message }}</p><p><a href="{{ request.url }}">{{ again }}</a></p></html>"""
@@ -67,12 +70,47 @@ def ids_in_range(_endpoint, values) -> None:
             abort(404)
 
 
+#: What an error page says, by HTTP status (others: ``ERROR_OTHER``).
+ERROR_MESSAGES = {
+    400: _l("The request was not understood: check what was entered and try again."),
+    403: _l("You may not do this: your role does not allow it."),
+    404: _l("There is no such page, or it is not one of your communities'."),
+    405: _l("This page does not take that kind of request."),
+    413: _l("The file is too large."),
+    429: _l("Too many requests: wait a moment and try again."),
+    500: _l("Something went wrong on our side; nothing was saved. Try again, or tell the admin."),
+}
+ERROR_OTHER = _l("The request could not be completed.")
+
+
+def error_page(error: HTTPException):
+    """An HTTP error as a page of the back office, in the user's language (Werkzeug's own is
+    English); Werkzeug's page if the layout itself cannot be drawn."""
+    code = error.code or 500
+    try:
+        appbuilder = current_app.appbuilder
+        page = render_template(
+            "error.html",
+            base_template=appbuilder.base_template,
+            appbuilder=appbuilder,
+            code=code,
+            message=ERROR_MESSAGES.get(code, ERROR_OTHER),
+        )
+    except Exception:  # noqa: BLE001 — the error's own page then, never a second error
+        log.exception("the error page of %s could not be drawn", code)
+        return error
+    response = error.get_response()
+    response.set_data(page)
+    response.content_type = "text/html; charset=utf-8"
+    return response
+
+
 def api_http_error(error: HTTPException):
     """On ``/api/`` an HTTP error (no such route, a method the route has not, a path parameter
     of the wrong form) answers JSON ``{"message": …}`` like the API's own refusals; elsewhere
-    the usual page."""
+    the back office's page (``error_page``)."""
     if not request.path.startswith("/api/"):
-        return error
+        return error_page(error)
     if isinstance(error, MethodNotAllowed) and request.method in ("GET", "HEAD"):
         # A read of a row id of the wrong form (FAB's GET takes ``<int:pk>``, its PUT and
         # DELETE any ``<pk>``): no such row. A write a resource does not take stays 405.

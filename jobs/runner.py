@@ -237,6 +237,13 @@ class JobWorker(Worker):
             maintenance_interval=beat_every,
         )
         self.worker_ttl = max(beat_every, 15) + 15  # RQ waits for a job up to worker_ttl - 15 s
+        self.stop_asked = False
+
+    def request_stop(self, signum, frame):
+        """SIGTERM/SIGINT: stop (after the job in hand). Remembered here: an idle RQ worker
+        leaves its loop without noting why, and ``wuye worker`` would start a new one."""
+        self.stop_asked = True
+        super().request_stop(signum, frame)
 
     def main_work_horse(self, job, rq_queue):
         _die_with_parent()

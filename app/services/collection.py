@@ -27,6 +27,7 @@ from app.models.collection import CampaignStatus
 from app.services.arrears import find_overdue_accounts
 from app.services.errors import DomainError, Problems
 from app.services.ledger import parse_amount
+from app.services.people import full_name
 from app.services.queries import is_id, whole_number
 from app.services.rows import find_row
 from app.services.settings import get_int
@@ -85,9 +86,11 @@ def _check_staff(session: Session, problems: Problems, community: Community, sta
 
 
 def user_names(session: Session, user_ids: list[int]) -> list[str]:
-    known: dict[int, str] = dict(
-        session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all()
+    """The users' full names (姓名; the login name of one without), in the order asked."""
+    rows = session.execute(
+        select(User.id, User.first_name, User.last_name, User.username).where(User.id.in_(user_ids))
     )
+    known = {uid: full_name(first, last) or login for uid, first, last, login in rows}
     return [known.get(i, f"#{i}") for i in user_ids]
 
 

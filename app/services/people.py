@@ -4,6 +4,7 @@ space), not by the login name the records keep (``recorded_by``, ``decided_by``.
 import re
 
 from flask_appbuilder.security.sqla.models import User
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,25 @@ def full_name(first_name: str | None, last_name: str | None) -> str:
     return f"{first} {last}".strip()
 
 
+#: Who acts when no member of staff does (app/audit.py ``acting_as``, services' ``actor=``).
+MACHINE_ACTORS = {
+    "system": _l("System"),
+    "cli": _l("Command line"),
+    "online": _l("Owner online"),
+    "seed-demo": _l("Demo data"),
+    "complaint-check": _l("Daily complaint check"),
+    "dunning-scan": _l("Dunning scan"),
+}
+
+
+def shown_name(names: dict[str, str], login: str | None) -> str:
+    """``login`` as shown: the person's full name from ``names`` (``names_by_login``), the
+    machine's name for a machine actor, else the login itself."""
+    if not login:
+        return ""
+    return names.get(login) or str(MACHINE_ACTORS.get(login, login))
+
+
 def names_by_login(session: Session) -> dict[str, str]:
     """Every user's full name by login name (the staff table is small: read whole)."""
     rows = session.execute(select(User.username, User.first_name, User.last_name))
@@ -26,6 +46,4 @@ def names_by_login(session: Session) -> dict[str, str]:
 
 def name_of(session: Session, login: str | None) -> str:
     """``login``'s full name; the login itself for the system or someone unknown."""
-    if not login:
-        return ""
-    return names_by_login(session).get(login, login)
+    return shown_name(names_by_login(session), login)

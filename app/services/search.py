@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from app.models import Building, Community, Owner, Ownership, Unit
-from app.services.rows import visible_only
+from app.services.rows import visible_only, visible_rows
 
 #: The shortest text a search takes (one character would find half the units).
 SHORTEST = 2
@@ -84,13 +84,13 @@ def units_to_pick(session: Session) -> list[Unit]:
     """The units of the user's communities, by community and code, their community loaded
     (``unit_label``): the choices of a form's unit."""
     query = (
-        select(Unit)
+        visible_rows(Unit)
         .join(Unit.building)
         .join(Building.community)
         .options(contains_eager(Unit.building).contains_eager(Building.community))
         .order_by(Community.code, Unit.code)
     )
-    return list(session.scalars(visible_only(query, Building)))
+    return list(session.scalars(query))
 
 
 def unit_label(unit: Unit) -> str:

@@ -252,6 +252,13 @@ class BillView(WuyeModelView):
     related_views = [BillLineView]
     base_order = ("id", "desc")
 
+    def offered_actions(self, item) -> set[str]:
+        """A waiver is requested by who may request one (the Waiver resource's write)."""
+        offered = set(self.actions)
+        if not self.appbuilder.sm.has_access("can_write", "Waiver"):
+            offered.discard("request_waiver")
+        return offered
+
     @action("cancel", _l("Cancel"), "", "fa-ban", multiple=False)
     def cancel(self, item):
         return redirect(url_for("CancelBillView.confirm", pk=item.id))

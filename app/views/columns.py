@@ -10,7 +10,7 @@ from app.clock import business_zone
 from app.domain.masking import MASKERS
 from app.extensions import db
 from app.security.personal import can_view_personal_data
-from app.services.people import names_by_login
+from app.services.people import names_by_login, shown_name
 
 
 def local_time(value) -> str:
@@ -72,4 +72,4 @@ def person(login) -> str:
     names = g.get("wuye_names")
     if names is None:
         names = g.wuye_names = names_by_login(db.session)
-    return names.get(login, login or "")
+    return shown_name(names, login)

@@ -25,14 +25,18 @@ from app.services.complaints import WORKERS
 from .collection import my_staff
 from .row_actions import RowActionView
 
-NOTE = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+def note_field() -> TextAreaField:
+    """A step's optional note: made where a form declares it, so that it keeps its place among
+    the form's fields (WTForms orders fields by when they were made)."""
+    return TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
 # --- The steps -------------------------------------------------------------------------------
 
 
 class NoteForm(DynamicForm):
-    note = NOTE
+    note = note_field()
 
 
 class ComplaintStepView(RowActionView):
@@ -93,7 +97,7 @@ class ReturnVisitForm(DynamicForm):
         choices=[SelectChoice(str(n), str(n)) for n in rules.SCORES],
         validators=[InputRequired()],
     )
-    note = NOTE
+    note = note_field()
 
 
 class ReturnVisitView(ComplaintStepView):
@@ -110,7 +114,7 @@ class ReturnVisitView(ComplaintStepView):
 
 class AssignForm(DynamicForm):
     assignee = SelectField(_l("Assign to"), choices=[], validators=[InputRequired()])
-    note = NOTE
+    note = note_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,7 +142,7 @@ class ReasonForm(DynamicForm):
         ],
         validators=[InputRequired()],
     )
-    note = NOTE
+    note = note_field()
 
 
 class NonPaymentReasonView(ComplaintStepView):

@@ -30,7 +30,7 @@ from app.services.complaint_flags import ComplaintInterface, overdue_now
 from app.services.search import row_matches
 
 from .base import WuyeModelView
-from .columns import local_time, yes_no
+from .columns import local_time, person, yes_no
 
 
 class OverdueNow(BaseFilter):
@@ -154,6 +154,7 @@ class ComplaintView(WuyeModelView):
             "action_label": lambda value: EntryAction(value).label,
             "status_label": lambda value: ComplaintStatus(value).label if value else "",
             "when": local_time,
+            "person": person,
         }
 
 

@@ -20,6 +20,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--lang=zh-CN",  # the browser's own date and month pickers in Chinese too
 ]
 #: Where the browser tests leave their screenshots.
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "e2e"

@@ -213,3 +213,18 @@ def test_a_locked_account_is_locked_in_every_web_process(topology):
         locks = redis.keys("*wuye-lockout*")
         assert len(locks) == 1 and 0 < redis.ttl(locks[0]) <= 15 * 60
     assert t.server_errors() == []
+
+
+def test_an_idle_worker_stops_on_sigterm(topology):
+    """As systemd stops it: SIGTERM, and the worker leaves (it used to start itself again)."""
+    t = topology
+    t.start_worker("idle")
+    t.wait_for(
+        lambda: Redis.from_url(t.env["WUYE_REDIS_URL"]).exists("rq:worker:idle"),
+        30,
+        "the worker to register",
+    )
+    worker = t.workers.pop("idle")
+    t.others.append(worker)  # what is left of its group goes with the topology
+    worker.terminate()
+    assert worker.wait(10) == 0  # it used to start a new RQ worker and run on

@@ -48,7 +48,7 @@ def period(topology) -> str:
 
 
 @pytest.fixture(scope="module")
-def sign_in(topology, browser):  # noqa: F811  (the imported fixture)
+def sign_in(browser, topology):  # noqa: F811  (the imported fixture)
     """``with sign_in(username) as page``: that user's page, signed in through the login form."""
     return lambda username: signed_in(browser, topology.base, username)
 
@@ -58,7 +58,7 @@ def seen(page) -> str:
     return page.inner_text("body")
 
 
-def test_finance_previews_and_runs_the_billing_of_a_month(topology, sign_in, period):
+def test_finance_previews_and_runs_the_billing_of_a_month(sign_in, topology, period):
     t = topology
     with sign_in("finance") as page:
         page.goto(f"{t.base}/billingrunformview/start")
@@ -89,7 +89,7 @@ def test_finance_previews_and_runs_the_billing_of_a_month(topology, sign_in, per
     assert t.server_errors() == []
 
 
-def test_finance_prints_the_payment_notices(topology, sign_in, period):
+def test_finance_prints_the_payment_notices(sign_in, topology, period):
     t = topology
     with sign_in("finance") as page:
         page.goto(f"{t.base}/noticebatchformview/start")
@@ -114,7 +114,7 @@ def test_finance_prints_the_payment_notices(topology, sign_in, period):
     assert t.server_errors() == []
 
 
-def test_finance_takes_a_payment_at_the_till(topology, sign_in):
+def test_finance_takes_a_payment_at_the_till(sign_in, topology):
     t = topology
     # An owner whose phone's last 4 digits are theirs alone, as they say them at the counter.
     unit, phone, bill = t.rows(
@@ -162,7 +162,7 @@ COMPLAINT_STEPS = [  # button, flash, the log's new row (step, status)
 ]
 
 
-def test_customer_service_logs_a_complaint_and_takes_it_to_its_close(topology, sign_in):
+def test_customer_service_logs_a_complaint_and_takes_it_to_its_close(sign_in, topology):
     t = topology
     unit, owner = t.rows(
         "SELECT u.code, o.name FROM unit u JOIN ownership s ON s.unit_id = u.id"
@@ -203,7 +203,7 @@ def test_customer_service_logs_a_complaint_and_takes_it_to_its_close(topology, s
     assert t.server_errors() == []
 
 
-def test_the_manager_approves_a_waiver_from_the_dashboard(topology, sign_in):
+def test_the_manager_approves_a_waiver_from_the_dashboard(sign_in, topology):
     t = topology
     bill, number = t.rows("SELECT id, number FROM bill WHERE status = 'open' ORDER BY id")[0]
     # Customer service asks for it (finance reads waivers only: app/security/roles.py).
@@ -247,7 +247,7 @@ def test_the_manager_approves_a_waiver_from_the_dashboard(topology, sign_in):
     assert t.server_errors() == []
 
 
-def test_the_collector_records_a_contact_on_todays_tasks(topology, sign_in):
+def test_the_collector_records_a_contact_on_todays_tasks(sign_in, topology):
     t = topology
     with sign_in("manager") as page:
         page.goto(f"{t.base}/collection/new/")
@@ -293,7 +293,7 @@ def test_the_collector_records_a_contact_on_todays_tasks(topology, sign_in):
     assert t.server_errors() == []
 
 
-def test_the_auditor_exports_the_payments_in_chinese(topology, sign_in):
+def test_the_auditor_exports_the_payments_in_chinese(sign_in, topology):
     t = topology
     number = t.scalar("SELECT number FROM receipt")
     with sign_in("auditor") as page:

@@ -25,6 +25,7 @@ from app.services.complaint_followups import mark_nonpayment_reason
 from app.services.complaints import log_complaint
 from app.services.errors import DomainError, NotFoundError
 from app.services.payments import record_payment, reverse_payment
+from app.services.people import full_name
 from tests.collection import staff_ids
 from tests.factories import make_owner, make_ownership, make_unit
 
@@ -115,7 +116,7 @@ def test_filters_pick_the_units(session, billed, staff, filters, units):
     [
         ({"staff": []}, "staff", "Choose at least one staff member"),
         ({"staff": None}, "staff", "Choose at least one staff member"),
-        ({"staff": "admin"}, "staff", "Not assigned to 安居小区: admin."),
+        ({"staff": "admin"}, "staff", "Not assigned to 安居小区: 测试Admin."),
         ({"name": " "}, "name", "required"),
         ({"min_days_overdue": 0}, "min_days_overdue", "At least 1"),
         ({"min_days_overdue": "x"}, "min_days_overdue", "whole number"),
@@ -140,7 +141,7 @@ def test_staff_of_another_community_and_unknown_communities_are_refused(session,
     session.execute(StaffAssignment.__table__.delete().where(StaffAssignment.user_id == staff[1]))
     with pytest.raises(DomainError) as refused:
         campaign_of(session, staff)
-    assert english(refused.value) == {"staff": "Not assigned to 安居小区: customerservice."}
+    assert english(refused.value) == {"staff": "Not assigned to 安居小区: 测试CustomerService."}
     with pytest.raises(NotFoundError):
         create_campaign(session, 99, "x", staff, as_of=MARCH_31)
 
@@ -313,8 +314,10 @@ def test_campaign_report_clearance_and_score(session, billed, staff):
     reverse_payment(session, wrong.payment.id, "录错")  # the reversal takes it back
     report = campaign_report(session, campaign.id)
     rows = {row.name: row for row in report.rows}
-    assert [row.name for row in report.rows] == ["collector", "customerservice"]
-    one, two = rows[first.assignee.username], rows[second.assignee.username]
+    assert [row.name for row in report.rows] == ["测试Collector", "测试CustomerService"]  # 姓名
+    one, two = (
+        rows[full_name(t.assignee.first_name, t.assignee.last_name)] for t in (first, second)
+    )
     assert (one.units, one.contacted, one.promised, one.collected, one.rate, one.score) == (
         1,
         1,

@@ -1,6 +1,7 @@
 """Staff by full name (app/services/people.py), on screens and documents."""
 
 import pytest
+from flask_babel import force_locale
 
 from app.services.people import full_name, name_of
 
@@ -13,9 +14,14 @@ def test_chinese_names_read_family_name_first(first, last, shown):
     assert full_name(first, last) == shown
 
 
-def test_a_login_is_shown_as_its_person_and_the_system_as_itself(session):
+def test_a_login_is_shown_as_its_person_and_a_machine_by_what_it_is(app, session):
     assert name_of(session, "finance") == "测试Finance"
-    assert name_of(session, "system") == "system" and name_of(session, None) == ""
+    with app.test_request_context(), force_locale("zh"):
+        assert name_of(session, "system") == "系统"
+        assert name_of(session, "dunning-scan") == "催缴扫描"
+    with app.test_request_context(), force_locale("en"):
+        assert name_of(session, "system") == "System"
+    assert name_of(session, "someone-gone") == "someone-gone" and name_of(session, None) == ""
 
 
 def test_the_audit_log_names_people(login):

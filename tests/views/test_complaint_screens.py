@@ -143,6 +143,8 @@ def test_a_complaints_page_shows_its_log_and_the_steps_the_user_may_take(login, 
     assert steps("Auditor") == []
     page = login("CustomerService").get(f"/complaintview/show/{pk}").get_data(as_text=True)
     assert 'id="complaint_log"' in page and "楼道垃圾没人清" in page
+    log = page[page.index('id="complaint_log"') :]
+    assert "<td>系统</td>" in log[: log.index("</table>")]  # who: the system, in Chinese
 
 
 def test_the_step_forms_move_the_complaint_on(login, session):
@@ -156,6 +158,8 @@ def test_the_step_forms_move_the_complaint_on(login, session):
     refused = client.post(f"/resolvecomplaintview/{pk}", data={"note": ""})
     assert refused.status_code == 200 and flashes(refused)
     client.post(f"/resolvecomplaintview/{pk}", data={"note": "已清理"})
+    visit = client.get(f"/returnvisitview/{pk}").get_data(as_text=True)
+    assert visit.index('name="score"') < visit.index('name="note"')  # the required one first
     closed = client.post(f"/returnvisitview/{pk}", data={"score": "4", "note": "满意"})
     assert closed.status_code == 302 and closed.location.endswith(f"/complaintview/show/{pk}")
     session.rollback()
