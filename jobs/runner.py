@@ -239,6 +239,17 @@ class JobWorker(Worker):
         self.worker_ttl = max(beat_every, 15) + 15  # RQ waits for a job up to worker_ttl - 15 s
         self.stop_asked = False
 
+    def subscribe(self):
+        """RQ's, with the listening thread waking every second rather than every minute: on
+        stopping, RQ waits for that thread (redis-py joins it without a timeout), and an idle
+        worker took up to 60 s to stop."""
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
+
     def request_stop(self, signum, frame):
         """SIGTERM/SIGINT: stop (after the job in hand). Remembered here: an idle RQ worker
         leaves its loop without noting why, and ``wuye worker`` would start a new one."""
