@@ -85,8 +85,10 @@ ERROR_OTHER = _l("The request could not be completed.")
 
 def error_page(error: HTTPException):
     """An HTTP error as a page of the back office, in the user's language (Werkzeug's own is
-    English); Werkzeug's page if the layout itself cannot be drawn."""
+    English): the refusal's own message when the code gave one (``abort(400, description=…)``),
+    else what the status means. Werkzeug's page if the layout itself cannot be drawn."""
     code = error.code or 500
+    own = error.description if error.description != type(error).description else None
     try:
         appbuilder = current_app.appbuilder
         page = render_template(
@@ -94,7 +96,7 @@ def error_page(error: HTTPException):
             base_template=appbuilder.base_template,
             appbuilder=appbuilder,
             code=code,
-            message=ERROR_MESSAGES.get(code, ERROR_OTHER),
+            message=own or ERROR_MESSAGES.get(code, ERROR_OTHER),
         )
     except Exception:  # noqa: BLE001 — the error's own page then, never a second error
         log.exception("the error page of %s could not be drawn", code)

@@ -20,6 +20,7 @@ from app.models import CollectionCampaign, CollectionTask, DunningAction, Dunnin
 from app.models.collection import CampaignStatus
 from app.services.collection_report import end_of_day, task_collections
 from app.services.kpi_periods import money, scoped
+from app.services.people import full_name
 
 # --- Dunning funnel and collector scores ------------------------------------------------------
 
@@ -95,6 +96,8 @@ def collector_scores(
         select(
             CollectionTask.assignee_id,
             User.username,
+            User.first_name,
+            User.last_name,
             func.count(CollectionTask.id),
             func.sum(CollectionTask.arrears_at_start),
             func.sum(func.coalesce(collections.c.collected, 0)),
@@ -103,16 +106,16 @@ def collector_scores(
         .join(User, User.id == CollectionTask.assignee_id)
         .outerjoin(collections, collections.c.task_id == CollectionTask.id)
         .where(*running)
-        .group_by(CollectionTask.assignee_id, User.username)
-        .order_by(User.username)
+        .group_by(CollectionTask.assignee_id, User.username, User.first_name, User.last_name)
     )
     scores = []
-    for user_id, name, units, arrears, collected in rows:
+    for user_id, login, first, last, units, arrears, collected in rows:
         arrears, collected = money(arrears), money(collected)
         clearance = clearance_rate(collected, arrears)
+        name = full_name(first, last) or login  # 姓名, as the campaign report
         scores.append(
             CollectorScore(
                 user_id, name, units, arrears, collected, clearance, collector_score(clearance)
             )
         )
-    return scores
+    return sorted(scores, key=lambda score: score.name)

@@ -181,7 +181,7 @@ def test_report_and_close(client, api, campaign):
     assert [
         (row["staff"], row["units"], row["arrears_at_start"], row["score"])
         for row in report.json["staff"]
-    ] == [("collector", 1, "618.75", 0), ("customerservice", 1, "611.25", 0)]
+    ] == [("测试Collector", 1, "618.75", 0), ("测试CustomerService", 1, "611.25", 0)]
     assert report.json["total"]["clearance_rate"] == "0.0000"
     bad = client.get(f"{CAMPAIGNS}{campaign}/report?as_of=yesterday", headers=api("Manager"))
     assert bad.status_code == 400 and set(bad.json["message"]) == {"as_of"}

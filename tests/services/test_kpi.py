@@ -303,8 +303,8 @@ def test_collector_scores_follow_the_campaign_report(session):
     assert [
         (s.name, s.units, s.arrears, s.collected, s.clearance_rate, s.score) for s in scores
     ] == [
-        ("collector", 1, D("618.75"), D("500.00"), D("0.8081"), 80),
-        ("customerservice", 1, D("611.25"), D("611.25"), D("1.0000"), 100),
+        ("测试Collector", 1, D("618.75"), D("500.00"), D("0.8081"), 80),
+        ("测试CustomerService", 1, D("611.25"), D("611.25"), D("1.0000"), 100),
     ]
     assert scores[0].user_id == user_id(session, "collector")
     report = campaign_report(session, campaign_id, today)
