@@ -13,6 +13,7 @@ from app.domain.statements import core as statement_messages
 LABELS = {
     "id": _l("ID"),
     "code": _l("Code"),
+    "payment_code": _l("Payment code"),
     "name": _l("Name"),
     "address": _l("Address"),
     "phone": _l("Phone"),

@@ -15,6 +15,7 @@ from app.domain.collection import ACTION_OF
 from app.domain.masking import mask_phone
 from app.domain.money import ZERO
 from app.domain.numerals import amount_in_capitals
+from app.domain.payment_codes import payment_code
 from app.models import Bill, Community, DunningAction, Receipt
 from app.models.collection import (
     ContactChannel,
@@ -103,6 +104,7 @@ def notice_context(session, bill_id: int, as_of: date | None = None) -> dict:
         "issued_on": as_of,
         "community": community.name,
         "unit": bill.unit.code,
+        "payment_code": bill.unit.payment_code,
         "area": bill.unit.area,
         "owner": bill.owner.name if bill.owner else "",
         "period_start": bill.period_start,
@@ -203,7 +205,14 @@ def dunning_letter_context(session, owner_id: int, as_of: date) -> dict:
         statement = account_statement(session, unit_id, as_of)
         rows = _statement_rows(statement, {bill.id for bill in bills})
         total = sum((row["balance"] for row in rows), ZERO)
-        units.append({"unit": statement.unit_code, "bills": rows, "total": total})
+        units.append(
+            {
+                "unit": statement.unit_code,
+                "payment_code": payment_code(unit_id),
+                "bills": rows,
+                "total": total,
+            }
+        )
     community = letters[0].community
     return {
         "number": letter_number(owner_id, as_of),

@@ -303,7 +303,8 @@ def test_an_auditors_export_follows_the_language_accepted(client, api):
         response = client.get("/api/v1/export/unit?format=csv", headers=asked)
         return response.data.decode("utf-8-sig").splitlines()[0]
 
-    assert header("en").startswith("ID,Building (ID),Building (Code),Code,Property type")
+    english = "ID,Building (ID),Building (Code),Code,Payment code,Property type"
+    assert header("en").startswith(english)
     chinese = header("zh-CN")
-    assert chinese.startswith("系统编号,楼栋（系统编号）,楼栋（编号）,编号")
+    assert chinese.startswith("系统编号,楼栋（系统编号）,楼栋（编号）,编号,缴费码")
     assert not re.search(r"[A-Za-z]{3,}", chinese), chinese

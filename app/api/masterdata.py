@@ -40,7 +40,16 @@ class UnitApi(WuyeModelApi):
     resource_name = "unit"
     class_permission_name = "Unit"
     datamodel = SQLAInterface(Unit)
-    list_columns = ["id", "building.id", "building.code", "code", "property_type", "area", "status"]
+    list_columns = [
+        "id",
+        "building.id",
+        "building.code",
+        "code",
+        "payment_code",
+        "property_type",
+        "area",
+        "status",
+    ]
     show_columns = list_columns
     add_columns = edit_columns = ["building", "code", "property_type", "area", "status"]
     search_columns = ["building", "code", "property_type", "status"]

@@ -11,6 +11,8 @@ from flask_appbuilder import Model
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.payment_codes import payment_code
+
 from .scoping import InCommunity
 from .types import AREA, PropertyType, UnitStatus
 
@@ -76,6 +78,12 @@ class Unit(Model):
     ownerships: Mapped[list["Ownership"]] = relationship(  # noqa: F821
         back_populates="unit", order_by="Ownership.start_date"
     )
+
+    @property
+    def payment_code(self) -> str:
+        """The household's payment code (一户一码, app/domain/payment_codes.py): its id, so
+        never stored, never changed."""
+        return payment_code(self.id) if self.id else ""
 
     @classmethod
     def in_communities(cls, ids):

@@ -1,9 +1,11 @@
 """Finding a unit, an owner or their rows by what staff are told on the phone or at the counter:
-a unit code, an owner's name, or the last digits of a phone (docs/screens.md, "Search").
+a unit code, an owner's name, the last digits of a phone, or the household's payment code
+(docs/screens.md, "Search").
 
 One rule for every screen: text of 2 characters or more is looked for in unit codes and owner
 names; text of 4 digits or more is also the end of a phone number (a masked phone still shows
-its last 4 digits, so searching by them reveals nothing the screen would not show).
+its last 4 digits, so searching by them reveals nothing the screen would not show); a payment
+code (8 digits, app/domain/payment_codes.py) finds its unit.
 """
 
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
+from app.domain.payment_codes import unit_of_code
 from app.models import Building, Community, Owner, Ownership, Unit
 from app.services.rows import visible_only, visible_rows
 
@@ -44,12 +47,21 @@ def payer_on(on: date) -> ColumnElement[bool]:
     )
 
 
+def code_matches(text: str, unit_id) -> ColumnElement[bool]:
+    """``unit_id`` (a unit id column) is the unit ``text`` names as its payment code."""
+    unit = unit_of_code(text.strip())
+    return unit_id == unit if unit is not None else false()
+
+
 def unit_matches(text: str, on: date) -> ColumnElement[bool]:
-    """Units whose code contains ``text``, or whose owner on ``on`` matches it."""
+    """Units whose code contains ``text``, whose owner on ``on`` matches it, or whose payment
+    code it is."""
     if not search_text(text):
         return false()
     owners = select(Ownership.id).join(Owner).where(payer_on(on), owner_matches(text))
-    return or_(Unit.code.icontains(text, autoescape=True), owners.exists())
+    return or_(
+        Unit.code.icontains(text, autoescape=True), owners.exists(), code_matches(text, Unit.id)
+    )
 
 
 def owner_or_unit_matches(text: str, on: date) -> ColumnElement[bool]:
@@ -77,6 +89,7 @@ def row_matches(model, text: str, on: date | None = None) -> ColumnElement[bool]
     return or_(
         model.unit.has(Unit.code.icontains(text, autoescape=True)),
         model.owner.has(owner_matches(text)),
+        code_matches(text, model.unit_id),
     )
 
 
@@ -121,7 +134,13 @@ def find_units(session: Session, text: str, on: date, limit: int = 20) -> list[U
         .join(Community, Community.id == Building.community_id)
         .outerjoin(Ownership, payer_on(on))
         .outerjoin(Owner, Owner.id == Ownership.owner_id)
-        .where(or_(Unit.code.icontains(text, autoescape=True), owner_matches(text)))
+        .where(
+            or_(
+                Unit.code.icontains(text, autoescape=True),
+                owner_matches(text),
+                code_matches(text, Unit.id),
+            )
+        )
         .order_by(Community.code, Unit.code, Unit.id)
         .limit(limit)
     )

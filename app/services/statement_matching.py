@@ -5,6 +5,11 @@ communities an import may touch; the candidate units of a waiting entry; payer a
   jobs), or only the one it is made for (``community_id``, refused unless it is one of the
   caller's). Unit codes repeat across communities (every 小区 has a 1-1-101), so a file of one
   community's bank account is best imported for that community.
+- **A payment code in the remark** (一户一码: 8 digits standing alone, check digit right;
+  app/domain/payment_codes.py) names its unit in the whole company: it is tried first, and
+  matches when exactly one of the codes read names a unit in scope. A code naming a unit out
+  of scope makes the row wait (the owner meant that unit, not one the remark's unit code
+  finds here); a code naming no unit at all is some other number, and is ignored.
 - **A unit code in the remark** (``3-2-101``; full-width digits and dashes read too) that is a
   unit in scope. It must point at exactly one unit. A community named in the remark (its name,
   e.g. 碧园小区; of two names found one inside the other, the longer) narrows the codes to its
@@ -30,6 +35,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.payment_codes import codes_in
 from app.models import Building, Community, PayerAccount, StatementEntry, Unit
 from app.security.scoping import visible_community_ids
 from app.services.errors import DomainError
@@ -127,17 +133,24 @@ class Matcher:
         found = [(cid, name) for cid, name in self._names if name in text]
         return {cid for cid, name in found if not any(name in o and name != o for _, o in found)}
 
-    def _units(self, codes: list[str]) -> list[tuple[int, int]]:
-        if not codes:
+    def _units(self, column, values: list) -> list[tuple[int, int]]:
+        """(unit id, community id) of the units in scope whose ``column`` is one of
+        ``values``."""
+        if not values:
             return []
         query = visible_only(
             select(Unit.id, Building.community_id)
             .join(Building, Unit.building_id == Building.id)
-            .where(Unit.code.in_(codes)),
+            .where(column.in_(values)),
             Building,
             self.ids,
         )
         return [(unit_id, community_id) for unit_id, community_id in self.session.execute(query)]
+
+    def _units_elsewhere(self, ids: list[int]) -> bool:
+        """Whether any of the unit ids exists (in any community)."""
+        # unscoped: only whether a code names a unit at all, to keep its row from another unit
+        return self.session.scalar(select(Unit.id).where(Unit.id.in_(ids)).limit(1)) is not None
 
     def _account_unit(self, account: str) -> tuple[int, int] | None:
         if not account or is_masked(account):
@@ -152,8 +165,15 @@ class Matcher:
     def unit_for(self, remark: str, account: str) -> tuple[int | None, int | None]:
         """(unit id, community id) of the payment; unit None when it must wait (the community
         then the import's, or the one the hints agree on)."""
+        codes = codes_in(remark)
+        coded = self._units(Unit.id, codes)
+        if len(coded) == 1:
+            return coded[0]
+        if codes and not coded and self._units_elsewhere(codes):
+            return None, self.chosen  # paid for a unit this import may not touch
+
         named = self.named(remark)
-        candidates = self._units(unit_codes(remark))
+        candidates = self._units(Unit.code, unit_codes(remark))
         if named:
             candidates = [c for c in candidates if c[1] in named]
         if len(candidates) == 1:

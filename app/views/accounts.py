@@ -9,6 +9,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from app.clock import business_date
+from app.domain.payment_codes import payment_code
 from app.domain.windows import in_business_years
 from app.extensions import db
 from app.models.types import PaymentMethod
@@ -45,7 +46,11 @@ class AccountView(BaseView):
             statement = account_statement(db.session, unit_id, day_arg("as_of"))
         except NotFoundError:
             abort(404)
-        title = gettext("Account of unit %(unit)s", unit=statement.unit_code)
+        title = gettext(
+            "Account of unit %(unit)s · payment code %(code)s",
+            unit=statement.unit_code,
+            code=payment_code(statement.unit_id),
+        )
         return self.render_template("payments/statement.html", title=title, statement=statement)
 
 

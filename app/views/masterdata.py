@@ -60,16 +60,11 @@ class UnitView(WuyeModelView):
     list_title = show_title = _l("Units")
     add_title, edit_title = _l("Add unit"), _l("Edit unit")
     enums = {"property_type": PropertyType, "status": UnitStatus}
-    list_columns = ["building", "code", "property_type", "area", "status"]
+    list_columns = ["building", "code", "payment_code", "property_type", "area", "status"]
     text_search = staticmethod(unit_matches)
     search_columns = ["code", "property_type", "status", "area"]
-    add_columns = edit_columns = show_columns = [
-        "building",
-        "code",
-        "property_type",
-        "area",
-        "status",
-    ]
+    add_columns = edit_columns = ["building", "code", "property_type", "area", "status"]
+    show_columns = list_columns
     base_order = ("code", "asc")
 
     @action("statement", _l("Account statement"), "", "fa-file-invoice-dollar", multiple=False)

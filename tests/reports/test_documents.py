@@ -11,10 +11,11 @@ from app.models import Bill, Community
 from app.services.accounts import account_statement
 from app.services.billing import run_billing
 from app.services.bills import cancel_bill
+from app.services.dunning import scan_dunning
 from app.services.errors import DomainError, NotFoundError
 from app.services.payments import record_payment, reverse_payment
 from reports import render_batch, render_html, render_pdf
-from reports.context import notice_context, receipt_context
+from reports.context import dunning_letter_context, notice_context, receipt_context
 from tests.factories import make_tariff
 from tests.reports import pdf
 
@@ -90,6 +91,9 @@ def test_a_notice_shows_lines_arrears_late_fees_and_how_to_pay(session, three_mo
         "可通过微信、支付宝扫码或银行转账缴费。",
         "010-8888 6666",
         translated("Payment notice"),
+        "缴费码",
+        "10000016",  # unit 1's payment code, asked for in the transfer's remark
+        "“缴费码 10000016”",
     ):
         assert expected in text, expected
     assert pdf.page_count(document) == 1
@@ -241,3 +245,12 @@ def test_a_batch_is_one_document_with_each_context_on_pages_of_its_own(session, 
         assert "LONG-1" in page and translated("Page %(page)s", page=number) in page
     assert first["number"] not in pdf.text(alone)
     assert translated("Page %(page)s", page=1) in pdf.text(batch.pdf_of(2))
+
+
+def test_a_dunning_letter_names_each_unit_with_its_payment_code(session, community_a):
+    run_billing(session, date(2026, 1, 1), community_id=1)
+    scan_dunning(session, date(2026, 3, 2))  # 30 days overdue: straight to the formal letter
+    context = dunning_letter_context(session, 1, date(2026, 3, 2))
+    text = pdf.text(render_pdf("dunning_letter.html", context))
+    assert "A业主甲" in text and "1-1-101" in text
+    assert "缴费码 10000016" in text

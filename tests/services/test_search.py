@@ -35,6 +35,8 @@ def test_a_unit_is_found_by_its_code_its_owners_name_or_phone_tail(db):
     assert units(db, "A业主甲") == [("A", "1-1-101")]
     assert units(db, "5679") == [("A", "1-1-102"), ("B", "1-1-102")]  # 139 1234 5679
     assert units(db, "2345") == []  # digits inside a phone are not its end
+    assert units(db, "10000024") == [("A", "1-1-102")]  # its payment code (unit 2)
+    assert units(db, "10000025") == []  # a wrong check digit
     assert units(db, "1") == []  # too short to be useful
     assert units(db, "  ") == []
 
@@ -80,6 +82,7 @@ def test_a_bill_is_found_by_its_unit_or_its_owner(db):
     assert bills("1-1-10") == ["1-1-101", "1-1-102"]
     assert bills("A业主乙") == ["1-1-102"]
     assert bills("5678") == ["1-1-101"]
+    assert bills("10000016") == ["1-1-101"]  # unit 1's payment code
     assert bills("无此人") == []
 
 
