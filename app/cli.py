@@ -17,6 +17,7 @@ from app.clock import business_date
 from app.demo import seed_demo
 from app.domain.money import to_fen
 from app.domain.periods import parse_month
+from app.domain.rates import format_percent
 from app.extensions import unit_of_work
 from app.files import files_dir
 from app.models import Community, NoticeBatch, StaffAssignment
@@ -227,7 +228,8 @@ def import_statement_command(file: str, fmt: str, code: str | None) -> None:
         )
     click.echo(
         f"matched: {result.matched}  unmatched: {result.unmatched}  "
-        f"duplicates: {result.duplicates}  refunds: {result.refunds}  errors: {result.errors}"
+        f"duplicates: {result.duplicates}  refunds: {result.refunds}  errors: {result.errors}  "
+        f"matched automatically: {format_percent(result.match_rate)}"
     )
     for problem in result.problems:
         where = f"row {problem.row}" + (f", column {problem.column}" if problem.column else "")

@@ -106,6 +106,7 @@ LABELS = {
     "rows": _l("Rows"),
     "matched": _l("Matched"),
     "unmatched": _l("Unmatched"),
+    "match_rate": _l("Matched automatically"),
     "duplicates": _l("Duplicates"),
     "refunds": _l("Refunds"),
     "row": _l("Row in the file"),

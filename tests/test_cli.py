@@ -91,6 +91,7 @@ def test_import_statement_prints_the_counts_and_a_reimport_only_duplicates(wuye,
         "duplicates": "0",
         "refunds": "1",
         "errors": "0",
+        "matched automatically": "0.0%",
     }
     assert session.scalar(select(StatementImport.imported_by)) == "cli"
     again = wuye("import-statement", str(path), "--format", "generic")
@@ -133,6 +134,7 @@ def test_import_statement_for_one_community(wuye, session, tmp_path):
         "duplicates": "0",
         "refunds": "0",
         "errors": "0",
+        "matched automatically": "100.0%",
     }
     assert session.scalars(select(StatementEntry.unit_id).order_by(StatementEntry.id)).all() == [
         3,

@@ -102,6 +102,7 @@ class StatementApi(BaseApi):
             "refunds": result.refunds,
             "reversed": result.reversed,
             "errors": result.errors,
+            "match_rate": None if result.match_rate is None else str(result.match_rate),
         }
         if result.errors:
             problems = [_problem(p) for p in result.problems]

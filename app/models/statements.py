@@ -13,6 +13,8 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.rates import rate
+
 from .payments import Payment
 from .property import Community, Unit
 from .scoping import InCommunity
@@ -35,6 +37,11 @@ class StatementImport(Model):
     unmatched: Mapped[int] = mapped_column(default=0)
     duplicates: Mapped[int] = mapped_column(default=0)
     refunds: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def match_rate(self) -> Decimal | None:
+        """The share of its payment rows booked automatically (app/domain/rates.py)."""
+        return rate(self.matched, self.matched + self.unmatched)
 
     def __str__(self):
         return f"{self.filename} ({self.imported_at:%Y-%m-%d %H:%M})"

@@ -39,11 +39,13 @@ Services never commit; the edge owns the transaction.
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.rates import rate
 from app.domain.statements import (
     PAYMENT,
     REFUND,
@@ -117,6 +119,11 @@ class ImportResult:
     @property
     def errors(self) -> int:
         return len(self.problems)
+
+    @property
+    def match_rate(self) -> Decimal | None:
+        """The share of the new payment rows booked automatically (None: there were none)."""
+        return rate(self.matched, self.matched + self.unmatched)
 
 
 # --- import --------------------------------------------------------------------------------------

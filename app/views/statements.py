@@ -19,6 +19,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import BooleanField, SelectField
 
+from app.domain.rates import format_percent
 from app.extensions import db, unit_of_work
 from app.labels import (
     ENTRY_KINDS,
@@ -287,12 +288,17 @@ class StatementImportView(WuyeModelView):
         "rows",
         "matched",
         "unmatched",
+        "match_rate",
         "duplicates",
         "refunds",
     ]
     show_columns = [*list_columns, "sha256"]
     search_columns = ["imported_at", "filename", "format", "imported_by"]
-    formatters_columns = {"imported_at": local_time, "format": format_label}
+    formatters_columns = {
+        "imported_at": local_time,
+        "format": format_label,
+        "match_rate": format_percent,
+    }
     related_views = [StatementEntryView]
     base_order = ("id", "desc")
 

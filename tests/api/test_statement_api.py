@@ -115,6 +115,7 @@ def test_an_import_for_one_community(client, api, session):
     response = post_file(client, api("Admin"), EVERYWHERE, community_id="2")
     assert response.status_code == 200, response.json
     assert (response.json["matched"], response.json["unmatched"]) == (1, 0)
+    assert response.json["match_rate"] == "1.0000"
     assert session.scalar(select(StatementEntry.unit_id)) == 3  # B's 1-1-101
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 from flask_babel import force_locale, gettext
+from markupsafe import escape
 from sqlalchemy import select
 
 from app.models import Bill, Community
@@ -14,7 +15,7 @@ from app.services.bills import cancel_bill
 from app.services.dunning import scan_dunning
 from app.services.errors import DomainError, NotFoundError
 from app.services.payments import record_payment, reverse_payment
-from reports import render_batch, render_html, render_pdf
+from reports import qr_code, render_batch, render_html, render_pdf
 from reports.context import dunning_letter_context, notice_context, receipt_context
 from tests.factories import make_tariff
 from tests.reports import pdf
@@ -254,3 +255,15 @@ def test_a_dunning_letter_names_each_unit_with_its_payment_code(session, communi
     text = pdf.text(render_pdf("dunning_letter.html", context))
     assert "A业主甲" in text and "1-1-101" in text
     assert "缴费码 10000016" in text
+
+
+def test_the_notice_carries_its_payment_code_and_total_as_a_qr_code(session, three_months):
+    context = notice_context(session, three_months[-1].id, as_of=date(2026, 5, 1))
+    html = render_html("notice.html", [context])
+    total = translated("Total due (¥)")
+    payload = f"缴费码 10000016 · {total} {context['total_due']:,.2f}"
+    assert qr_code(payload).startswith("data:image/svg+xml")
+    assert 'class="qr"' in html and escape(qr_code(payload)) in html
+    assert qr_code(payload) != qr_code(payload.replace("10000016", "10000024"))
+    document = render_pdf("notice.html", context)
+    assert pdf.page_count(document) == 1  # the code fits beside the notes

@@ -47,3 +47,20 @@ def test_a_code_outside_the_imports_communities_is_not_used(session, billed, mon
     assert matched(session, f"缴费码{payment_code(3)} 1-1-101", "R6") == ("unmatched", None)
     # a number that happens to pass the check but names no unit is no code
     assert matched(session, f"订单{payment_code(999_999)} 1-1-101", "R7") == ("matched", 1)
+
+
+def test_each_import_says_how_much_it_matched_by_itself(session, billed):
+    from app.models import StatementImport
+
+    result = import_statement(
+        session,
+        csv(
+            f"2026-03-10,203.75,R8,bank_transfer,张伟,,缴费码{payment_code(1)}",
+            f"2026-03-10,203.75,R9,bank_transfer,张伟,,缴费码{payment_code(2)}",
+            f"2026-03-10,203.75,R10,bank_transfer,张伟,,缴费码{payment_code(3)}",
+            "2026-03-10,203.75,R11,bank_transfer,李四,,物业费",
+        ),
+        "x.csv",
+    )
+    assert (result.matched, result.unmatched, str(result.match_rate)) == (3, 1, "0.7500")
+    assert session.get(StatementImport, result.import_id).match_rate == result.match_rate
