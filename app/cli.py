@@ -355,4 +355,8 @@ def _wait_for_redis(connection) -> None:
 
 
 def register_cli(app) -> None:
+    from app.cli_onboarding import onboard_command, onboard_template_command
+
+    wuye.add_command(onboard_template_command)
+    wuye.add_command(onboard_command)
     app.cli.add_command(wuye)

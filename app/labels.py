@@ -8,7 +8,9 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from app.domain import onboarding as onboarding_rules
 from app.domain.statements import core as statement_messages
+from app.services import onboarding as onboarding_service
 
 LABELS = {
     "id": _l("ID"),
@@ -479,3 +481,45 @@ JOB_KINDS = {
     "jobs.dunning.scan": _l("Dunning scan"),
     "jobs.supervision.daily": _l("Daily supervision check"),
 }
+
+# The onboarding import's problems (app/domain/onboarding.py, app/services/onboarding.py).
+_o, _s = onboarding_rules, onboarding_service
+ONBOARDING_PROBLEMS = {
+    _o.MISSING_COLUMN: _l("missing column"),
+    _o.UNKNOWN_COLUMN: _l("unknown column"),
+    _o.DUPLICATE_COLUMN: _l("column given twice"),
+    _o.REQUIRED: _l("required"),
+    _o.TOO_LONG: _l("too long"),
+    _o.BAD_CODE: _l("not a code (1–16 letters, digits, - or _)"),
+    _o.BAD_UNIT_CODE: _l("not a unit code (letters, digits, -)"),
+    _o.NOT_A_NUMBER: _l("not a number"),
+    _o.TOO_MANY_DECIMALS: _l("more than 2 decimal places"),
+    _o.NEGATIVE_AMOUNT: _l("amount is negative"),
+    _o.ZERO_AMOUNT: _l("amount is zero"),
+    _o.TOO_LARGE: _l("amount too large"),
+    _o.BAD_AREA: _l("area must be above 0 and at most 100,000 m²"),
+    _o.BAD_DATE: _l("not a date"),
+    _o.BAD_MONTH: _l("not a month (YYYY-MM)"),
+    _o.OUT_OF_YEARS: _l("outside the years 2000–2099"),
+    _o.DUE_TOO_LATE: _l("due more than a year after its period"),
+    _o.BAD_PHONE: _l("not an 11-digit mobile number"),
+    _o.BAD_ID_NUMBER: _l("not a valid 18-character resident ID number"),
+    _o.UNKNOWN_PROPERTY_TYPE: _l("unknown property type"),
+    _o.UNKNOWN_UNIT_STATUS: _l("unknown unit status"),
+    _o.DUPLICATE_UNIT: _l("unit listed twice"),
+    _o.OVERLAPPING_OWNER: _l("another owner of this unit from the same day"),
+    _o.DUPLICATE_ARREARS: _l("same unit, period and fee twice"),
+    _o.DUPLICATE_PREPAID: _l("prepaid twice for this unit"),
+    _o.UNKNOWN_COMMUNITY: _l("unknown community"),
+    _o.UNKNOWN_UNIT: _l("unknown unit"),
+    _o.AMBIGUOUS_UNIT: _l("unit code in several buildings: give the building"),
+    _s.UNKNOWN_SHEET: _l("unknown sheet"),
+    _s.UNREADABLE: _l("the file cannot be read"),
+    _s.LATER_OWNER: _l("the unit has an owner from a later date"),
+    _s.NOT_YET: _l("this sheet is not imported yet"),
+}
+
+
+def onboarding_problem(message: str):
+    """An onboarding problem's message in the user's language (itself if unknown)."""
+    return ONBOARDING_PROBLEMS.get(message, message)

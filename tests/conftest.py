@@ -260,6 +260,17 @@ def login(client):
 
 
 @pytest.fixture
+def wuye(app):
+    """``wuye(*args)``: ``flask wuye <args>`` run in the test app; its click result."""
+    runner = app.test_cli_runner()
+
+    def invoke(*args):
+        return runner.invoke(args=["wuye", *args])
+
+    return invoke
+
+
+@pytest.fixture
 def files_dir(app, tmp_path, monkeypatch):
     """A ``WUYE_FILES_DIR`` of the test's own (the app's lasts the whole run)."""
     monkeypatch.setitem(app.config, "WUYE_FILES_DIR", str(tmp_path))

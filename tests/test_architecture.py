@@ -18,6 +18,7 @@ EDGES = (
     "app.views",
     "app.api",
     "app.cli",
+    "app.cli_onboarding",
     "app.factory",
     "app.errors",
     "app.guards",

@@ -8,16 +8,6 @@ from sqlalchemy import func, select
 from app.models import AuditLog, Bill, BillingRun, Unit
 
 
-@pytest.fixture
-def wuye(app):
-    runner = app.test_cli_runner()
-
-    def invoke(*args):
-        return runner.invoke(args=["wuye", *args])
-
-    return invoke
-
-
 def figures(output: str) -> dict[str, str]:
     return dict(line.split(": ", 1) for line in output.splitlines() if not line.startswith(" "))
 
