@@ -52,6 +52,13 @@ def english(page) -> list[str]:
     return sorted({w for w in words if w.casefold() not in ALLOWED})
 
 
+def follow(page, selector: str) -> None:
+    """Click the link ``selector`` and wait for the page it opens (what the test reads next
+    may also be on the page it leaves, or looked for without waiting)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def submit(page, form: str = "#wuye_form") -> None:
     """Send ``form`` with its submit button and wait for the page it leads to."""
     with page.expect_navigation():

@@ -29,7 +29,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import browser  # noqa: F401  (the module's browser)
 from tests.production.conftest import topology_for
-from tests.production.pages import english, flash, shot, signed_in, submit
+from tests.production.pages import english, flash, follow, shot, signed_in, submit
 
 pytestmark = pytest.mark.browser
 
@@ -187,7 +187,7 @@ def test_customer_service_logs_a_complaint_and_takes_it_to_its_close(sign_in, to
         shot(page, "service", "complaint")
 
         for n, (button, done, step, status) in enumerate(COMPLAINT_STEPS, start=2):
-            page.click(f"#complaint_steps a:has-text('{button}')")
+            follow(page, f"#complaint_steps a:has-text('{button}')")
             if page.locator("input[name=score]").count():
                 page.check("input[name=score][value='5']")
             page.fill("#note", f"{button}：已与业主沟通")
@@ -209,7 +209,7 @@ def test_the_manager_approves_a_waiver_from_the_dashboard(sign_in, topology):
     # Customer service asks for it (finance reads waivers only: app/security/roles.py).
     with sign_in("service") as page:
         page.goto(f"{t.base}/billview/show/{bill}")
-        page.click(".well a.btn:has-text('申请减免')")
+        follow(page, ".well a.btn:has-text('申请减免')")
         page.select_option("#part", label="本金")
         page.fill("#amount", "20.00")
         page.select_option("#reason", label="服务问题")
@@ -228,10 +228,12 @@ def test_the_manager_approves_a_waiver_from_the_dashboard(sign_in, topology):
         seen(page)
         shot(page, "manager", "dashboard")
 
-        waivers.click()
-        page.locator("tr", has_text=number).locator("a[href*='/waiverview/show/']").click()
+        with page.expect_navigation():
+            waivers.click()
+        with page.expect_navigation():
+            page.locator("tr", has_text=number).locator("a[href*='/waiverview/show/']").click()
         assert re.search(r"状态\s+待审批", seen(page))
-        page.click(".well a.btn:has-text('批准')")
+        follow(page, ".well a.btn:has-text('批准')")
         page.fill("#reason", "情况属实")
         submit(page)
         assert flash(page) == "减免已批准。"
@@ -272,7 +274,8 @@ def test_the_collector_records_a_contact_on_todays_tasks(sign_in, topology):
         unit = rows.first.locator("td").first.inner_text()
         shot(page, "collector", "tasks")
 
-        rows.first.locator("a:has-text('登记联系结果')").click()
+        with page.expect_navigation():
+            rows.first.locator("a:has-text('登记联系结果')").click()
         assert unit in page.inner_text("body") and "今日应缴" in page.inner_text("body")
         page.select_option("#channel", label="电话")
         page.select_option("#outcome", value="promised")
