@@ -1,17 +1,16 @@
 """``wuye onboard-template`` and ``wuye onboard``: moving in from a spreadsheet (docs/domain.md
-§14). The command owns the unit of work: it commits only with ``--commit`` and no problem."""
+§14), run by ``app.onboarding.run_onboarding``: committed only with ``--commit`` and no
+problem."""
 
 from pathlib import Path
 
 import click
 from flask_babel import force_locale
 
-from app.audit import acting_as, record
+from app.audit import acting_as
 from app.domain import onboarding as rules
 from app.domain.onboarding_files import write_template
-from app.extensions import db
-from app.labels import onboarding_problem
-from app.services.onboarding import onboard
+from app.onboarding import counts, run_onboarding, shown
 
 
 @click.command("onboard-template")
@@ -24,20 +23,13 @@ def onboard_template_command(out: str) -> None:
 
 
 def problem_line(problem: rules.Problem) -> str:
-    """A problem as the report prints it: where (the sheet and column by their Chinese names,
-    with their keys), then the message in Chinese and English."""
-    sheet = rules.SHEETS.get(problem.sheet)
-    names = {column.key: column.zh for column in sheet.columns} if sheet else {}
-    where = f"{sheet.zh} [{sheet.key}]" if sheet else problem.sheet
-    where += f" row {problem.row}"
-    if problem.column:
-        column = names.get(problem.column)
-        where += f" {column} [{problem.column}]" if column else f" {problem.column}"
+    """A problem as the report prints it: where, then the message in Chinese and English."""
     with force_locale("zh"):
-        chinese = str(onboarding_problem(problem.message))
+        chinese = shown(problem)
     with force_locale("en"):
-        english = str(onboarding_problem(problem.message))
-    return f"{where}: {chinese} / {english}"
+        english = shown(problem).message
+    column = f" {chinese.column}" if chinese.column else ""
+    return f"{chinese.sheet} row {chinese.row}{column}: {chinese.message} / {english}"
 
 
 @click.command("onboard")
@@ -47,34 +39,17 @@ def problem_line(problem: rules.Problem) -> str:
 def onboard_command(file: str, commit: bool, sheet: str | None) -> None:
     """Check a company's spreadsheet of units and owners; with --commit, write it all or
     nothing. Exits 1 on any problem."""
-    session = db.session
     with acting_as("cli"):
-        try:
-            report = onboard(session, Path(file).read_bytes(), csv_sheet=sheet)
-            done = commit and report.ok
-            if done:
-                details = {"file": Path(file).name, **_counts(report)}
-                record(session, "onboard", "onboarding", details=details)
-                session.commit()
-            else:
-                session.rollback()
-        except BaseException:
-            session.rollback()
-            raise
+        report, written = run_onboarding(
+            Path(file).read_bytes(), Path(file).name, commit, csv_sheet=sheet
+        )
     for key, rows in report.rows.items():
         click.echo(f"{rules.SHEETS[key].zh} [{key}]: {rows} rows")
-    counts = _counts(report)
-    click.echo("  ".join(f"{kind}: {n}" for kind, n in counts.items()) or "nothing to change")
+    changes = counts(report)
+    click.echo("  ".join(f"{kind}: {n}" for kind, n in changes.items()) or "nothing to change")
     for problem in report.problems:
         click.echo(problem_line(problem))
     if not report.ok:
         click.echo(f"{len(report.problems)} problems: nothing written")
         raise SystemExit(1)
-    click.echo("written" if done else "checked: nothing written (add --commit to write)")
-
-
-def _counts(report) -> dict[str, int]:
-    return {
-        **{f"created {kind}": n for kind, n in report.created.items()},
-        **{f"updated {kind}": n for kind, n in report.updated.items()},
-    }
+    click.echo("written" if written else "checked: nothing written (add --commit to write)")

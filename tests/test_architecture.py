@@ -19,6 +19,7 @@ EDGES = (
     "app.api",
     "app.cli",
     "app.cli_onboarding",
+    "app.onboarding",
     "app.factory",
     "app.errors",
     "app.guards",

@@ -12,6 +12,7 @@ from .exports import ExportApi
 from .installments import APIS as INSTALLMENT_APIS
 from .kpi import APIS as KPI_APIS
 from .masterdata import APIS as MASTER_DATA_APIS
+from .onboarding import OnboardingApi
 from .openapi import OpenApi
 from .outbox import OutboxApi
 from .payments import APIS as PAYMENT_APIS
@@ -22,6 +23,7 @@ from .waivers import APIS as WAIVER_APIS
 
 APIS = (
     *MASTER_DATA_APIS,
+    OnboardingApi,
     *BILLING_APIS,
     *PAYMENT_APIS,
     *WAIVER_APIS,

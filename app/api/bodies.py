@@ -85,3 +85,23 @@ def check_body(body: dict) -> None:
         why, fits = EXPECTED[field["type"]]
         problems.check(fits(value), name, why)
     problems.raise_if_any()
+
+
+def uploaded_file(max_bytes: int) -> bytes:
+    """The multipart field ``file`` of the request, read up to ``max_bytes``.
+
+    :raises DomainError: no file, or a larger one (naming the field ``file``).
+    """
+    upload = request.files.get("file")
+    problems = Problems()
+    problems.check(upload is not None, "file", _l("This field is required."))
+    problems.raise_if_any()
+    assert upload is not None  # else raise_if_any raised
+    data = upload.read(max_bytes + 1)
+    problems.check(
+        len(data) <= max_bytes,
+        "file",
+        _l("The file is larger than %(mb)d MB.", mb=max_bytes >> 20),
+    )
+    problems.raise_if_any()
+    return data

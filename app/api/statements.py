@@ -27,7 +27,7 @@ from app.services.statements import DETECT, assign_entry, candidate_units, impor
 
 from .actions import action
 from .base import WuyeModelApi
-from .bodies import Body
+from .bodies import Body, uploaded_file
 
 MAX_BYTES = 20 * 1024 * 1024
 NOT_AN_OBJECT = _l("The request body must be a JSON object.")
@@ -73,19 +73,13 @@ class StatementApi(BaseApi):
     @action("/import", form=StatementFileForm, answers="the counts of the import")
     def import_file(self):
         """Import a statement file (multipart field ``file``; optional ``format``)."""
-        upload = request.files.get("file")
-        if upload is None:
-            return self.response_400(message={"file": [gettext("This field is required.")]})
-        data = upload.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            too_large = gettext("The file is larger than %(mb)d MB.", mb=MAX_BYTES >> 20)
-            return self.response_400(message={"file": [too_large]})
         try:
+            data = uploaded_file(MAX_BYTES)
             with unit_of_work() as session:
                 result = import_statement(
                     session,
                     data,
-                    upload.filename or "",
+                    request.files["file"].filename or "",
                     request.form.get("format") or DETECT,
                     actor=current_user().username,
                     community_id=request.form.get("community_id"),

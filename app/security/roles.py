@@ -66,6 +66,7 @@ MENU_CATEGORY = {
     "Community": "MasterData",
     "Building": "MasterData",
     "Unit": "MasterData",
+    "OnboardingForm": "Administration",
     "Owner": "MasterData",
     "Ownership": "MasterData",
     "Tariff": "Billing",

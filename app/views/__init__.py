@@ -63,6 +63,7 @@ from .masterdata import (
     UnitView,
 )
 from .notices import NoticeBatchFormView, NoticeBatchView, NoticeView
+from .onboarding import OnboardingView
 from .outbox import OutboxView
 from .payments import (
     PaymentView,
@@ -178,6 +179,7 @@ MENU = (
         "fa-file-pdf",
     ),
     (SupervisionReportView, "SupervisionReport", _l("Stored supervision reports"), "fa-archive"),
+    (OnboardingView, "OnboardingForm", _l("Moving in"), "fa-file-import"),
     (StaffAssignmentView, "StaffAssignment", _l("Staff assignments"), "fa-user-tag"),
     (SettingView, "Setting", _l("Settings"), "fa-sliders-h"),
     (AuditLogView, "AuditLog", _l("Audit log"), "fa-clipboard-list"),
