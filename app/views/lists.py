@@ -49,8 +49,8 @@ class UnitCodeContains(BaseFilter):
 
 
 class TextSearch(BaseFilter):
-    """Rows a screen's ``text_search`` finds by a unit code, an owner's name or a phone's last
-    digits (app/services/search.py)."""
+    """Rows a screen's ``text_search`` finds by a unit code, an owner's name, a phone's last
+    digits or a payment code (app/services/search.py)."""
 
     name = _l("Unit, owner or phone")
     arg_name = "search"
