@@ -27,7 +27,7 @@ from app.models.collection import CampaignStatus
 from app.services.arrears import find_overdue_accounts
 from app.services.errors import DomainError, Problems
 from app.services.ledger import parse_amount
-from app.services.people import full_name
+from app.services.people import user_names
 from app.services.queries import is_id, whole_number
 from app.services.rows import find_row
 from app.services.settings import get_int
@@ -83,15 +83,6 @@ def _check_staff(session: Session, problems: Problems, community: Community, sta
             _l("Not assigned to %(community)s: %(users)s.", community=community.name, users=names),
         )
     return ids
-
-
-def user_names(session: Session, user_ids: list[int]) -> list[str]:
-    """The users' full names (姓名; the login name of one without), in the order asked."""
-    rows = session.execute(
-        select(User.id, User.first_name, User.last_name, User.username).where(User.id.in_(user_ids))
-    )
-    known = {uid: full_name(first, last) or login for uid, first, last, login in rows}
-    return [known.get(i, f"#{i}") for i in user_ids]
 
 
 def _units_in_active_campaigns(session: Session, community_id: int) -> set[int]:

@@ -19,8 +19,9 @@ from app.clock import business_date, business_zone
 from app.domain.collection import REACHED, Outcome, clearance_rate, collector_score
 from app.domain.money import ZERO, to_fen
 from app.models import Allocation, Bill, CollectionCampaign, CollectionTask, ContactAttempt
-from app.services.collection import get_campaign, user_names
+from app.services.collection import get_campaign
 from app.services.errors import Problems
+from app.services.people import user_names
 
 
 @dataclass(frozen=True)

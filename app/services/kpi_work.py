@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,7 @@ from app.models import CollectionCampaign, CollectionTask, DunningAction, Dunnin
 from app.models.collection import CampaignStatus
 from app.services.collection_report import end_of_day, task_collections
 from app.services.kpi_periods import money, scoped
-from app.services.people import full_name
+from app.services.people import user_names
 
 # --- Dunning funnel and collector scores ------------------------------------------------------
 
@@ -95,24 +94,20 @@ def collector_scores(
     rows = session.execute(
         select(
             CollectionTask.assignee_id,
-            User.username,
-            User.first_name,
-            User.last_name,
             func.count(CollectionTask.id),
             func.sum(CollectionTask.arrears_at_start),
             func.sum(func.coalesce(collections.c.collected, 0)),
         )
         .join(CollectionCampaign, CollectionCampaign.id == CollectionTask.campaign_id)
-        .join(User, User.id == CollectionTask.assignee_id)
         .outerjoin(collections, collections.c.task_id == CollectionTask.id)
         .where(*running)
-        .group_by(CollectionTask.assignee_id, User.username, User.first_name, User.last_name)
-    )
+        .group_by(CollectionTask.assignee_id)
+    ).all()
+    names = user_names(session, [row[0] for row in rows])  # 姓名, as the campaign report
     scores = []
-    for user_id, login, first, last, units, arrears, collected in rows:
+    for (user_id, units, arrears, collected), name in zip(rows, names, strict=True):
         arrears, collected = money(arrears), money(collected)
         clearance = clearance_rate(collected, arrears)
-        name = full_name(first, last) or login  # 姓名, as the campaign report
         scores.append(
             CollectorScore(
                 user_id, name, units, arrears, collected, clearance, collector_score(clearance)

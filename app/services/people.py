@@ -44,6 +44,14 @@ def names_by_login(session: Session) -> dict[str, str]:
     return {login: full_name(first, last) or login for login, first, last in rows}
 
 
+def user_names(session: Session, user_ids: list[int]) -> list[str]:
+    """The full names of the users ``user_ids`` (the login of one without), in that order."""
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(user_ids)))
+    names = names_by_login(session)
+    known = {uid: names[login] for uid, login in rows}
+    return [known.get(i, f"#{i}") for i in user_ids]
+
+
 def name_of(session: Session, login: str | None) -> str:
     """``login``'s full name; the login itself for the system or someone unknown."""
     return shown_name(names_by_login(session), login)

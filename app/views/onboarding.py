@@ -17,7 +17,7 @@ from wtforms import SelectField
 from app.domain import onboarding as rules
 from app.domain.onboarding_files import write_template
 from app.files import stored_file, write_file
-from app.onboarding import MAX_BYTES, counts, run_onboarding, shown
+from app.onboarding import MAX_BYTES, run_onboarding, shown
 
 KEPT = re.compile(r"^[0-9a-f]{64}$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -107,16 +107,18 @@ class OnboardingView(BaseView):
 
 def _changes(report) -> str:
     """What a report creates and updates, in words."""
-    words = {
-        "created": gettext("created"),
-        "updated": gettext("updated"),
+    kinds = {
         "buildings": gettext("buildings"),
         "units": gettext("units"),
         "owners": gettext("owners"),
         "ownerships": gettext("paying owners"),
     }
-    parts = []
-    for kind, n in counts(report).items():
-        action, what = kind.split(" ", 1)
-        parts.append(f"{words[action]} {words.get(what, what)} {n}")
+    parts = [
+        f"{action} {kinds.get(kind, kind)} {n}"
+        for action, changed in (
+            (gettext("created"), report.created),
+            (gettext("updated"), report.updated),
+        )
+        for kind, n in changed.items()
+    ]
     return "，".join(parts) or gettext("nothing to change")
