@@ -5,6 +5,7 @@ problem."""
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from app.audit import acting_as
@@ -14,6 +15,7 @@ from app.onboarding import counts, run_onboarding, shown
 
 
 @click.command("onboard-template")
+@with_appcontext
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
 def onboard_template_command(out: str) -> None:
     """Write the onboarding template: a sheet per kind of row, its header and an example."""
@@ -33,12 +35,13 @@ def problem_line(problem: rules.Problem) -> str:
 
 
 @click.command("onboard")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
 @click.option("--commit", is_flag=True, help="Write it all (nothing if any problem is found).")
 @click.option("--sheet", help="The sheet a CSV file holds (房屋, 业主… or units, owners…).")
 def onboard_command(file: str, commit: bool, sheet: str | None) -> None:
-    """Check a company's spreadsheet of units and owners; with --commit, write it all or
-    nothing. Exits 1 on any problem."""
+    """Check a company's spreadsheet of units, owners, opening arrears and prepaid amounts;
+    with --commit, write it all or nothing. Exits 1 on any problem."""
     with acting_as("cli"):
         report, written = run_onboarding(
             Path(file).read_bytes(), Path(file).name, commit, csv_sheet=sheet

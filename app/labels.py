@@ -11,6 +11,7 @@ from flask_babel.speaklater import LazyString
 from app.domain import onboarding as onboarding_rules
 from app.domain.statements import core as statement_messages
 from app.services import onboarding as onboarding_service
+from app.services import opening_balances
 
 LABELS = {
     "id": _l("ID"),
@@ -483,7 +484,7 @@ JOB_KINDS = {
 }
 
 # The onboarding import's problems (app/domain/onboarding.py, app/services/onboarding.py).
-_o, _s = onboarding_rules, onboarding_service
+_o, _s, _b = onboarding_rules, onboarding_service, opening_balances
 ONBOARDING_PROBLEMS = {
     _o.MISSING_COLUMN: _l("missing column"),
     _o.UNKNOWN_COLUMN: _l("unknown column"),
@@ -516,7 +517,9 @@ ONBOARDING_PROBLEMS = {
     _s.UNKNOWN_SHEET: _l("unknown sheet"),
     _s.UNREADABLE: _l("the file cannot be read"),
     _s.LATER_OWNER: _l("the unit has an owner from a later date"),
-    _s.NOT_YET: _l("this sheet is not imported yet"),
+    _b.BILLED_BY_RUN: _l("the unit already has a bill of a billing run for this month"),
+    _b.SETTLED: _l("imported before and paid or waived since: it can no longer change"),
+    _b.PREPAID_CHANGED: _l("imported before with another amount: reverse that payment first"),
 }
 
 

@@ -3,8 +3,9 @@ check a file with ``app.services.onboarding.onboard`` in one unit of work, commi
 asked and nothing is wrong, and show its problems by the sheet's and column's names."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from app.audit import record
+from app.audit import actor, record
 from app.domain import onboarding as rules
 from app.extensions import db
 from app.labels import onboarding_problem
@@ -52,7 +53,7 @@ def run_onboarding(data: bytes, name: str, commit: bool, csv_sheet: str | None =
     nothing. Returns the report and whether it was written."""
     session = db.session
     try:
-        report = onboard(session, data, csv_sheet=csv_sheet)
+        report = onboard(session, data, csv_sheet, datetime.now(UTC), actor()[1])
         written = commit and report.ok
         if written:
             record(session, "onboard", "onboarding", details={"file": name, **counts(report)})

@@ -149,6 +149,7 @@ class BillApi(WuyeModelApi):
         "late_fee",
         "balance",
         "status",
+        "kind",
     ]
     show_columns = [
         *list_columns,
@@ -174,7 +175,7 @@ class BillApi(WuyeModelApi):
             )
         ),
     ]
-    search_columns = ["number", "community", "unit", "period_start", "due_date", "status"]
+    search_columns = ["number", "community", "unit", "period_start", "due_date", "status", "kind"]
     base_order = ("id", "asc")
 
     @action("/<int:pk>/cancel", body=ReasonBody, answers="the cancelled bill")

@@ -19,7 +19,7 @@ from .owner import Owner
 from .property import Community, Unit
 from .scoping import InCommunity
 from .tariff import Tariff
-from .types import AREA, MONEY, PRICE, BillStatus, UTCDateTime
+from .types import AREA, MONEY, PRICE, BillKind, BillStatus, UTCDateTime
 
 LIVE = text("status <> 'cancelled'")
 LIVE_LINE = text("cancelled = false")
@@ -97,6 +97,10 @@ class Bill(InCommunity, Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("bill.id"))
+    # an opening balance (moving in, docs/domain.md §14) has no run, and takes no run's lines
+    kind: Mapped[str] = mapped_column(
+        String(16), default=BillKind.REGULAR, server_default=BillKind.REGULAR.value
+    )
 
     community: Mapped[Community] = relationship()
     unit: Mapped[Unit] = relationship()
@@ -129,7 +133,8 @@ class BillLine(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id"), index=True)
-    tariff_id: Mapped[int] = mapped_column(ForeignKey("tariff.id"))
+    # an opening balance's line names its fee; it has a tariff only when one bears that name
+    tariff_id: Mapped[int | None] = mapped_column(ForeignKey("tariff.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     period_start: Mapped[date]
     period_end: Mapped[date]
@@ -143,7 +148,7 @@ class BillLine(Model):
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
 
     bill: Mapped[Bill] = relationship(back_populates="lines")
-    tariff: Mapped[Tariff] = relationship()
+    tariff: Mapped[Tariff | None] = relationship()
 
     @classmethod
     def in_communities(cls, ids):

@@ -135,6 +135,17 @@ class Basis(LabelledEnum):
         return {cls.AREA: _l("Per m² per month"), cls.FIXED: _l("Fixed per month")}
 
 
+class BillKind(LabelledEnum):
+    """A bill of a billing run, or an opening balance brought in when the company moved in."""
+
+    REGULAR = "regular"
+    OPENING = "opening"
+
+    @classmethod
+    def LABELS(cls):  # noqa: N802
+        return {cls.REGULAR: _l("Billing run"), cls.OPENING: _l("Opening balance")}
+
+
 class BillStatus(LabelledEnum):
     OPEN = "open"
     PARTIAL = "partial"
@@ -161,6 +172,7 @@ class PaymentMethod(LabelledEnum):
     CARD = "card"
     AUTO_DEBIT = "auto_debit"
     OTHER = "other"
+    OPENING = "opening"  # prepaid money carried over when moving in: no till, no receipt
 
     @classmethod
     def LABELS(cls):  # noqa: N802
@@ -172,7 +184,14 @@ class PaymentMethod(LabelledEnum):
             cls.CARD: _l("Card"),
             cls.AUTO_DEBIT: _l("Auto-debit"),
             cls.OTHER: _l("Other"),
+            cls.OPENING: _l("Carried over (prepaid)"),
         }
+
+    @classmethod
+    def taken(cls) -> tuple[str, ...]:
+        """The methods money is taken by (a cashier, an API client, a statement): all but
+        the balance carried over when moving in."""
+        return tuple(m.value for m in cls if m is not cls.OPENING)
 
 
 class WaiverReason(LabelledEnum):

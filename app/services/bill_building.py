@@ -34,7 +34,7 @@ from app.audit import record
 from app.domain.money import line_amount, to_fen
 from app.domain.periods import cycle_starts, due_date, period_end
 from app.models import Bill, BillLine, Building, Community, Ownership, Tariff, Unit
-from app.models.types import BillStatus
+from app.models.types import BillKind, BillStatus
 
 CENT = literal(Decimal("0.01"), Numeric(14, 2))
 
@@ -89,8 +89,13 @@ def live_line(tariff: Tariff, period: date):
 
 
 def editable_bill():
-    """A bill still open, unpaid and never sent: lines may still be added to it."""
-    return and_(Bill.status == BillStatus.OPEN, Bill.paid == 0, Bill.noticed_at.is_(None))
+    """A run's bill still open, unpaid and never sent: lines may still be added to it."""
+    return and_(
+        Bill.status == BillStatus.OPEN,
+        Bill.paid == 0,
+        Bill.noticed_at.is_(None),
+        Bill.kind == BillKind.REGULAR,
+    )
 
 
 def applicable_tariffs(session: Session, community: Community, period: date) -> list[Tariff]:

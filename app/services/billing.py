@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from app.clock import business_date
 from app.domain.periods import month_start
 from app.domain.windows import latest_billing_period
-from app.models import Allocation, BillingRun, Building, Community, Payment, Tariff, Unit
+from app.models import Allocation, Bill, BillingRun, Building, Community, Payment, Tariff, Unit
+from app.models.types import BillKind
 from app.services.bill_building import (
     applicable_tariffs,
     covers,
@@ -58,6 +59,8 @@ def _bill_community(session, community, period, result: RunResult, run_id, now, 
         return
     in_community = unit_conditions(community, types, only)
     locked = live_bill(period, ~editable_bill())
+    # an opening balance of the period (moving in) stands for its bill: the run skips the unit
+    opening = live_bill(period, Bill.kind == BillKind.OPENING)
     payer = exists().where(covers(period)).correlate(Unit)
 
     def units(*where):
@@ -77,7 +80,7 @@ def _bill_community(session, community, period, result: RunResult, run_id, now, 
             for t in tariffs
         ]
     )
-    for code in session.scalars(units(payer, locked, missing_any).order_by(Unit.code)):
+    for code in session.scalars(units(payer, locked, ~opening, missing_any).order_by(Unit.code)):
         result.failed.append(
             {
                 "community": community.code,
@@ -96,6 +99,11 @@ def _bill_community(session, community, period, result: RunResult, run_id, now, 
             .select_from(Unit)
             .join(Building)
             .where(*where, live_line(tariff, period))
+        ) + session.scalar(
+            select(func.count())
+            .select_from(Unit)
+            .join(Building)
+            .where(*unit_conditions(community, tariff.property_type_list, only), payer, opening)
         )
         candidates[tariff] = where
         count, fen = session.execute(

@@ -1,5 +1,6 @@
 """The cashiers' daily close (日结, docs/domain.md §4): per cashier and method, what was received
-and reversed on a business day, checked against the receipts issued that day."""
+and reversed on a business day, checked against the receipts issued that day. A prepaid amount
+carried over when moving in (method ``opening``) was taken before: it is no day's takings."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.clock import business_zone
 from app.domain.money import ZERO
 from app.models import Payment, Receipt
+from app.models.types import PaymentMethod
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,12 @@ def daily_close(session: Session, day: date, community_ids: set[int] | None = No
             func.count(),
             func.sum(Payment.amount),
         )
-        .where(Payment.recorded_at >= start, Payment.recorded_at < end, *scope)
+        .where(
+            Payment.recorded_at >= start,
+            Payment.recorded_at < end,
+            Payment.method != PaymentMethod.OPENING,
+            *scope,
+        )
         .group_by(Payment.recorded_by, Payment.method, Payment.kind)
     ).all()
     totals: dict[tuple[str, str], list] = {}

@@ -24,8 +24,9 @@ from app.domain.latefees import LateFeeTerms, late_fee
 from app.domain.money import ZERO
 from app.domain.windows import read_amount
 from app.models import Allocation, Bill, BillLine, Payment, Tariff, Unit
-from app.models.types import BillStatus
+from app.models.types import BillKind, BillStatus, FeeKind
 from app.services.errors import Problems
+from app.services.settings import get_setting
 
 OPEN_STATUSES = (BillStatus.OPEN, BillStatus.PARTIAL)
 
@@ -57,15 +58,27 @@ def lock_unit(session: Session, unit_id) -> Unit | None:
 
 
 def late_fee_terms(session: Session, bill: Bill) -> LateFeeTerms:
-    """Late-fee terms of a bill: those of the tariff of its first line."""
-    tariff = session.scalar(
+    """Late-fee terms of a bill: those of the tariff of its first line. An opening balance
+    (moving in, docs/domain.md §14) bears none unless the setting ``opening_late_fees`` is
+    ``tariff``: then its line's tariff, or else the community's property-service tariff."""
+    lines = (
         # unscoped: the tariff of a bill its caller holds
         select(Tariff)
         .join(BillLine, BillLine.tariff_id == Tariff.id)
         .where(BillLine.bill_id == bill.id)
         .order_by(BillLine.id)
-        .limit(1)
     )
+    tariff = session.scalar(lines.limit(1))
+    if bill.kind == BillKind.OPENING:
+        if get_setting(session, "opening_late_fees") != "tariff":
+            return LateFeeTerms(daily_rate=ZERO)
+        tariff = tariff or session.scalar(
+            # unscoped: as above, the community of that bill
+            select(Tariff)
+            .where(Tariff.community_id == bill.community_id, Tariff.fee_kind == FeeKind.PROPERTY)
+            .order_by(Tariff.valid_from <= bill.due_date, Tariff.valid_from.desc())
+            .limit(1)
+        )
     if tariff is None:
         return LateFeeTerms(daily_rate=ZERO)
     return LateFeeTerms(

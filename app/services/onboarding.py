@@ -1,19 +1,21 @@
-"""Moving in (docs/domain.md §13): a company's spreadsheet of units and owners checked against
-the rules and the database, then written all at once or not at all.
+"""Moving in (docs/domain.md §14): a company's spreadsheet of units, owners, opening arrears and
+prepaid amounts checked against the rules and the database, then written all at once or not at
+all.
 
 ``onboard`` reads every sheet (app/domain/onboarding_files.py), checks each cell and each sheet
 (app/domain/onboarding.py), then plans each row against what the database holds: a building
 that does not exist is created, a unit or an owner that exists is left alone or, when the file
-says something else of it (its area, the owner's phone), updated. The plan is written in the
-caller's session; the caller commits it only when it was asked to and no problem was found
-(the CLI and the screen roll it back otherwise), so a file with one bad row writes nothing.
+says something else of it (its area, the owner's phone), updated; the money becomes bills and
+payments (``app.services.opening_balances``). The plan is written in the caller's session; the
+caller commits it only when it was asked to and no problem was found (the CLI and the screen
+roll it back otherwise), so a file with one bad row writes nothing.
 
 Re-importing the same file finds every row as it is: nothing is created or updated twice.
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -22,21 +24,20 @@ from app.domain import onboarding as rules
 from app.domain.onboarding import Problem
 from app.domain.onboarding_files import UnreadableFile, read_sheets
 from app.models import Building, Community, Owner, Ownership, Unit
+from app.services import opening_balances
 
 #: Messages of this module's own checks (the edges translate them, as the domain's).
 UNKNOWN_SHEET = "unknown sheet"
 UNREADABLE = "the file cannot be read"
 LATER_OWNER = "the unit has an owner from a later date"
-NOT_YET = "this sheet is not imported yet"
-MESSAGES = (UNKNOWN_SHEET, UNREADABLE, LATER_OWNER, NOT_YET)
-#: The sheets this import writes (the others are read, checked and reported as not yet).
-WRITTEN = ("units", "owners")
+MONEY_SHEETS = ("opening_arrears", "prepaid")
+MESSAGES = (UNKNOWN_SHEET, UNREADABLE, LATER_OWNER, *opening_balances.MESSAGES)
 
 
 @dataclass
 class Report:
     """What an import found (``problems``: nothing may be written) and what it created and
-    updated, by kind ("buildings", "units", "owners", "ownerships")."""
+    updated, by kind ("buildings", "units", "owners", "ownerships", "bills", "prepaid")."""
 
     rows: Counter = field(default_factory=Counter)  # by sheet key
     created: Counter = field(default_factory=Counter)
@@ -48,10 +49,16 @@ class Report:
         return not self.problems
 
 
-def onboard(session: Session, data: bytes, csv_sheet: str | None = None) -> Report:
+def onboard(
+    session: Session,
+    data: bytes,
+    csv_sheet: str | None = None,
+    now: datetime | None = None,
+    actor: str = "system",
+) -> Report:
     """Check ``data`` (a workbook, or a CSV file holding the sheet ``csv_sheet``) and write
     what it holds into ``session`` (see the module's docstring: the caller commits or rolls
-    back)."""
+    back). ``now`` is the import's instant (a prepaid amount is recorded then, by ``actor``)."""
     report = Report()
     sheets: dict[str, list[tuple[int, dict]]] = {}
     try:
@@ -66,9 +73,7 @@ def onboard(session: Session, data: bytes, csv_sheet: str | None = None) -> Repo
         return report
     for key, read in sheets.items():
         report.problems += rules.sheet_problems(rules.SHEETS[key], read)
-        if key not in WRITTEN and read:
-            report.problems.append(Problem(key, 1, "", NOT_YET))
-    _Plan(session, report).write(sheets)
+    _Plan(session, report).write(sheets, now or datetime.now(UTC), actor)
     return report
 
 
@@ -118,12 +123,23 @@ class _Plan:
     def problem(self, sheet: str, row: int, column: str, message: str) -> None:
         self.report.problems.append(Problem(sheet, row, column, message))
 
-    def write(self, sheets: dict[str, list[tuple[int, dict]]]) -> None:
+    def write(self, sheets: dict[str, list[tuple[int, dict]]], now: datetime, actor: str):
         for number, row in sheets.get("units", []):
             self.unit_row(number, row)
         for number, row in sheets.get("owners", []):
             self.owner_row(number, row)
+        money = {key: self.with_units(key, sheets.get(key, [])) for key in MONEY_SHEETS}
+        self.session.flush()  # new units and owners get their ids
+        balances = opening_balances.OpeningBalances(
+            self.session, self.problem, (self.report.created, self.report.updated), now, actor
+        )
+        balances.arrears(money["opening_arrears"])
+        balances.prepaid(money["prepaid"])
         self.session.flush()
+
+    def with_units(self, sheet: str, rows: list[tuple[int, dict]]) -> list:
+        """The rows whose unit is found, each with its unit (the others are problems)."""
+        return [(n, row, unit) for n, row in rows if (unit := self.unit_of(sheet, n, row))]
 
     def community(self, sheet: str, number: int, row: dict) -> Community | None:
         community = self.communities.get(row["community"])

@@ -41,7 +41,7 @@ from app.services.ledger import (
 from app.services.rows import find_row, visible_or_none
 from app.services.settings import get_setting
 
-METHODS = tuple(m.value for m in PaymentMethod)
+METHODS = PaymentMethod.taken()
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ DEFAULTS = {
     "installment_grace_days": "15",  # an instalment this many days late: default
     "max_payment": "1000000.00",  # payments: the largest amount one payment may record
     "billing_months_ahead": "3",  # billing runs: at most this many months past this month
+    "opening_late_fees": "none",  # moving in: opening arrears bear late fees ("tariff") or not
     # documents: the property-service company issuing them (party A of an agreement)
     "company_name": "",
     "company_address": "",
@@ -35,6 +36,8 @@ DEFAULTS = {
     "company_seal": "",
 }
 
+#: Settings that take one of a few words.
+CHOICES = {"opening_late_fees": ("none", "tariff")}
 
 #: Each setting as the administrator reads it: what it is, and what it does.
 EXPLAINED = {
@@ -110,6 +113,13 @@ EXPLAINED = {
         _l("Billing: months ahead"),
         _l("A billing run may bill at most this many months past this month."),
     ),
+    "opening_late_fees": (
+        _l("Late fees on opening arrears"),
+        _l(
+            "none: arrears brought in when moving in bear no late fee; tariff: from their due "
+            "date, by the community's tariff."
+        ),
+    ),
     "company_name": (
         _l("Company name"),
         _l(
@@ -138,6 +148,8 @@ def setting_problem(key: str, value: str):
     if key not in DEFAULTS:
         return _l("Unknown setting.")
     default, value = DEFAULTS[key], (value or "").strip()
+    if key in CHOICES and value not in CHOICES[key]:
+        return _l("Choose one of: %(values)s.", values=", ".join(CHOICES[key]))
     if re.fullmatch(r"[0-9]+", default) and not re.fullmatch(r"[0-9]+", value):
         return _l("A whole number, e.g. %(example)s.", example=default)
     if re.fullmatch(r"[0-9]+\.[0-9]+", default) and not re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):

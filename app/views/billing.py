@@ -24,7 +24,7 @@ from app.domain.periods import month_start, parse_month
 from app.extensions import db, unit_of_work
 from app.labels import LABELS, PERIOD_FORMAT
 from app.models import Bill, BillingRun, BillLine, Community
-from app.models.types import Basis, BillStatus, FeeKind
+from app.models.types import Basis, BillKind, BillStatus, FeeKind
 from app.security.scoping import current_user, visible_community_ids
 from app.services.billing import run_billing, run_billing_each
 from app.services.bills import cancel_bill, reissue_bill
@@ -205,7 +205,7 @@ class BillView(WuyeModelView):
     base_permissions = ["can_read", "can_write"]
     include_route_methods = READ_ONLY | {"action", "action_post", "notice_pdf"}
     list_title = show_title = _l("Bills")
-    enums = {"status": BillStatus}
+    enums = {"status": BillStatus, "kind": BillKind}
     list_columns = [
         "number",
         "community",
@@ -219,8 +219,11 @@ class BillView(WuyeModelView):
         "status",
     ]
     text_search = staticmethod(partial(row_matches, Bill))
-    search_columns = ["community", "unit", "period_start", "status", "due_date", "number"]
-    search_form_extra_fields = {"status": enum_select(LABELS["status"], BillStatus)}
+    search_columns = ["community", "unit", "period_start", "status", "due_date", "number", "kind"]
+    search_form_extra_fields = {
+        "status": enum_select(LABELS["status"], BillStatus),
+        "kind": enum_select(LABELS["kind"], BillKind),
+    }
     show_fieldsets = [
         (
             _l("Bill"),
@@ -234,6 +237,7 @@ class BillView(WuyeModelView):
                     "period_end",
                     "due_date",
                     "status",
+                    "kind",
                     "run",
                 ]
             },

@@ -112,6 +112,8 @@ def _changes(report) -> str:
         "units": gettext("units"),
         "owners": gettext("owners"),
         "ownerships": gettext("paying owners"),
+        "bills": gettext("opening arrears bills"),
+        "prepaid": gettext("prepaid amounts"),
     }
     parts = [
         f"{action} {kinds.get(kind, kind)} {n}"

@@ -132,7 +132,11 @@ class RecordPaymentForm(UnitForm):
     amount = StringField(
         _l("Amount (¥)"), validators=[InputRequired()], render_kw={"inputmode": "decimal"}
     )
-    method = enum_select(_l("Payment method"), PaymentMethod)
+    method = SelectField(
+        _l("Payment method"),
+        choices=lambda: [c for c in PaymentMethod.choices() if c[0] in PaymentMethod.taken()],
+        validators=[InputRequired()],
+    )
     reference = StringField(
         _l("Reference"),
         validators=[Optional(), Length(max=100)],

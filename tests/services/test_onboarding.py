@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.domain import onboarding as rules
 from app.models import Building, Owner, Ownership, Unit
-from app.services.onboarding import NOT_YET, onboard
+from app.services.onboarding import onboard
 
 UNITS = [
     ["A", "2", "2-1-101", 88.5, "住宅", None],
@@ -119,12 +119,6 @@ def test_bad_rows_are_named_by_sheet_row_and_column_and_nothing_is_written(db):
     assert rules.UNKNOWN_COMMUNITY in {p.message for p in report.problems}
     db.rollback()
     assert counts(db) == before
-
-
-def test_sheets_not_imported_yet_say_so(db):
-    arrears = [["A", "1", "1-1-101", "2025-12", "203.75", "2026-01-31", None]]
-    report = onboard(db, workbook(opening_arrears=arrears))
-    assert [p.message for p in report.problems] == [NOT_YET]
 
 
 def test_a_csv_file_is_one_sheet(db):
