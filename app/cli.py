@@ -61,11 +61,21 @@ def _after_command(*_args, **_kwargs) -> None:
 @wuye.command("seed-demo")
 @click.option("--communities", default=2, show_default=True, help="How many communities.")
 @click.option("--units", default=150, show_default=True, help="Units per community.")
-def seed_demo_command(communities: int, units: int) -> None:
+@click.option(
+    "--history/--no-history",
+    default=True,
+    show_default=True,
+    help="Twelve months of the company's life up to today (bills, payments, dunning, care).",
+)
+def seed_demo_command(communities: int, units: int, history: bool) -> None:
     """Create idempotent demo data and one user per role; print the logins."""
     with acting_as("seed-demo"), unit_of_work() as session:
-        result = seed_demo(session, current_app.appbuilder.sm, communities, units)
+        result = seed_demo(
+            session, current_app.appbuilder.sm, communities, units, business_date(), history
+        )
     click.echo(f"communities: {result.communities}  units: {result.units}  owners: {result.owners}")
+    if result.history:
+        click.echo("history: " + "  ".join(f"{k}: {n}" for k, n in result.history.items()))
     click.echo("logins (role  username  password):")
     for role, username, password in result.users:
         click.echo(f"  {role:<16}{username:<12}{password}")

@@ -165,7 +165,7 @@ def main(argv=None) -> int:
     try:
         topology = Topology(cluster.start(), folder, units=150)
         topology.start()
-        topology.cli("wuye", "seed-demo")  # the second community
+        topology.cli("wuye", "seed-demo", "--no-history")  # the second community
         for month in ("2026-01", "2026-02", "2026-03"):
             topology.cli("wuye", "bill-run", "--period", month)
         units = [row.id for row in topology.rows("SELECT id FROM unit")]

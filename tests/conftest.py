@@ -379,6 +379,13 @@ def pg_app(pg_world_url, tmp_path):
         db.engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_app(request, app):
+    """The test app on SQLite, or ``pg_app`` on PostgreSQL: a command tested on both. It asks
+    for ``app`` itself, so that ``_fresh_database`` restores SQLite's world first."""
+    return app if request.param == "sqlite" else request.getfixturevalue("pg_app")
+
+
 @pytest.fixture
 def pg_login(pg_app):
     """``pg_login(role)``: a client of ``pg_app`` signed in through the login form."""

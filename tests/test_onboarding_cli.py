@@ -3,7 +3,6 @@ as the import's own sheets; a check writes nothing, --commit writes all or nothi
 
 from decimal import Decimal
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -65,12 +64,6 @@ def test_a_bad_file_prints_each_problem_in_both_languages_and_writes_nothing(
     assert " / " in line and any("\u4e00" <= c <= "\u9fff" for c in line.split(":", 1)[1])
     assert "nothing written" in result.output
     assert units(session) == before
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_app(request):
-    """The test app on SQLite, or on a fresh copy of its world on PostgreSQL."""
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
 
 
 def test_a_whole_company_moves_in_with_its_money(any_app, tmp_path):

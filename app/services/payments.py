@@ -203,22 +203,26 @@ def apply_credit(session: Session, unit_id: int) -> list[Allocation]:
     lock_unit(session, unit_id)
     now = datetime.now(UTC)
     reversed_ids = select(Payment.reverses_id).where(Payment.reverses_id.is_not(None))
-    payments = session.scalars(
+    used = (
+        select(
+            Allocation.payment_id,
+            func.sum(Allocation.principal + Allocation.late_fee).label("used"),
+        )
+        .group_by(Allocation.payment_id)
+        .subquery()
+    )
+    payments = session.execute(
         # unscoped: the payments of the unit locked above, for its own credit
-        select(Payment)
+        select(Payment, func.coalesce(used.c.used, 0))
+        .outerjoin(used, used.c.payment_id == Payment.id)
         .where(
             Payment.unit_id == unit_id, Payment.kind == "payment", Payment.id.not_in(reversed_ids)
         )
         .order_by(Payment.paid_at, Payment.id)
     ).all()
     rows = []
-    for payment in payments:
-        used = session.execute(
-            select(func.coalesce(func.sum(Allocation.principal + Allocation.late_fee), 0)).where(
-                Allocation.payment_id == payment.id
-            )
-        ).scalar_one()
-        left = payment.amount - Decimal(used)
+    for payment, spent in payments:
+        left = payment.amount - Decimal(spent)
         if left > 0:
             held_since = business_date(payment.paid_at)
             new = allocate_payment(session, payment, left, held_since, now, held_since=held_since)

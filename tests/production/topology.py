@@ -102,7 +102,9 @@ class Topology:
     def start(self, workers: int = 2) -> "Topology":
         self.start_redis()
         self.cli("db", "upgrade")
-        self.cli("wuye", "seed-demo", "--communities", "1", "--units", str(self.units))
+        self.cli(
+            "wuye", "seed-demo", "--communities", "1", "--units", str(self.units), "--no-history"
+        )
         for n in range(1, workers + 1):
             self.start_worker(f"w{n}")
         self.web = self.spawn(

@@ -3,11 +3,12 @@ problem, then 确认导入 that writes the same file all at once; Admin's only."
 
 import io
 import re
+from decimal import Decimal
 
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from app.models import Unit
+from app.models import Bill, Payment, Unit
 from tests.services.test_onboarding import OWNERS, UNITS, workbook
 
 
@@ -29,16 +30,28 @@ def test_the_template_downloads_with_its_sheets(login):
     book.close()
 
 
-def test_a_clean_file_is_checked_then_confirmed(login, session, files_dir):
+def test_a_clean_file_is_checked_then_confirmed(web, files_dir):
+    """On SQLite and PostgreSQL, with the company's money: opening arrears and a prepaid
+    amount are written with the units, by the screen's confirm."""
+    login, session = web
     client = login("Admin")
     before = units(session)
-    page = upload(client, workbook(units=UNITS, owners=OWNERS)).get_data(as_text=True)
+    arrears = [["A", "2", "2-1-101", "2025-12", "221.25", "2025-12-31", "物业服务费"]]
+    prepaid = [["A", "2", "2-1-102", "300.00"]]
+    data = workbook(units=UNITS, owners=OWNERS, opening_arrears=arrears, prepaid=prepaid)
+    page = upload(client, data).get_data(as_text=True)
     assert 'id="onboarding_report"' in page and "未写入" in page
+    assert "新建 期初欠费账单 1" in page and "新建 预存款 1" in page
     assert units(session) == before
     kept = re.search(r'name="kept" value="([0-9a-f]{64})"', page).group(1)
     done = client.post("/onboarding/confirm", data={"kept": kept}, follow_redirects=True)
     assert done.status_code == 200 and units(session) == before + 3
     assert "已导入" in done.get_data(as_text=True)
+    opening = session.scalars(select(Bill).where(Bill.kind == "opening")).one()
+    assert (opening.total, opening.unit.code) == (Decimal("221.25"), "2-1-101")
+    assert session.scalar(select(Payment.amount).where(Payment.method == "opening")) == Decimal(
+        "300.00"
+    )
     again = client.post("/onboarding/confirm", data={"kept": kept})
     assert again.status_code == 404  # the kept file goes once written
 

@@ -1,6 +1,7 @@
-"""Demo data: communities with buildings, units, owners, tariffs and one user per role, and the
-dunning procedure of the demo: the key follow-up is a visit (上门催收) 30 days overdue, made by the
-community's collector (``DEMO_VISIT``), beside the formal letter of the same day.
+"""The demo's master data: communities with buildings, units, owners, tariffs and one user per
+role, and the dunning procedure of the demo: the key follow-up is a visit (上门催收) 30 days
+overdue, made by the community's collector (``DEMO_VISIT``), beside the formal letter of the
+same day.
 
 Idempotent: rows are found by their codes and usernames, so a second run adds nothing. Names,
 phones and ID numbers are generated (deterministically) and valid in form only. A dunning level
@@ -8,8 +9,7 @@ an administrator has changed from its installed default is left as it is.
 """
 
 import random
-from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import force_locale
@@ -48,16 +48,11 @@ COMMUNITIES = [
     ("BS", "碧水湾", "上海市徐汇区碧水路 9 号"),
 ]
 
+#: The tariffs' first day, unless the demo's history starts earlier.
+TARIFFS_FROM = date(2026, 1, 1)
+
 # The demo's key follow-up: a visit by the community's collector, 30 days overdue.
 DEMO_VISIT = {"name": "上门催收", "days": 30, "channel": VISIT, "template": "home_visit"}
-
-
-@dataclass(frozen=True)
-class DemoResult:
-    communities: int
-    units: int
-    owners: int
-    users: list[tuple[str, str, str]]  # (role, username, password)
 
 
 def _resident_id(rng: random.Random) -> str:
@@ -66,7 +61,7 @@ def _resident_id(rng: random.Random) -> str:
     return body + id_check_char(body)
 
 
-def _community(session: Session, code: str, name: str, address: str) -> Community:
+def _community(session: Session, code: str, name: str, address: str, since: date) -> Community:
     community = session.scalar(select(Community).where(Community.code == code))
     if community is None:
         community = Community(
@@ -95,8 +90,8 @@ def _community(session: Session, code: str, name: str, address: str) -> Communit
                     price=Decimal(price),
                     cycle_months=cycle,
                     property_types=types,
-                    valid_from=date(2026, 1, 1),
-                    published_on=date(2025, 11, 15),
+                    valid_from=since,
+                    published_on=since - timedelta(days=47),
                     due_days=30,
                     late_fee_daily_rate=Decimal("0.0005"),
                     late_fee_grace_days=0,
@@ -169,12 +164,19 @@ def _visit_level(session: Session) -> None:
             setattr(level, key, value)
 
 
-def seed_demo(session: Session, security_manager, communities: int = 2, units: int = 150):
-    """Create (or complete) the demo data set; returns what exists afterwards."""
+def seed_master(
+    session: Session,
+    security_manager,
+    communities: int,
+    units: int,
+    since: date = TARIFFS_FROM,
+) -> list[Community]:
+    """Create (or complete) the communities, units, owners and users; the tariffs of a new
+    community are valid from ``since``. Returns the communities."""
     rng = random.Random(2026)
     made = []
     for code, name, address in COMMUNITIES[:communities]:
-        community = _community(session, code, name, address)
+        community = _community(session, code, name, address, since)
         session.flush()
         _units(session, community, units, rng)
         made.append(community)
@@ -204,9 +206,4 @@ def seed_demo(session: Session, security_manager, communities: int = 2, units: i
                     session.add(StaffAssignment(user_id=user.id, community_id=community.id))
     _visit_level(session)
     session.flush()
-    return DemoResult(
-        communities=len(made),
-        units=session.scalar(select(func.count(Unit.id))),
-        owners=session.scalar(select(func.count(Owner.id))),
-        users=[(r, USERNAMES[r], DEMO_PASSWORD) for r in ROLES],
-    )
+    return made
