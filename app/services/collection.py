@@ -2,7 +2,9 @@
 units and dealt to the staff, and closed.
 
 ``create_campaign`` picks a community's overdue units (``find_overdue_accounts``) by the
-campaign's filters, leaves out units already in another active campaign, and deals them to the
+campaign's filters, leaves out units already in another active campaign and units held as the
+dunning scan holds them (an active installment agreement, a promise to pay whose day is not
+past: nobody calls an owner who keeps an agreement), and deals them to the
 chosen staff (``app.domain.collection.distribute``): one task per unit, due for first contact
 at once, every owner to be reached by the first-contact deadline. It refuses — naming the field,
 writing nothing — a campaign without staff, with staff not assigned to the community, or with no
@@ -22,12 +24,20 @@ from sqlalchemy.orm import Session
 from app.clock import business_date
 from app.domain.collection import NextAction, distribute
 from app.domain.money import ZERO
-from app.models import CollectionCampaign, CollectionTask, Community, StaffAssignment
+from app.models import (
+    CollectionCampaign,
+    CollectionTask,
+    Community,
+    InstallmentAgreement,
+    StaffAssignment,
+)
 from app.models.collection import CampaignStatus
+from app.models.installments import InstallmentStatus
 from app.services.arrears import find_overdue_accounts
 from app.services.errors import DomainError, Problems
 from app.services.ledger import parse_amount
 from app.services.people import user_names
+from app.services.promises import promised_units
 from app.services.queries import is_id, whole_number
 from app.services.rows import find_row
 from app.services.settings import get_int
@@ -98,6 +108,18 @@ def _units_in_active_campaigns(session: Session, community_id: int) -> set[int]:
     )
 
 
+def _units_held(session: Session, community_id: int, today: date) -> set[int]:
+    """Units under an active installment agreement, or with a promise to pay not yet due."""
+    agreed = session.scalars(
+        # unscoped: units of the community its caller found through the door
+        select(InstallmentAgreement.unit_id).where(
+            InstallmentAgreement.community_id == community_id,
+            InstallmentAgreement.status == InstallmentStatus.ACTIVE,
+        )
+    )
+    return set(agreed) | set(promised_units(session, today))
+
+
 def create_campaign(
     session: Session,
     community_id,
@@ -129,7 +151,9 @@ def create_campaign(
     problems.raise_if_any()
     assert min_days is not None and contact_days is not None  # else raise_if_any raised
     today = as_of or business_date()
-    taken = _units_in_active_campaigns(session, community.id)
+    taken = _units_in_active_campaigns(session, community.id) | _units_held(
+        session, community.id, today
+    )
     accounts = [
         account
         for account in find_overdue_accounts(session, today, {community.id}, min_amount=floor)
@@ -139,7 +163,7 @@ def create_campaign(
         raise DomainError(
             min_days_overdue=_l(
                 "No unit of this community matches these filters (or all are in another "
-                "active campaign)."
+                "active campaign, an installment agreement or a promise to pay)."
             )
         )
     campaign = CollectionCampaign(

@@ -24,10 +24,12 @@ from app.services.collection_tasks import contacts_since, record_contact
 from app.services.complaint_followups import mark_nonpayment_reason
 from app.services.complaints import log_complaint
 from app.services.errors import DomainError, NotFoundError
+from app.services.installments import approve_installment
 from app.services.payments import record_payment, reverse_payment
 from app.services.people import full_name
 from tests.collection import staff_ids
 from tests.factories import make_owner, make_ownership, make_unit
+from tests.installments import signed_draft
 
 MARCH_31 = date(2026, 3, 31)
 
@@ -364,3 +366,27 @@ def test_a_units_contacts_are_counted_from_a_business_day(db):
     assert [a.at for a in contacts_since(db, 1, date(2026, 11, 23))] == [after]
     assert [a.at for a in contacts_since(db, 1, date(2026, 11, 22))] == [before, after]
     assert contacts_since(db, 2, date(2026, 11, 22)) == []  # another unit's task
+
+
+def test_a_campaign_leaves_out_owners_held_by_an_agreement_or_a_promise(session, billed, staff):
+    """Nobody calls an owner who keeps an installment agreement, or whose promised day to pay
+    has not come: the dunning scan holds them, and so does a new campaign."""
+    approve_installment(session, signed_draft(session, 1), actor="manager")
+    first = campaign_of(session, staff)
+    assert [t.unit_id for t in first.tasks] == [2]
+    record_contact(
+        session,
+        first.tasks[0].id,
+        "phone",
+        "promised",
+        promised_date=MARCH_31 + timedelta(days=10),
+        promised_amount="412.50",
+        at=datetime(2026, 3, 31, 2, tzinfo=UTC),
+        actor="collector",
+    )
+    close_campaign(session, first.id)
+    with pytest.raises(DomainError) as refused:
+        campaign_of(session, staff)
+    assert "promise to pay" in english(refused.value)["min_days_overdue"]
+    later = campaign_of(session, staff, as_of=MARCH_31 + timedelta(days=11))
+    assert [t.unit_id for t in later.tasks] == [2]  # the promised day passed unpaid
