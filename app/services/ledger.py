@@ -60,7 +60,7 @@ def lock_unit(session: Session, unit_id) -> Unit | None:
 def late_fee_terms(session: Session, bill: Bill) -> LateFeeTerms:
     """Late-fee terms of a bill: those of the tariff of its first line. An opening balance
     (moving in, docs/domain.md §14) bears none unless the setting ``opening_late_fees`` is
-    ``tariff``: then its line's tariff, or else the community's property-service tariff."""
+    ``1``: then its line's tariff, or else the community's property-service tariff."""
     lines = (
         # unscoped: the tariff of a bill its caller holds
         select(Tariff)
@@ -70,7 +70,7 @@ def late_fee_terms(session: Session, bill: Bill) -> LateFeeTerms:
     )
     tariff = session.scalar(lines.limit(1))
     if bill.kind == BillKind.OPENING:
-        if get_setting(session, "opening_late_fees") != "tariff":
+        if get_setting(session, "opening_late_fees") != "1":
             return LateFeeTerms(daily_rate=ZERO)
         tariff = tariff or session.scalar(
             # unscoped: as above, the community of that bill
@@ -103,6 +103,8 @@ def principal_of(bill: Bill) -> Decimal:
 
 def accrued_late_fee(session: Session, bill: Bill, on) -> Decimal:
     """The late fee of ``bill`` as of the business date ``on`` (docs/domain.md §5)."""
+    if on <= bill.due_date:  # nothing accrues before the day after the due date (grace >= 0)
+        return ZERO
     history = session.execute(
         select(Payment.paid_at, Allocation.principal)
         .join(Payment, Payment.id == Allocation.payment_id)

@@ -28,7 +28,7 @@ DEFAULTS = {
     "installment_grace_days": "15",  # an instalment this many days late: default
     "max_payment": "1000000.00",  # payments: the largest amount one payment may record
     "billing_months_ahead": "3",  # billing runs: at most this many months past this month
-    "opening_late_fees": "none",  # moving in: opening arrears bear late fees ("tariff") or not
+    "opening_late_fees": "0",  # moving in: opening arrears bear late fees (1) or not (0)
     # documents: the property-service company issuing them (party A of an agreement)
     "company_name": "",
     "company_address": "",
@@ -37,7 +37,7 @@ DEFAULTS = {
 }
 
 #: Settings that take one of a few words.
-CHOICES = {"opening_late_fees": ("none", "tariff")}
+CHOICES = {"opening_late_fees": ("0", "1")}
 
 #: Each setting as the administrator reads it: what it is, and what it does.
 EXPLAINED = {
@@ -116,8 +116,8 @@ EXPLAINED = {
     "opening_late_fees": (
         _l("Late fees on opening arrears"),
         _l(
-            "none: arrears brought in when moving in bear no late fee; tariff: from their due "
-            "date, by the community's tariff."
+            "1: arrears brought in when moving in bear late fees from their due date, by the "
+            "community's tariff; 0: they bear none."
         ),
     ),
     "company_name": (

@@ -18,6 +18,7 @@ from app.services.errors import DomainError
 from app.services.ledger import accrued_late_fee, unit_credit
 from app.services.onboarding import onboard
 from app.services.payments import record_payment
+from app.services.settings import setting_problem
 
 from .test_onboarding import workbook
 
@@ -74,7 +75,9 @@ def test_late_fees_on_opening_arrears_follow_the_setting(db):
     db.flush()
     (bill,) = opening_bills(db, unit(db))
     assert accrued_late_fee(db, bill, date(2026, 1, 10)) == Decimal("0.00")  # default: none
-    db.add(Setting(key="opening_late_fees", value="tariff"))
+    assert setting_problem("opening_late_fees", "yes") is not None  # 0 or 1
+    assert setting_problem("opening_late_fees", "1") is None
+    db.add(Setting(key="opening_late_fees", value="1"))
     db.flush()
     # the tariff's 0.05 % a day from the due date: 203.75 × 0.0005 × 10 days = 1.01875
     assert accrued_late_fee(db, bill, date(2026, 1, 10)) == Decimal("1.02")
